@@ -1,0 +1,5 @@
+"""`python -m tablemodel` runs the CLI."""
+
+from tablemodel.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""Proving a key condition against a pattern's intent.
+
+For each entity a pattern returns, the key condition is translated into a conjunction of
+atoms over the entity's attributes (`race_id = $race_id`), by lining the pattern's templates
+up with the entity's. Filters add their atoms. The intent is a conjunction of atoms too. When
+both translations succeed the two sets are compared exactly: equal means proven, a missing
+or extra atom is a definite finding. When a translation is beyond this method (templates
+that do not line up, ranges over several placeholders) the pattern is left to the runner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from tablemodel.automata import ValueDomain, decode_value, parse_key
+from tablemodel.charset import CharSet
+from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.schema.model import Predicate, Scalar
+from tablemodel.templates import KeyTemplate, Literal, Variable
+
+RANGE_OPS = frozenset({"lt", "lte", "gt", "gte"})
+
+
+@dataclass(frozen=True, order=True)
+class Atom:
+    """`attribute operator operand`, operands normalised (`$name` for parameters)."""
+
+    attribute: str
+    operator: str
+    operand: str
+
+    def __str__(self) -> str:
+        symbol = {
+            "eq": "=",
+            "ne": "<>",
+            "lt": "<",
+            "lte": "<=",
+            "gt": ">",
+            "gte": ">=",
+        }.get(self.operator)
+        if symbol:
+            return f"{self.attribute} {symbol} {self.operand}"
+        return f"{self.operator}({self.attribute}, {self.operand})"
+
+
+@dataclass
+class Translation:
+    """The atoms a key condition imposes on one entity, or why they could not be derived."""
+
+    atoms: set[Atom] = field(default_factory=set)
+    unknown: list[str] = field(default_factory=list)
+
+
+def normalise(value: Scalar, spec_type: str | None = None) -> str:
+    """A canonical text for an operand, so equal values compare equal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if value.startswith("$$"):
+            value = value[1:]
+        elif value.startswith("$"):
+            return value
+        if spec_type in NUMERIC:
+            try:
+                return _number_text(Decimal(value))
+            except InvalidOperation:
+                return repr(value)
+        return repr(value)
+    return _number_text(Decimal(str(value)))
+
+
+def _number_text(number: Decimal) -> str:
+    normal = number.normalize()
+    return format(normal, "f") if normal == normal.to_integral() else str(normal)
+
+
+def predicate_atoms(attribute: str, predicate: Predicate, spec_type: str | None) -> list[Atom]:
+    ops = [normalise(v, spec_type) for v in predicate.operands]
+    if predicate.operator == "between":
+        return [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
+    if predicate.operator == "in":
+        return [Atom(attribute, "in", ", ".join(sorted(ops)))]
+    return [Atom(attribute, predicate.operator, ops[0])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lining templates up
+
+
+def _align(
+    entity_t: KeyTemplate,
+    pattern_t: KeyTemplate,
+    *,
+    prefix: bool,
+    entity: EntityDesign,
+    design: Design,
+) -> list[tuple[str, str, str]] | None:
+    """(entity variable, operator, operand) triples when the templates line up, else None."""
+    if pattern_t.is_constant and not prefix:
+        parsed = parse_key(entity_t, entity.domains, design.encoding, pattern_t.source)
+        if parsed is None:
+            return None
+        return [(v, "eq", repr(decode_value(x, design.encoding))) for v, x in parsed.items()]
+    e, p = list(entity_t.parts), list(pattern_t.parts)
+    out: list[tuple[str, str, str]] = []
+    i = j = 0
+    e_off = p_off = 0
+    while j < len(p):
+        if i >= len(e):
+            return None
+        ep, pp = e[i], p[j]
+        last = j == len(p) - 1
+        if isinstance(ep, Literal) and isinstance(pp, Literal):
+            a, b = ep.text[e_off:], pp.text[p_off:]
+            n = min(len(a), len(b))
+            if a[:n] != b[:n]:
+                return None
+            e_off += n
+            p_off += n
+            if e_off == len(ep.text):
+                i, e_off = i + 1, 0
+            if p_off == len(pp.text):
+                j, p_off = j + 1, 0
+            continue
+        if isinstance(ep, Variable) and isinstance(pp, Variable):
+            if ep.width != pp.width:
+                return None
+            op = "begins_with" if prefix and last and ep.width is None else "eq"
+            out.append((ep.name, op, f"${pp.name}"))
+            i, j = i + 1, j + 1
+            continue
+        if isinstance(ep, Variable) and isinstance(pp, Literal):
+            rest = pp.text[p_off:]
+            following = e[i + 1] if i + 1 < len(e) else None
+            if isinstance(following, Variable):
+                return None
+            stop = rest.find(following.text[0]) if isinstance(following, Literal) else -1
+            if stop < 0:
+                if not last:
+                    return None
+                op = "begins_with" if prefix else "eq"
+                if not prefix and following is not None:
+                    return None
+                out.append((ep.name, op, repr(rest)))
+                i, j, p_off = i + 1, j + 1, 0
+                continue
+            out.append((ep.name, "eq", repr(rest[:stop])))
+            p_off += stop
+            i += 1
+            continue
+        return None  # a pattern placeholder facing entity literal text
+    if not prefix and (i < len(e) or e_off):
+        return None
+    return out
+
+
+def _order_safe(domain: ValueDomain, following: Literal | Variable | None, design: Design) -> bool:
+    """Whether byte order of the written key equals the order of the raw values."""
+    escaped = design.encoding.escaped | CharSet.of(design.encoding.escape_char)
+    if design.encoding.escape and not (domain.charset & escaped).is_empty:
+        return False
+    if following is None:
+        return True
+    if not isinstance(following, Literal):
+        return False
+    low = domain.charset.min_char()
+    return low is not None and low > following.text[0]
+
+
+def translate(design: Design, pattern: PatternDesign, entity: EntityDesign) -> Translation:
+    """The atoms the key condition and filter impose on `entity`'s items."""
+    result = Translation()
+    for cond in (pattern.partition, pattern.sort):
+        if cond is not None:
+            _translate_condition(design, pattern, entity, cond, result)
+    for attr, predicate in pattern.spec.filter.items():
+        spec = entity.spec.attributes.get(attr)
+        if spec is None:
+            result.unknown.append(
+                f"the filter on `{attr}` meets `{entity.name}` items, which lack that attribute"
+            )
+            continue
+        result.atoms.update(predicate_atoms(attr, predicate, spec.type))
+    return result
+
+
+def _translate_condition(
+    design: Design,
+    pattern: PatternDesign,
+    entity: EntityDesign,
+    cond: ConditionDesign,
+    result: Translation,
+) -> None:
+    template = entity.templates.get(cond.attribute)
+    if template is None:
+        result.unknown.append(f"`{entity.name}` does not write `{cond.attribute}`")
+        return
+    key_type = design.key_type(cond.attribute) or "S"
+    specs = entity.spec.attributes
+
+    def typed(var: str, operand: str) -> str:
+        spec = specs.get(var)
+        if operand.startswith("$") or spec is None or spec.type not in NUMERIC:
+            return operand
+        return normalise(operand.strip("'\""), spec.type)
+
+    if cond.operator in {"eq", "begins_with"}:
+        if key_type == "N" and cond.operator == "eq":
+            triples = _align(template, cond.templates[0], prefix=False, entity=entity, design=design)
+            if triples is None and template.variable_names and cond.templates[0].is_constant:
+                triples = [(template.variable_names[0], "eq", cond.templates[0].source)]
+        else:
+            triples = _align(
+                template,
+                cond.templates[0],
+                prefix=cond.operator == "begins_with",
+                entity=entity,
+                design=design,
+            )
+        if triples is None:
+            result.unknown.append(
+                f'`{cond.attribute}` condition "{cond.templates[0].source}" does not line up'
+                f' with `{entity.name}`\'s template "{template.source}"'
+            )
+            return
+        result.atoms.update(Atom(v, op, typed(v, x)) for v, op, x in triples)
+        return
+
+    # Ranges: only a single placeholder that lines up on both sides can be translated.
+    operators = ["gte", "lte"] if cond.operator == "between" else [cond.operator]
+    for pattern_t, op in zip(cond.templates, operators, strict=True):
+        triples = _align(template, pattern_t, prefix=False, entity=entity, design=design)
+        if (
+            triples is None
+            or len(triples) != 1
+            or len(template.variables) != 1
+            or triples[0][1] != "eq"
+        ):
+            result.unknown.append(
+                f'the range on `{cond.attribute}` ("{pattern_t.source}") covers more than one'
+                f' placeholder of "{template.source}"'
+            )
+            return
+        var = template.variables[0]
+        index = template.parts.index(var)
+        following = template.parts[index + 1] if index + 1 < len(template.parts) else None
+        domain = entity.domains.get(var.name, ValueDomain(CharSet.any()))
+        numeric_key = key_type == "N"
+        if not numeric_key and var.width is None and not _order_safe(domain, following, design):
+            result.unknown.append(
+                f"the byte order of `{cond.attribute}` is not the order of `{var.name}` values"
+            )
+            return
+        result.atoms.add(Atom(var.name, op, typed(var.name, triples[0][2])))
+
+
+def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:
+    where = pattern.spec.intent.select.get(entity.name, {})
+    atoms: set[Atom] = set()
+    for attr, predicate in where.items():
+        spec = entity.spec.attributes.get(attr)
+        atoms.update(predicate_atoms(attr, predicate, spec.type if spec else None))
+    return atoms
+
+
+# ---------------------------------------------------------------------------------------------
+# Order
+
+
+@dataclass(frozen=True)
+class KeyOrder:
+    """The order an index returns one entity's items in, as an attribute and direction."""
+
+    attribute: str | None  # None: every matched item has the same sort key
+    direction: str
+
+
+def key_order(
+    design: Design, pattern: PatternDesign, entity: EntityDesign, pinned: set[str]
+) -> KeyOrder | str:
+    """The entity's result order, or a reason why it cannot be stated."""
+    index = pattern.index
+    if index is None or index.sort_key is None:
+        return f"{index.label if index else 'the index'} has no sort key: results are unordered"
+    direction = "asc" if pattern.spec.order == "ascending" else "desc"
+    template = entity.templates.get(index.sort_key.name)
+    if template is None:
+        return f"`{entity.name}` does not write `{index.sort_key.name}`"
+    parts = template.parts
+    for i, part in enumerate(parts):
+        if isinstance(part, Literal) or part.name in pinned:
+            continue
+        if design.key_type(index.sort_key.name) == "N":
+            return KeyOrder(part.name, direction)
+        spec = entity.spec.attributes.get(part.name)
+        if spec is not None and spec.type in NUMERIC and part.width is None:
+            return f"`{part.name}` is an unpadded number in a string key"
+        following = parts[i + 1] if i + 1 < len(parts) else None
+        domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
+        if part.width is None and not _order_safe(domain, following, design):
+            return (
+                f"the byte order of `{index.sort_key.name}` is not the order of `{part.name}`"
+                " values (escaped characters, or characters below the delimiter)"
+            )
+        return KeyOrder(part.name, direction)
+    return KeyOrder(None, direction)

@@ -1,0 +1,23 @@
+"""The static rules. Importing this package registers every rule with `tablemodel.codes`."""
+
+from tablemodel.check.rules import (
+    collisions,
+    consistency,
+    hazards,
+    intent,
+    isolation,
+    projection,
+    resolution,
+    structure,
+)
+
+__all__ = [
+    "collisions",
+    "consistency",
+    "hazards",
+    "intent",
+    "isolation",
+    "projection",
+    "resolution",
+    "structure",
+]

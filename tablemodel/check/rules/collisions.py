@@ -1,0 +1,134 @@
+"""Key collisions: two items that would share one primary key overwrite each other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+
+from tablemodel.automata import ambiguity_witness, decode_value, intersect, parse_key
+from tablemodel.check.languages import entity_interval, entity_language, prefixes_compatible
+from tablemodel.codes import rule
+from tablemodel.design import Design, EntityDesign
+from tablemodel.diagnostics import Diagnostic, Severity
+
+from ._common import finding
+
+
+def _common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:
+    """A value both entities can write into table key `key`, or None when none exists."""
+    if design.key_type(key) == "N":
+        ia, ib = entity_interval(a, key), entity_interval(b, key)
+        if ia is None or ib is None or not ia.meets(ib):
+            return None
+        return ia.intersection(ib).example()
+    if design.key_type(key) == "B":
+        return "<binary>"
+    if not prefixes_compatible(a.templates[key], b.templates[key]):
+        return None
+    la, lb = entity_language(design, a, key), entity_language(design, b, key)
+    if la is None or lb is None:
+        return None
+    return intersect(la, lb).shortest_witness()
+
+
+def _values(design: Design, entity: EntityDesign, key: str, value: str) -> str:
+    template = entity.templates[key]
+    if design.key_type(key) != "S":
+        return ", ".join(f"{v}={value}" for v in template.variable_names)
+    parsed = parse_key(template, entity.domains, design.encoding, value)
+    if not parsed:
+        return "(constant)"
+    return ", ".join(f"{k}={decode_value(v, design.encoding)!r}" for k, v in parsed.items())
+
+
+@rule("TM501", "key-collision", Severity.ERROR, "collision")
+def check_key_collisions(design: Design) -> Iterator[Diagnostic]:
+    """Two entities can produce the same primary key, so one overwrites the other.
+
+    Why: a PutItem replaces the whole item with the same primary key. If two entity types
+    can compose the same PK and SK, writing one silently destroys the other.
+
+    Bad:
+        Race:    {keys: {PK: "race-{race_id}", SK: "{racer_id}"}}
+        Summary: {keys: {PK: "race-{race_id}", SK: "summary"}}   # racer "summary" collides
+
+    Good:
+        Race:    {keys: {PK: "race-{race_id}", SK: "racer#{racer_id}"}}
+        Summary: {keys: {PK: "race-{race_id}", SK: "summary"}}
+    """
+    keys = design.table.key_names
+    writers = [e for e in design.entities.values() if all(e.writes(k) for k in keys)]
+    for a, b in combinations(writers, 2):
+        shared = {k: _common_key(design, a, b, k) for k in keys}
+        if any(v is None for v in shared.values()):
+            continue
+        example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
+        values = "; ".join(
+            f"`{e.name}` with " + ", ".join(_values(design, e, k, v or "") for k, v in shared.items())
+            for e in (a, b)
+        )
+        yield finding(
+            design,
+            "TM501",
+            (*b.path, "keys"),
+            f"`{a.name}` and `{b.name}` can write the same primary key",
+            found=values,
+            expected="primary keys that differ in a literal (for example a type prefix)",
+            example=example,
+            hint="start each entity's sort key (or partition key) with a literal of its own",
+            entity=b.name,
+        )
+
+
+@rule("TM502", "ambiguous-key", Severity.ERROR, "collision")
+def check_ambiguous_keys(design: Design) -> Iterator[Diagnostic]:
+    """Two different sets of attribute values of one entity produce the same primary key.
+
+    Why: the key template is not reversible: `{a}{b}` gives `12` for a=1,b=2 and for a=12,b=""
+    ... or `RACE#{x}#{y}` with `#` inside x. The second item overwrites the first, and a key
+    read back cannot be decoded.
+
+    Bad:
+        Lap: {keys: {PK: "race-{race_id}", SK: "{racer_id}{lap}"}}
+
+    Good:
+        Lap: {keys: {PK: "race-{race_id}", SK: "{racer_id}#{lap:04d}"}}
+    """
+    keys = design.table.key_names
+    for entity in design.entities.values():
+        if not all(entity.writes(k) for k in keys):
+            continue
+        for key in keys:
+            if design.key_type(key) != "S":
+                continue
+            template = entity.templates[key]
+            found = ambiguity_witness(template, entity.domains, design.encoding)
+            if found is None:
+                continue
+            text, first, second = found
+            differing = {v for v in first if first.get(v) != second.get(v)}
+            # Another key attribute that holds every differing variable unambiguously still
+            # tells the two items apart.
+            others = [k for k in keys if k != key]
+            if any(
+                differing <= set(entity.templates[k].variable_names)
+                and ambiguity_witness(entity.templates[k], entity.domains, design.encoding) is None
+                for k in others
+            ):
+                continue
+            show = lambda values: ", ".join(  # noqa: E731
+                f"{k}={decode_value(v, design.encoding)!r}" for k, v in values.items()
+            )
+            yield finding(
+                design,
+                "TM502",
+                (*entity.path, "keys", key),
+                f"`{entity.name}` composes the same `{key}` from different values",
+                found=f'"{template.source}" gives "{text}" for {show(first)} and for {show(second)}',
+                expected="a template where every placeholder is followed by a delimiter its"
+                " values cannot contain, or has a fixed width",
+                example=f'{key}="{text}"',
+                hint="separate placeholders with a delimiter and restrict the charset, or keep"
+                " key_codec.escape on",
+                entity=entity.name,
+            )

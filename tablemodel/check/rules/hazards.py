@@ -1,0 +1,194 @@
+"""Prefix and delimiter hazards: keys that match more than they should."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tablemodel.automata import Encoding, ValueDomain
+from tablemodel.charset import CharSet
+from tablemodel.codes import rule
+from tablemodel.design import NUMERIC, Design
+from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.templates import KeyTemplate, Literal, Variable
+
+from ._common import finding
+
+
+def _encoded_chars(domain: ValueDomain, encoding: Encoding) -> CharSet:
+    """Characters that can appear unescaped in a value once the codec has written it."""
+    if not encoding.escape:
+        return domain.charset
+    return domain.charset - encoding.escaped - CharSet.of(encoding.escape_char)
+
+
+@rule("TM601", "prefix-inside-variable", Severity.ERROR, "hazard")
+def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
+    """A `begins_with` prefix that ends inside a variable.
+
+    Why: `begins_with(SK, "racer-1")` also matches `racer-10` and `racer-1x`: the prefix stops
+    in the middle of a value. Every prefix must end at a delimiter (or at a fixed-width
+    value) so that it matches exactly one value.
+
+    Bad:
+        key_condition: {PK: "race-{race_id}", SK: {begins_with: "racer-{racer_id}"}}
+
+    Good:
+        RaceLap: {keys: {SK: "racer-{racer_id}#lap-{lap:04d}"}}
+        key_condition: {PK: "race-{race_id}", SK: {begins_with: "racer-{racer_id}#"}}
+    """
+    for pattern in design.patterns.values():
+        for cond in (pattern.partition, pattern.sort):
+            if cond is None or cond.operator != "begins_with":
+                continue
+            template = cond.templates[0]
+            last = template.parts[-1] if template.parts else None
+            if not isinstance(last, Variable) or last.width is not None:
+                continue
+            domain = pattern.domains.get(last.name, ValueDomain(CharSet.any()))
+            short = domain.charset.sample() * max(domain.min_length, 1)
+            longer = short + domain.charset.sample()
+            prefix = template.render({**_samples(template, pattern.domains), last.name: short})
+            other = template.render({**_samples(template, pattern.domains), last.name: longer})
+            yield finding(
+                design,
+                "TM601",
+                cond.path,
+                f"the prefix of `{pattern.name}` ends inside `{{{last.name}}}`: one value also"
+                " matches every longer value that starts with it",
+                found=f'begins_with "{template.source}"',
+                expected="a prefix that ends with a delimiter after the last placeholder",
+                example=f'{last.name}="{short}" gives prefix "{prefix}", which also matches'
+                f' "{other}"',
+                hint=f'end the prefix with a delimiter: "{template.source}#", and write that'
+                " delimiter in the entity's template too",
+                pattern=pattern.name,
+            )
+
+
+def _samples(template: KeyTemplate, domains: dict[str, ValueDomain] | object) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for var in template.variables:
+        if var.width is not None:
+            values[var.name] = "0" * var.width
+            continue
+        domain = domains.get(var.name) if isinstance(domains, dict) else None
+        char = domain.charset.sample() if isinstance(domain, ValueDomain) else "a"
+        values[var.name] = char
+    return values
+
+
+def _templates(design: Design) -> Iterator[tuple[KeyTemplate, dict[str, ValueDomain], tuple[PathPart, ...], str | None, str | None]]:
+    for entity in design.entities.values():
+        for key, template in entity.templates.items():
+            if design.key_type(key) == "S":
+                yield template, dict(entity.domains), (*entity.path, "keys", key), entity.name, None
+    for pattern in design.patterns.values():
+        for cond in (pattern.partition, pattern.sort):
+            if cond is None or design.key_type(cond.attribute) != "S":
+                continue
+            for template in cond.templates:
+                yield template, dict(pattern.domains), cond.path, None, pattern.name
+
+
+@rule("TM602", "delimiter-in-value", Severity.ERROR, "hazard")
+def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
+    """A placeholder whose values may contain the delimiter that follows it.
+
+    Why: with `RACE#{race_id}#RACER#{racer_id}` and a race_id of `1#RACER#2`, two different
+    items compose the same key and a prefix for one race matches another. tablemodel's codec
+    escapes the characters in `key_codec.delimiters`; keys written raw (escape: false), or
+    delimiters missing from that list, need a charset that excludes them.
+
+    Bad:
+        table: {key_codec: {escape: false}}
+        race_id: {type: string}                      # any character, '#' included
+        keys: {SK: "RACE#{race_id}#RACER#{racer_id}"}
+
+    Good:
+        race_id: {type: string, charset: "[a-z0-9-]"}  # or keep key_codec.escape on
+    """
+    seen: set[tuple[str, str, str]] = set()
+    for template, domains, path, entity, pattern in _templates(design):
+        parts = template.parts
+        for i, part in enumerate(parts[:-1]):
+            following = parts[i + 1]
+            if not isinstance(part, Variable) or not isinstance(following, Literal):
+                continue
+            if part.width is not None:
+                continue
+            domain = domains.get(part.name)
+            if domain is None:
+                continue
+            delimiter = following.text[0]
+            if delimiter not in _encoded_chars(domain, design.encoding):
+                continue
+            marker = (template.source, part.name, entity or pattern or "")
+            if marker in seen:
+                continue
+            seen.add(marker)
+            owner = f"`{entity}`" if entity else f"pattern `{pattern}`"
+            escaped = design.encoding.escape
+            yield finding(
+                design,
+                "TM602",
+                path,
+                f"values of `{part.name}` in {owner} may contain `{delimiter}`, the delimiter"
+                " that follows it",
+                found=f'"{template.source}" with `{part.name}` of charset {domain.charset.describe()}',
+                expected=f"values that cannot contain `{delimiter}`",
+                example=f'{part.name}="x{delimiter}y"',
+                hint=(
+                    f"add `{delimiter}` to key_codec.delimiters so the codec escapes it"
+                    if escaped
+                    else f"restrict the charset of `{part.name}`, or turn key_codec.escape on"
+                ),
+                entity=entity,
+                pattern=pattern,
+            )
+
+
+@rule("TM603", "unpadded-number-order", Severity.ERROR, "hazard")
+def check_unpadded_numbers(design: Design) -> Iterator[Diagnostic]:
+    """A number in a string key without padding, where the pattern relies on its order.
+
+    Why: string keys sort byte by byte, so `lap#10` sorts before `lap#2`. A pattern that
+    orders by that number, or compares it with a range, returns the wrong items or the wrong
+    order. Pad to a fixed width (`{lap:04d}`) or use a number key.
+
+    Bad:
+        RaceLap: {keys: {SK: "lap#{lap}"}}
+        laps_in_order: {key_condition: {SK: {begins_with: "lap#"}}, intent: {order_by: [lap]}}
+
+    Good:
+        RaceLap: {keys: {SK: "lap#{lap:04d}"}}
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None or index.sort_key is None or design.key_type(index.sort_key.name) != "S":
+            continue
+        ordered = {term.attribute for term in pattern.spec.intent.order_by}
+        ranged = pattern.sort is not None and pattern.sort.operator not in {"eq", "begins_with"}
+        for name in pattern.returns:
+            entity = design.entities[name]
+            template = entity.templates.get(index.sort_key.name)
+            if template is None:
+                continue
+            for var in template.variables:
+                spec = entity.spec.attributes.get(var.name)
+                if spec is None or spec.type not in NUMERIC or var.width is not None:
+                    continue
+                if var.name not in ordered and not ranged:
+                    continue
+                reason = "orders by it" if var.name in ordered else "compares it with a range"
+                yield finding(
+                    design,
+                    "TM603",
+                    (*entity.path, "keys", index.sort_key.name),
+                    f"`{var.name}` is a number written without padding into string key"
+                    f" `{index.sort_key.name}`, and pattern `{pattern.name}` {reason}",
+                    found=f'"{template.source}"',
+                    expected=f"a fixed width, e.g. {{{var.name}:05d}}",
+                    example=f'"{template.source}" sorts {var.name}=10 before {var.name}=2',
+                    pattern=pattern.name,
+                    entity=name,
+                )

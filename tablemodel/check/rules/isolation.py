@@ -1,0 +1,172 @@
+"""Entity isolation: which entity types can a key condition match?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tablemodel.check.languages import match_condition
+from tablemodel.codes import rule
+from tablemodel.design import Design, EntityDesign, PatternDesign
+from tablemodel.diagnostics import Diagnostic, Severity
+
+from ._common import finding, quoted
+
+
+Example = tuple[str | None, str | None]
+
+
+def matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
+    """Entities whose items the pattern's key condition can return, with an example key."""
+    key = f"matching_entities:{pattern.name}"
+    cached = design.memo.get(key)
+    if cached is None:
+        cached = design.memo[key] = _matching_entities(design, pattern)
+    return cached  # type: ignore[return-value]
+
+
+def _matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
+    found: dict[str, Example] = {}
+    index = pattern.index
+    if index is None or pattern.partition is None:
+        return found
+    for entity in design.entities_in(index):
+        pk = match_condition(design, pattern, entity, pattern.partition)
+        if not pk.possible:
+            continue
+        sk_example = None
+        if pattern.sort is not None:
+            sk = match_condition(design, pattern, entity, pattern.sort)
+            if not sk.possible:
+                continue
+            sk_example = sk.example
+        found[entity.name] = (pk.example, sk_example)
+    return found
+
+
+def example_text(design: Design, pattern: PatternDesign, example: tuple[str | None, str | None]) -> str:
+    assert pattern.index is not None
+    pk_name = pattern.index.partition_key.name
+    text = f'{pk_name}="{example[0]}"'
+    if pattern.index.sort_key is not None and example[1] is not None:
+        text += f', {pattern.index.sort_key.name}="{example[1]}"'
+    return text
+
+
+def _checkable(pattern: PatternDesign) -> bool:
+    return pattern.resolved and pattern.index is not None and pattern.partition is not None
+
+
+@rule("TM401", "entity-isolation", Severity.ERROR, "isolation")
+def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
+    """The key condition can match items of an entity the pattern does not return.
+
+    Why: in a single table, partitions hold several entity types. A key condition that
+    reaches another type's items returns them too, and the caller either crashes on them or
+    silently mixes them in. The checker derives this from every entity's key templates.
+
+    Bad:
+        Racer:      {keys: {PK: "racer-{racer_id}", SK: "profile"}}
+        RacerRace:  {keys: {PK: "racer-{racer_id}", SK: "race-{race_id}"}}
+        races_by_racer: {key_condition: {PK: "racer-{racer_id}"}, returns: [RacerRace]}
+
+    Good:
+        races_by_racer:
+          key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+          returns: [RacerRace]
+    """
+    for pattern in design.patterns.values():
+        if not _checkable(pattern):
+            continue
+        for name, example in matching_entities(design, pattern).items():
+            if name in pattern.returns:
+                continue
+            yield finding(
+                design,
+                "TM401",
+                (*pattern.path, "key_condition"),
+                f"pattern `{pattern.name}` can also return `{name}` items, which it does not"
+                " declare",
+                found=pattern.key_condition_text(),
+                expected="a condition that matches only " + quoted(pattern.returns),
+                example=example_text(design, pattern, example),
+                hint="narrow the sort key condition (a prefix that ends at a delimiter) or"
+                f" add `{name}` to `returns` and the intent",
+                pattern=pattern.name,
+                entity=name,
+            )
+
+
+@rule("TM402", "entity-unreachable", Severity.ERROR, "isolation")
+def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
+    """The pattern declares an entity its key condition can never match.
+
+    Why: the pattern would always come back without those items, so whatever reads them is
+    dead code, or the key condition is wrong (a typo in a prefix, the wrong index).
+
+    Bad:
+        RaceResult: {keys: {PK: "race-{race_id}", SK: "racer-{racer_id}"}}
+        leaderboard: {key_condition: {PK: "race#{race_id}"}, returns: [RaceResult]}
+
+    Good:
+        leaderboard: {key_condition: {PK: "race-{race_id}"}, returns: [RaceResult]}
+    """
+    for pattern in design.patterns.values():
+        if not _checkable(pattern):
+            continue
+        index = pattern.index
+        assert index is not None
+        reachable = matching_entities(design, pattern)
+        for name in pattern.returns:
+            entity: EntityDesign = design.entities[name]
+            if not entity.in_index(index) or name in reachable:
+                continue  # not in the index at all: TM403
+            writes = {k: entity.templates[k].source for k in index.key_names if k in entity.templates}
+            yield finding(
+                design,
+                "TM402",
+                (*pattern.path, "key_condition"),
+                f"pattern `{pattern.name}` returns `{name}`, but its key condition can never"
+                f" match a `{name}` item",
+                found=pattern.key_condition_text(),
+                expected=f"a condition matching `{name}` keys: "
+                + ", ".join(f'{k}="{v}"' for k, v in writes.items()),
+                pattern=pattern.name,
+                entity=name,
+            )
+
+
+@rule("TM403", "entity-not-in-index", Severity.ERROR, "isolation")
+def check_returned_entities_in_index(design: Design) -> Iterator[Diagnostic]:
+    """The pattern returns an entity that never appears in the queried index.
+
+    Why: an item appears in an index only when it has every key attribute of that index
+    (a sparse index). An entity without them is never returned, whatever the condition.
+
+    Bad:
+        global_indexes: [{name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}]
+        Race: {keys: {PK: "class-{class_id}", SK: "race-{race_id}"}}   # no Numeric
+        races: {index: leaderboard, returns: [Race]}
+
+    Good:
+        Race: {keys: {PK: "class-{class_id}", SK: "race-{race_id}", Numeric: "{started}"}}
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None:
+            continue
+        for name in pattern.returns:
+            entity = design.entities[name]
+            missing = [k for k in index.key_names if k not in entity.spec.keys]
+            if not missing:
+                continue
+            yield finding(
+                design,
+                "TM403",
+                (*pattern.path, "returns"),
+                f"`{name}` items are never in {index.label}: the entity does not write "
+                + quoted(missing),
+                found=f"`{name}` writes " + (quoted(entity.spec.keys) or "no keys"),
+                expected="every key of the index: " + quoted(index.key_names),
+                pattern=pattern.name,
+                entity=name,
+            )

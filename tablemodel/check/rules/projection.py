@@ -1,0 +1,117 @@
+"""Projection: does the queried index hold what the pattern reads?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tablemodel.codes import rule
+from tablemodel.design import Design, EntityDesign, IndexDesign
+from tablemodel.diagnostics import Diagnostic, Severity
+
+from ._common import finding, quoted
+
+
+def projected_attributes(design: Design, index: IndexDesign) -> set[str] | None:
+    """Attribute names an index holds, or None when it projects everything."""
+    if index.kind == "table" or index.projection.type == "all":
+        return None
+    names = set(design.table.key_names) | set(index.key_names)
+    return names | set(index.projection.attributes)
+
+
+def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
+    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
+    found = {a for a in entity.spec.attributes if a in projected}
+    for key, template in entity.templates.items():
+        if key in projected:
+            found |= set(template.variable_names)
+    return found
+
+
+@rule("TM701", "attribute-not-projected", Severity.ERROR, "projection")
+def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
+    """A pattern reads attributes that its index does not project.
+
+    Why: a GSI returns only what it projects, so the attribute is silently missing from
+    every result. An LSI fetches unprojected attributes from the table, at the cost of an
+    extra read per item (a warning). Attributes that can be decoded from projected keys count
+    as projected.
+
+    Bad:
+        global_indexes: [{name: leaderboard, ..., projection: keys_only}]
+        leaderboard pattern returns RaceResult with its `results` attribute
+
+    Good:
+        global_indexes: [{name: leaderboard, ..., projection: {type: include, attributes: [results]}}]
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None:
+            continue
+        projected = projected_attributes(design, index)
+        if projected is None:
+            continue
+        for name in pattern.returns:
+            entity = design.entities[name]
+            wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
+            have = recoverable(entity, projected)
+            missing = [a for a in wanted if a in entity.spec.attributes and a not in have]
+            if not missing:
+                continue
+            lsi = index.kind == "lsi"
+            consequence = (
+                "fetched from the table at an extra read per item"
+                if lsi
+                else "never returned by this index"
+            )
+            yield finding(
+                design,
+                "TM701",
+                (*pattern.path, "index"),
+                f"{index.label} does not project {quoted(missing)} of `{name}`: "
+                f"{consequence}",
+                found=f"projection {index.projection.type}"
+                + (f" of {quoted(index.projection.attributes)}" if index.projection.attributes else ""),
+                expected="a projection including " + quoted(missing),
+                hint="project them (include or all), or list only what the caller reads under"
+                " `attributes`",
+                pattern=pattern.name,
+                entity=name,
+                severity=Severity.WARNING if lsi else None,
+            )
+
+
+@rule("TM702", "discriminator-not-projected", Severity.ERROR, "projection")
+def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
+    """An index used by a pattern does not project the discriminator attribute.
+
+    Why: PynamoDB's polymorphic models filter every query, index queries included, on the
+    discriminator. Without it in the index, moto returns no items at all and DynamoDB Local
+    raises a ValidationException: the pattern silently returns nothing in tests.
+
+    Bad:
+        table: {discriminator_attribute: entity_type}
+        local_indexes: [{name: by_output, sort_key: {name: Numeric, type: N}, projection: keys_only}]
+
+    Good:
+        local_indexes: [{name: by_output, ..., projection: {type: include, attributes: [entity_type]}}]
+    """
+    attribute = design.model.table.discriminator_attribute
+    if attribute is None:
+        return
+    used = {p.index.name for p in design.patterns.values() if p.index is not None}
+    for index in design.indexes.values():
+        projected = projected_attributes(design, index)
+        if projected is None or attribute in projected or index.name not in used:
+            continue
+        users = [p.name for p in design.patterns.values() if p.index is index]
+        yield finding(
+            design,
+            "TM702",
+            (*index.path, "projection"),
+            f"{index.label} does not project the discriminator `{attribute}`: queries through"
+            " PynamoDB return no items",
+            found=f"projection {index.projection.type}",
+            expected=f"`{attribute}` projected (include it, or project all)",
+            hint="used by " + quoted(users),
+        )

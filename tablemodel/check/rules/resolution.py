@@ -1,0 +1,265 @@
+"""Pattern resolution: can DynamoDB run this pattern as a Query at all?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tablemodel.codes import rule
+from tablemodel.design import Design
+from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.templates import Variable
+
+from ._common import finding, quoted
+
+
+@rule("TM301", "partition-key-not-equality", Severity.ERROR, "resolution")
+def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
+    """The partition key condition is not an equality.
+
+    Why: a Query must name exactly one partition: DynamoDB only accepts `=` on the partition
+    key. Ranges and `begins_with` on a partition key need a Scan or a different key design.
+
+    Bad:
+        key_condition: {PK: {begins_with: "race-"}}
+
+    Good:
+        key_condition: {PK: "class-{class_id}"}   # one partition per class
+    """
+    for pattern in design.patterns.values():
+        cond = pattern.partition
+        if cond is not None and cond.operator != "eq":
+            yield finding(
+                design,
+                "TM301",
+                cond.path,
+                f"pattern `{pattern.name}` uses `{cond.operator}` on partition key "
+                f"`{cond.attribute}`",
+                found=cond.text(),
+                expected=f'an equality: {cond.attribute}: "<template>"',
+                hint="put the varying part in the sort key, or add an index whose partition"
+                " key is fixed for this question",
+                pattern=pattern.name,
+            )
+
+
+@rule("TM302", "needs-scan", Severity.ERROR, "resolution")
+def check_needs_scan(design: Design) -> Iterator[Diagnostic]:
+    """The key condition does not name the index's partition key: the pattern needs a Scan.
+
+    Why: without the partition key DynamoDB cannot Query; a Scan reads (and bills) the whole
+    table or index on every call.
+
+    Bad:
+        index: table
+        key_condition: {SK: "race-{race_id}"}
+
+    Good:
+        index: by_sk          # a GSI whose partition key is SK
+        key_condition: {SK: "race-{race_id}"}
+    """
+    for pattern in design.patterns.values():
+        if pattern.index is None or pattern.partition is not None:
+            continue
+        pk = pattern.index.partition_key.name
+        yield finding(
+            design,
+            "TM302",
+            (*pattern.path, "key_condition"),
+            f"pattern `{pattern.name}` has no condition on `{pk}`, the partition key of "
+            f"{pattern.index.label}: it would need a Scan",
+            found="conditions on " + (quoted(pattern.spec.key_condition) or "nothing"),
+            expected=f"an equality on `{pk}`",
+            hint=_index_hint(design, pattern.spec.key_condition),
+            pattern=pattern.name,
+        )
+
+
+def _index_hint(design: Design, conditioned: dict[str, object]) -> str | None:
+    for index in design.indexes.values():
+        if index.partition_key.name in conditioned:
+            return f"did you mean index `{index.name}`? Its partition key is `{index.partition_key.name}`"
+    return None
+
+
+@rule("TM303", "sort-operator-type", Severity.ERROR, "resolution")
+def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
+    """A key condition whose operator or template does not fit the key's type.
+
+    Why: `begins_with` is not allowed on a Number sort key (ValidationException), and a
+    condition on a number key must compare with a number: a template with literal text
+    composes a string that DynamoDB rejects.
+
+    Bad:
+        key_condition: {SK: "race-{race_id}", Numeric: {begins_with: "1"}}
+
+    Good:
+        key_condition: {SK: "race-{race_id}", Numeric: {gte: "{min_output}"}}
+    """
+    for pattern in design.patterns.values():
+        for cond in (pattern.partition, pattern.sort):
+            if cond is None:
+                continue
+            key_type = design.key_type(cond.attribute)
+            if key_type == "N" and cond.operator == "begins_with":
+                yield finding(
+                    design,
+                    "TM303",
+                    cond.path,
+                    f"`begins_with` is not allowed on number key `{cond.attribute}`",
+                    found=cond.text(),
+                    expected="=, <, <=, >, >= or BETWEEN on a number key",
+                    pattern=pattern.name,
+                )
+                continue
+            if key_type != "N":
+                continue
+            for template in cond.templates:
+                single = len(template.parts) == 1 and isinstance(template.parts[0], Variable)
+                numeric_param = single and pattern.parameters.get(
+                    template.variable_names[0]
+                ) is not None and pattern.parameters[template.variable_names[0]].type in {
+                    "integer",
+                    "number",
+                }
+                constant = template.is_constant and _is_number(template.source)
+                if not (numeric_param or constant):
+                    yield finding(
+                        design,
+                        "TM303",
+                        cond.path,
+                        f"number key `{cond.attribute}` is compared with a value that is not a"
+                        " number",
+                        found=f'"{template.source}"',
+                        expected="a number, or a template that is exactly one number parameter",
+                        pattern=pattern.name,
+                    )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@rule("TM304", "consistent-read-on-gsi", Severity.ERROR, "resolution")
+def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
+    """A consistent read requested on a global secondary index.
+
+    Why: GSIs are eventually consistent only; `ConsistentRead=true` on a GSI Query is a
+    ValidationException.
+
+    Bad:
+        index: leaderboard        # a GSI
+        consistent_read: true
+
+    Good:
+        index: leaderboard
+        consistent_read: false    # or query the table or an LSI for read-your-writes
+    """
+    for pattern in design.patterns.values():
+        if pattern.index is not None and pattern.index.kind == "gsi" and pattern.spec.consistent_read:
+            yield finding(
+                design,
+                "TM304",
+                (*pattern.path, "consistent_read"),
+                f"pattern `{pattern.name}` asks for a consistent read on {pattern.index.label}",
+                found="consistent_read: true",
+                expected="false: GSIs are eventually consistent only",
+                pattern=pattern.name,
+            )
+
+
+@rule("TM305", "filter-on-key", Severity.ERROR, "resolution")
+def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
+    """A filter condition on a key attribute of the queried index.
+
+    Why: a FilterExpression may not reference the partition or sort key of the queried table
+    or index (ValidationException on DynamoDB; moto accepts it). Conditions on keys belong in
+    the key condition, where they also save read capacity.
+
+    Bad:
+        key_condition: {PK: "racer-{racer_id}"}
+        filter: {SK: {begins_with: "race-"}}
+
+    Good:
+        key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+    """
+    for pattern in design.patterns.values():
+        if pattern.index is None:
+            continue
+        keys = set(pattern.index.key_names)
+        for attr in pattern.spec.filter:
+            if attr in keys:
+                yield finding(
+                    design,
+                    "TM305",
+                    (*pattern.path, "filter", attr),
+                    f"pattern `{pattern.name}` filters on `{attr}`, a key of {pattern.index.label}",
+                    found=f"filter on `{attr}`",
+                    expected="key attributes in key_condition; filters on other attributes",
+                    pattern=pattern.name,
+                )
+
+
+@rule("TM306", "condition-on-non-key", Severity.ERROR, "resolution")
+def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
+    """A key condition on an attribute that is not a key of the queried index.
+
+    Why: a KeyConditionExpression may only name the index's partition key and sort key;
+    anything else is a ValidationException (and usually means the wrong index was chosen).
+
+    Bad:
+        index: table
+        key_condition: {PK: "race-{race_id}", Numeric: {gt: "{min}"}}
+
+    Good:
+        index: by_output          # an LSI with sort key Numeric
+        key_condition: {PK: "race-{race_id}", Numeric: {gt: "{min}"}}
+    """
+    for pattern in design.patterns.values():
+        if pattern.index is None:
+            continue
+        for cond in pattern.other_conditions:
+            yield finding(
+                design,
+                "TM306",
+                cond.path,
+                f"`{cond.attribute}` is not a key of {pattern.index.label}",
+                found=cond.text(),
+                expected="conditions on " + quoted(pattern.index.key_names),
+                hint=_index_hint(design, {cond.attribute: None}),
+                pattern=pattern.name,
+            )
+
+
+@rule("TM307", "limit-with-filter", Severity.WARNING, "resolution")
+def check_limit_with_filter(design: Design) -> Iterator[Diagnostic]:
+    """A limit combined with a filter.
+
+    Why: DynamoDB applies `Limit` to the items it reads, before the filter: a page can come
+    back with fewer items than the limit (even none) while more matching items remain.
+
+    Bad:
+        filter: {status: active}
+        limit: 10
+
+    Good:
+        # Put status in the sort key, or page until 10 items have been collected.
+        key_condition: {PK: "class-{class_id}", SK: {begins_with: "active#"}}
+        limit: 10
+    """
+    for pattern in design.patterns.values():
+        if pattern.spec.limit is not None and pattern.spec.filter:
+            yield finding(
+                design,
+                "TM307",
+                (*pattern.path, "limit"),
+                f"pattern `{pattern.name}` has both a limit and a filter",
+                found=f"limit: {pattern.spec.limit} with filter on "
+                + quoted(pattern.spec.filter),
+                expected="a limit applied after filtering (DynamoDB applies it before)",
+                hint="move the filtered attribute into the sort key",
+                pattern=pattern.name,
+            )

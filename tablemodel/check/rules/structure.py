@@ -1,0 +1,373 @@
+"""Structure rules: the table, its indexes and what each entity writes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tablemodel.charset import CharSet, CharSetSyntaxError
+from tablemodel.codes import rule
+from tablemodel.design import SCALAR_TYPE, Design
+from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.templates import Variable
+
+from ._common import finding, quoted
+
+MAX_LSIS = 5
+MAX_GSIS = 20
+MAX_INCLUDED_ATTRIBUTES = 100
+INDEX_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
+
+
+@rule("TM110", "missing-primary-key", Severity.ERROR, "structure")
+def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
+    """An entity does not write the table's partition key or sort key.
+
+    Why: DynamoDB rejects a PutItem without every attribute of the table's primary key, so
+    the entity could never be stored.
+
+    Bad:
+        table: {partition_key: {name: PK}, sort_key: {name: SK}}
+        entities:
+          Racer: {attributes: {racer_id: string}, keys: {PK: "racer-{racer_id}"}}
+
+    Good:
+        entities:
+          Racer:
+            attributes: {racer_id: string}
+            keys: {PK: "racer-{racer_id}", SK: "profile"}
+    """
+    table = design.table
+    for entity in design.entities.values():
+        for key in table.key_names:
+            if key in entity.spec.keys:
+                continue  # written (a broken template is reported by its own code)
+            yield finding(
+                design,
+                "TM110",
+                (*entity.path, "keys"),
+                f"entity `{entity.name}` does not write the table's key attribute `{key}`",
+                found="keys: " + (quoted(entity.spec.keys) or "(none)"),
+                expected=f"a template for every table key: {quoted(table.key_names)}",
+                entity=entity.name,
+            )
+
+
+@rule("TM111", "too-many-local-indexes", Severity.ERROR, "structure")
+def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
+    """More than 5 local secondary indexes.
+
+    Why: DynamoDB allows at most 5 LSIs per table, and only at creation; CreateTable fails.
+
+    Bad:
+        local_indexes: [six indexes]
+
+    Good:
+        local_indexes: [at most five]   # or move some to GSIs
+    """
+    lsis = design.model.table.local_indexes
+    if len(lsis) > MAX_LSIS:
+        yield finding(
+            design,
+            "TM111",
+            ("table", "local_indexes", MAX_LSIS),
+            f"the table declares {len(lsis)} local secondary indexes",
+            found=f"{len(lsis)} LSIs",
+            expected=f"at most {MAX_LSIS}",
+            hint="move the extra ones to global secondary indexes",
+        )
+
+
+@rule("TM112", "too-many-global-indexes", Severity.ERROR, "structure")
+def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
+    """More than 20 global secondary indexes.
+
+    Why: 20 GSIs per table is DynamoDB's default quota; CreateTable and UpdateTable fail
+    beyond it unless the account's quota was raised.
+
+    Bad:
+        global_indexes: [21 indexes]
+
+    Good:
+        global_indexes: [at most 20]   # overload GSI keys across entity types
+    """
+    gsis = design.model.table.global_indexes
+    if len(gsis) > MAX_GSIS:
+        yield finding(
+            design,
+            "TM112",
+            ("table", "global_indexes", MAX_GSIS),
+            f"the table declares {len(gsis)} global secondary indexes",
+            found=f"{len(gsis)} GSIs",
+            expected=f"at most {MAX_GSIS} (the default quota)",
+            hint="overload index keys across entity types instead of one index per pattern",
+        )
+
+
+@rule("TM113", "index-name", Severity.ERROR, "structure")
+def check_index_names(design: Design) -> Iterator[Diagnostic]:
+    """An index name is invalid, reserved or used twice.
+
+    Why: index names are 3 to 255 characters of `a-z A-Z 0-9 _ - .` and unique per table;
+    `table` is reserved by tablemodel for the base table in access patterns.
+
+    Bad:
+        global_indexes: [{name: "by race", ...}, {name: GSI1, ...}, {name: GSI1, ...}]
+
+    Good:
+        global_indexes: [{name: by_race, ...}, {name: GSI1, ...}, {name: GSI2, ...}]
+    """
+    table = design.model.table
+    seen: dict[str, str] = {}
+    entries = [("local_indexes", i, x.name) for i, x in enumerate(table.local_indexes)]
+    entries += [("global_indexes", i, x.name) for i, x in enumerate(table.global_indexes)]
+    for group, i, name in entries:
+        path = ("table", group, i, "name")
+        if not INDEX_NAME.match(name):
+            yield finding(
+                design,
+                "TM113",
+                path,
+                f"index name `{name}` is not a valid DynamoDB index name",
+                found=f"`{name}` ({len(name)} characters)",
+                expected="3 to 255 characters of a-z A-Z 0-9 _ - .",
+            )
+        elif name == "table":
+            yield finding(
+                design,
+                "TM113",
+                path,
+                "`table` is reserved: access patterns use it to name the base table",
+                found="`table`",
+                expected="another name",
+            )
+        if name in seen:
+            yield finding(
+                design,
+                "TM113",
+                path,
+                f"index name `{name}` is used twice",
+                found=f"`{name}` in {group} and in {seen[name]}",
+                expected="a unique name per index",
+            )
+        seen.setdefault(name, group)
+
+
+@rule("TM114", "lsi-partition-key", Severity.ERROR, "structure")
+def check_lsi_partition_key(design: Design) -> Iterator[Diagnostic]:
+    """A local secondary index whose partition key differs from the table's.
+
+    Why: an LSI always shares the table's partition key; only its sort key differs. A
+    different partition key needs a GSI.
+
+    Bad:
+        local_indexes: [{name: by_sk, partition_key: {name: SK}, sort_key: {name: Numeric}}]
+
+    Good:
+        global_indexes: [{name: by_sk, partition_key: {name: SK}, sort_key: {name: Numeric}}]
+    """
+    table = design.model.table
+    for i, lsi in enumerate(table.local_indexes):
+        if lsi.partition_key is not None and lsi.partition_key != table.partition_key:
+            pk = lsi.partition_key
+            yield finding(
+                design,
+                "TM114",
+                ("table", "local_indexes", i, "partition_key"),
+                f"LSI `{lsi.name}` declares partition key `{pk.name}` ({pk.type})",
+                found=f"`{pk.name}` ({pk.type})",
+                expected=(
+                    f"the table's partition key `{table.partition_key.name}` "
+                    f"({table.partition_key.type})"
+                ),
+                hint="use a global secondary index for a different partition key",
+            )
+
+
+def _template_type(design: Design, entity_name: str, key: str) -> str | None:
+    """The DynamoDB type the entity's template produces for `key` (None if unknown)."""
+    entity = design.entities[entity_name]
+    template = entity.templates.get(key)
+    if template is None:
+        return None
+    parts = template.parts
+    if len(parts) == 1 and isinstance(parts[0], Variable) and parts[0].width is None:
+        spec = entity.spec.attributes[parts[0].name]
+        return SCALAR_TYPE.get(spec.type, f"<{spec.type}>")
+    if template.is_constant and design.key_type(key) == "N":
+        try:
+            float(template.source)
+        except ValueError:
+            return "S"
+        return "N"
+    return "S"
+
+
+@rule("TM115", "key-type", Severity.ERROR, "structure")
+def check_key_types(design: Design) -> Iterator[Diagnostic]:
+    """An entity writes a key attribute with a type other than the one the table declares.
+
+    Why: DynamoDB rejects an item whose table key has the wrong type, and (on DynamoDB
+    itself, though not on moto) one whose index key has the wrong type. A template with
+    literal text or several placeholders always produces a string; a number key needs a
+    template that is exactly one number attribute; booleans, lists, maps and sets cannot be
+    keys at all.
+
+    Bad:
+        global_indexes: [{name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}]
+        RaceResult: {keys: {Numeric: "output-{output}"}}
+
+    Good:
+        RaceResult: {keys: {Numeric: "{output}"}}   # output: number
+    """
+    for entity in design.entities.values():
+        for key in entity.templates:
+            declared = design.key_type(key)
+            produced = _template_type(design, entity.name, key)
+            if declared is None or produced is None or produced == declared:
+                continue
+            template = entity.templates[key]
+            hint = None
+            if declared == "N":
+                hint = "a number key takes a template that is exactly one number attribute"
+            elif produced.startswith("<"):
+                hint = "only strings, numbers and binary values can be keys"
+            yield finding(
+                design,
+                "TM115",
+                (*entity.path, "keys", key),
+                f"entity `{entity.name}` writes `{key}` as {produced} but it is declared {declared}",
+                found=f'"{template.source}" produces {produced}',
+                expected=f"a {declared} value",
+                hint=hint,
+                entity=entity.name,
+            )
+
+
+@rule("TM116", "ttl-type", Severity.ERROR, "structure")
+def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
+    """The TTL attribute is not a number of epoch seconds.
+
+    Why: DynamoDB's TTL only expires items whose TTL attribute is a Number holding epoch
+    seconds; any other type is silently ignored and the items live forever.
+
+    Bad:
+        table: {ttl_attribute: expires_at}
+        Session: {attributes: {expires_at: datetime}}
+
+    Good:
+        Session: {attributes: {expires_at: {type: integer, minimum: 0}}}
+    """
+    ttl = design.model.table.ttl_attribute
+    if ttl is None:
+        return
+    if ttl in design.key_attribute_names():
+        yield finding(
+            design,
+            "TM116",
+            ("table", "ttl_attribute"),
+            f"TTL attribute `{ttl}` is a key attribute",
+            found=f"`{ttl}` is a table or index key",
+            expected="a plain Number attribute holding epoch seconds",
+        )
+    for entity in design.entities.values():
+        spec = entity.spec.attributes.get(ttl)
+        if spec is not None and spec.type not in {"integer", "number"}:
+            yield finding(
+                design,
+                "TM116",
+                (*entity.path, "attributes", ttl),
+                f"entity `{entity.name}` stores TTL attribute `{ttl}` as {spec.type}",
+                found=spec.type,
+                expected="integer (epoch seconds)",
+                hint="a datetime stored as a string is never expired by DynamoDB",
+                entity=entity.name,
+            )
+
+
+@rule("TM117", "too-many-projected-attributes", Severity.ERROR, "structure")
+def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
+    """More than 100 INCLUDE-projected attributes over all indexes.
+
+    Why: DynamoDB caps the non-key attributes named in INCLUDE projections at 100, summed over
+    every index of the table; CreateTable fails beyond it.
+
+    Bad:
+        global_indexes: [{projection: {type: include, attributes: [a1, a2, ..., a101]}}]
+
+    Good:
+        global_indexes: [{projection: all}]
+    """
+    table = design.model.table
+    total = sum(len(set(i.projection.attributes)) for i in table.local_indexes)
+    total += sum(len(set(i.projection.attributes)) for i in table.global_indexes)
+    if total > MAX_INCLUDED_ATTRIBUTES:
+        yield finding(
+            design,
+            "TM117",
+            ("table",),
+            f"INCLUDE projections name {total} attributes in total",
+            found=str(total),
+            expected=f"at most {MAX_INCLUDED_ATTRIBUTES} over all indexes",
+            hint="project ALL on the index that needs most attributes",
+        )
+
+
+@rule("TM118", "lsi-without-sort-key", Severity.ERROR, "structure")
+def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
+    """A local secondary index on a table without a sort key.
+
+    Why: LSIs are only allowed on tables with a composite primary key (partition key and sort
+    key); CreateTable fails otherwise.
+
+    Bad:
+        table: {partition_key: {name: PK}, local_indexes: [{name: by_n, sort_key: {name: N}}]}
+
+    Good:
+        table: {partition_key: {name: PK}, sort_key: {name: SK}, local_indexes: [...]}
+    """
+    table = design.model.table
+    if table.sort_key is None and table.local_indexes:
+        yield finding(
+            design,
+            "TM118",
+            ("table", "local_indexes"),
+            "the table has local secondary indexes but no sort key",
+            found=f"{len(table.local_indexes)} LSI(s) and no sort_key",
+            expected="a table sort key, or global secondary indexes instead",
+        )
+
+
+@rule("TM119", "charset-syntax", Severity.ERROR, "structure")
+def check_charsets(design: Design) -> Iterator[Diagnostic]:
+    """An attribute's `charset` cannot be parsed.
+
+    Why: charsets tell the checker which characters a value may contain (and so which
+    delimiters are safe); an unreadable one would silently mean "any character".
+
+    Bad:
+        racer_id: {type: string, charset: "[z-a]"}
+
+    Good:
+        racer_id: {type: string, charset: "[a-z0-9]"}
+    """
+    sources = [(e.path, e.name, e.spec.attributes) for e in design.entities.values()]
+    sources += [(p.path, None, p.spec.parameters) for p in design.patterns.values()]
+    for path, entity_name, attributes in sources:
+        section = "attributes" if entity_name is not None else "parameters"
+        for name, spec in attributes.items():
+            if spec.charset is None:
+                continue
+            try:
+                CharSet.parse(spec.charset)
+            except CharSetSyntaxError as exc:
+                yield finding(
+                    design,
+                    "TM119",
+                    (*path, section, name, "charset"),
+                    f"charset of `{name}` cannot be parsed: {exc}",
+                    found=f'"{spec.charset}"',
+                    expected="a class like `[a-z0-9_-]` or one of any, alnum, alpha, digits,"
+                    " lower, upper, hex, uuid, word",
+                    entity=entity_name,
+                )

@@ -1,0 +1,327 @@
+"""Terminal renderings of check reports, load errors and code documentation.
+
+Everything here is a rich renderable; the caller's console decides width, colour and where
+the text goes. Text that comes from a model or a diagnostic is always wrapped in `Text`, never
+passed as a string, so a message such as "expected [a-z]" is not read as rich markup.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from tablemodel.check.report import CheckReport, Verdict
+from tablemodel.codes import FAMILIES, CodeInfo
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity
+from tablemodel.formats import LoadFailure, Outcome, rule_help_uri
+
+__all__ = [
+    "CI_WIDTH",
+    "CodeDocView",
+    "LoadErrorView",
+    "ReportView",
+    "diagnostic_view",
+    "make_console",
+    "outcome_view",
+    "rules_table",
+]
+
+# Width used when output is not a terminal: CI logs are read in wide browser panes, and rich's
+# fallback of 80 columns folds most located messages.
+CI_WIDTH = 120
+
+SEVERITY_STYLE: dict[Severity, str] = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
+VERDICT_STYLE: dict[Verdict, str] = {
+    Verdict.PROVEN: "green",
+    Verdict.RUN_ONLY: "yellow",
+    Verdict.WARNINGS: "yellow",
+    Verdict.FAILS: "bold red",
+}
+
+
+def make_console(file: TextIO) -> Console:
+    """A console for CLI output: terminal width on a tty, `CI_WIDTH` columns otherwise.
+
+    rich itself honours `NO_COLOR`, `FORCE_COLOR` and `COLUMNS`; an explicit `COLUMNS` wins over
+    `CI_WIDTH` because whoever set it knows the reader's window.
+    """
+    interactive = file.isatty()
+    width = None if interactive or os.environ.get("COLUMNS") else CI_WIDTH
+    # markup, emoji and highlighting are off so that any string rendered here appears verbatim.
+    return Console(file=file, width=width, markup=False, emoji=False, highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnostics
+
+
+def diagnostic_view(d: Diagnostic) -> RenderableType:
+    """`CODE severity  location`, then the message and its found/expected/example/hint lines."""
+    head = Text.assemble((d.code, "bold"), " ", (d.severity.value, SEVERITY_STYLE[d.severity]))
+    where = _where(d.location)
+    if where:
+        head.append("  ")
+        head.append(where, style="blue")
+    details = Table.grid(padding=(0, 1))
+    details.add_column(style="dim", no_wrap=True)
+    details.add_column(overflow="fold")
+    for label, value in (
+        ("found:", d.found),
+        ("expected:", d.expected),
+        ("example:", d.example),
+        ("hint:", d.hint),
+    ):
+        if value is not None:
+            details.add_row(Text(label), Text(value))
+    body: list[RenderableType] = [Text(d.message)]
+    if details.row_count:
+        body.append(details)
+    return Group(head, _indented(Group(*body)))
+
+
+def _where(location: Location) -> str:
+    # Location's own str() says `<model>` when there is no file; in a report that names its
+    # source in the header, the model path alone is clearer.
+    if location.file is None and location.line is None:
+        return location.dotted_path if location.path else ""
+    return str(location)
+
+
+def _counts(diagnostics: Sequence[Diagnostic]) -> str:
+    by_severity = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
+    words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    return ", ".join(_count(by_severity[s], words[s]) for s in Severity if by_severity[s])
+
+
+def _count(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+def _total_style(diagnostics: Sequence[Diagnostic]) -> str:
+    severities = {d.severity for d in diagnostics}
+    if Severity.ERROR in severities:
+        return "bold red"
+    return "bold yellow" if Severity.WARNING in severities else "bold green"
+
+
+# ---------------------------------------------------------------------------------------------
+# Check report
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A whole check report: findings by entity, then by access pattern, then a summary."""
+
+    report: CheckReport
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        report = self.report
+        yield Text.assemble(("tablemodel check ", "bold"), (report.source, "bold blue"))
+        entities = _count(len(report.entities), "entity", "entities")
+        yield Text(f"{entities}, {_count(len(report.patterns), 'access pattern')}", style="dim")
+
+        general = report.general()
+        if general:
+            yield Text()
+            yield Text("Table and entities", style="bold underline")
+            yield _stack(
+                Group(
+                    Text(f"Entity {entity}" if entity else "Table and model", style="bold"),
+                    _indented(_stack(diagnostic_view(d) for d in diagnostics)),
+                )
+                for entity, diagnostics in self._by_entity(general)
+            )
+
+        sections = self._pattern_sections()
+        if sections:
+            yield Text()
+            yield Text("Access patterns", style="bold underline")
+            yield _stack(sections)
+
+        if report.patterns:
+            yield Text()
+            yield self._summary_table()
+        yield Text()
+        yield self._total()
+
+    def _by_entity(
+        self, diagnostics: Sequence[Diagnostic]
+    ) -> list[tuple[str | None, list[Diagnostic]]]:
+        groups: dict[str | None, list[Diagnostic]] = {}
+        for d in diagnostics:
+            groups.setdefault(d.entity, []).append(d)
+        # Table-wide findings first, then entities in model order, then any the report does
+        # not list (an entity named in a diagnostic but missing from the model, say).
+        order = {name: i for i, name in enumerate(self.report.entities)}
+        return sorted(
+            groups.items(),
+            key=lambda item: (
+                item[0] is not None,
+                order.get(item[0] or "", len(order)),
+                item[0] or "",
+            ),
+        )
+
+    def _pattern_sections(self) -> list[RenderableType]:
+        report = self.report
+        sections: list[RenderableType] = []
+        listed = [p.name for p in report.patterns]
+        descriptions = {p.name: p.description for p in report.patterns}
+        # A diagnostic may name a pattern that never made it into the summary (one that failed
+        # to resolve); it still gets a section so that no finding is dropped.
+        unlisted = sorted(
+            {d.pattern for d in report.diagnostics if d.pattern and d.pattern not in descriptions}
+        )
+        for name in [*listed, *unlisted]:
+            title = Text(name, style="bold")
+            if descriptions.get(name):
+                title.append(f"  {descriptions[name]}", style="dim")
+            # The verdict's reasons repeat these diagnostics, so they are left to the JSON.
+            body: list[RenderableType] = [diagnostic_view(d) for d in report.for_pattern(name)]
+            if not body:
+                body.append(Text("No findings.", style="dim"))
+            sections.append(Group(title, _indented(_stack(body))))
+        return sections
+
+    def _summary_table(self) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+        table.add_column("Pattern", no_wrap=True)
+        table.add_column("Index", no_wrap=True)
+        table.add_column("Key condition", overflow="fold")
+        table.add_column("Returns", overflow="fold")
+        table.add_column("Verdict", no_wrap=True)
+        for p in self.report.patterns:
+            table.add_row(
+                Text(p.name),
+                Text(p.index),
+                Text(p.key_condition),
+                Text(", ".join(p.returns)),
+                Text(p.verdict.value, style=VERDICT_STYLE[p.verdict]),
+            )
+        return table
+
+    def _total(self) -> Text:
+        report = self.report
+        scope = _count(len(report.patterns), "pattern")
+        counted = _counts([d for d in report.diagnostics if d.severity is not Severity.INFO])
+        notes = _counts([d for d in report.diagnostics if d.severity is Severity.INFO])
+        line = f"{counted} in {scope}" if counted else f"No problems found in {scope}"
+        if notes:
+            line += f" ({notes})"
+        return Text(line, style=_total_style(report.diagnostics))
+
+
+def _indented(renderable: RenderableType) -> Padding:
+    # expand=False: padding to the full width would leave every line with trailing blanks.
+    return Padding(renderable, (0, 0, 0, 2), expand=False)
+
+
+def _stack(renderables: Iterable[RenderableType]) -> Group:
+    """Renderables separated by one blank line."""
+    out: list[RenderableType] = []
+    for renderable in renderables:
+        if out:
+            out.append(Text())
+        out.append(renderable)
+    return Group(*out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Load errors
+
+
+@dataclass(frozen=True)
+class LoadErrorView:
+    """Every problem that stopped a model from loading, each located."""
+
+    source: str
+    error: ModelLoadError
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        diagnostics = self.error.diagnostics
+        yield Text.assemble(("tablemodel check ", "bold"), (self.source, "bold blue"))
+        yield Text("The model could not be loaded.", style="bold red")
+        yield Text()
+        yield _stack(diagnostic_view(d) for d in diagnostics)
+        yield Text()
+        counted = _counts(diagnostics) or "0 errors"
+        yield Text(f"{counted} while loading; nothing was checked", style="bold red")
+
+
+def outcome_view(outcome: Outcome) -> RenderableType:
+    """The view of one checked target: its report, or why it could not be loaded."""
+    if isinstance(outcome, LoadFailure):
+        return LoadErrorView(outcome.source, outcome.error)
+    return ReportView(outcome)
+
+
+# ---------------------------------------------------------------------------------------------
+# Code documentation
+
+
+@dataclass(frozen=True)
+class CodeDocView:
+    """`tablemodel explain CODE`: what the code means, why it matters, and bad/good examples."""
+
+    info: CodeInfo
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        info = self.info
+        yield Text.assemble((info.code, "bold"), "  ", (info.name, "bold"))
+        meta = Table.grid(padding=(0, 1))
+        meta.add_column(style="dim", no_wrap=True)
+        meta.add_column(overflow="fold")
+        meta.add_row(Text("severity:"), Text(info.severity.value, SEVERITY_STYLE[info.severity]))
+        family = FAMILIES.get(info.family, info.family)
+        meta.add_row(Text("family:"), Text(f"{family} ({info.family})"))
+        meta.add_row(Text("docs:"), Text(rule_help_uri(info.anchor)))
+        yield meta
+        yield Text()
+        yield Text(info.summary)
+        for heading, text in (("Why", info.why), ("Bad", info.bad), ("Good", info.good)):
+            if not text:
+                continue
+            yield Text()
+            yield Text(heading, style="bold underline")
+            if heading == "Why":
+                yield _indented(Text(text))
+            else:
+                yield _indented(_yaml(text))
+
+
+def _yaml(code: str) -> Syntax:
+    # The ANSI theme uses the terminal's own palette, and a default background keeps the block
+    # from painting a grey slab in light terminals.
+    return Syntax(code, "yaml", theme="ansi_dark", background_color="default", word_wrap=True)
+
+
+def rules_table(infos: Iterable[CodeInfo]) -> Table:
+    """`tablemodel rules`: one row per registered code."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("Code", no_wrap=True)
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Family", no_wrap=True)
+    table.add_column("Summary", overflow="fold")
+    for info in infos:
+        table.add_row(
+            Text(info.code),
+            Text(info.name),
+            Text(info.severity.value, SEVERITY_STYLE[info.severity]),
+            Text(info.family),
+            Text(info.summary),
+        )
+    return table

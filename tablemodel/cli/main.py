@@ -1,0 +1,256 @@
+"""The `tablemodel` command: a thin click layer over `tablemodel.api` and the renderers.
+
+Library modules, rich and the renderers are imported inside the commands, so `tablemodel
+--help` and `--version` start without loading the model, rule or terminal code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+import click
+
+import tablemodel
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from tablemodel.formats import MachineFormat, Outcome
+
+FORMATS = ("human", "json", "sarif", "github")
+
+# A code (`TM401`) or a prefix of one (`TM4`, `TM40`); the library expands prefixes.
+_CODE_OR_PREFIX = re.compile(r"TM\d{1,3}")
+
+
+class _ExitTwo(click.ClickException):
+    """A failure that is not the model's fault (an unwritable --output): exit 2, not 1."""
+
+    exit_code = 2
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            # Anything else is a bug in tablemodel. One line keeps CI logs readable and tells
+            # the user it is not their model; TABLEMODEL_DEBUG=1 gives the traceback to report.
+            if os.environ.get("TABLEMODEL_DEBUG") == "1":
+                traceback.print_exception(exc, file=sys.stderr)
+            detail = " ".join(str(exc).split())
+            click.echo(f"tablemodel: internal error: {type(exc).__name__}: {detail}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    tablemodel.__version__, prog_name="tablemodel", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """Statically check DynamoDB single-table designs.
+
+    Exit codes: 0 no findings, 1 errors or warnings found, 2 the model could not be loaded,
+    a usage error, or an internal error.
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point (`tablemodel`)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="tablemodel")
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+
+
+@cli.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    default="human",
+    show_default=True,
+    help="Output format. json gives one object per PATH (an array for several PATHs).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only report these codes or code prefixes (TM401, TM4). Repeatable, comma-separated.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Do not report these codes or code prefixes. Repeatable, comma-separated.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the output to FILE instead of standard output.",
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    *,
+    paths: tuple[str, ...],
+    fmt: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """Check one or more models and report every finding.
+
+    Each PATH is a model file, a folder holding tablemodel.yaml, or package.module:attribute.
+    Several PATHs (as pre-commit passes them) are checked one by one; the exit code is the
+    highest of theirs.
+    """
+    from tablemodel.api import check as check_target  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.formats import LoadFailure, render  # noqa: PLC0415
+
+    selected = _parse_codes(select, "--select")
+    ignored = _parse_codes(ignore, "--ignore")
+
+    outcomes: list[Outcome] = []
+    exit_code = 0
+    for path in paths:
+        try:
+            report = check_target(path, select=selected, ignore=ignored)
+        except ModelLoadError as exc:
+            outcomes.append(LoadFailure(path, exc))
+            exit_code = 2
+        else:
+            outcomes.append(report)
+            exit_code = max(exit_code, 1 if report.has_findings else 0)
+
+    fmt = fmt.lower()
+    if fmt == "human":
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+
+        _write_human([outcome_view(outcome) for outcome in outcomes], output)
+    else:
+        _write_text(render(outcomes, cast("MachineFormat", fmt)), output)
+    ctx.exit(exit_code)
+
+
+def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
+    """Split repeated, comma-separated codes; reject anything that matches no known code."""
+    entries = [part.strip().upper() for value in values for part in value.split(",")]
+    entries = [entry for entry in entries if entry]
+    if not entries:
+        return ()
+    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.diagnostics import did_you_mean  # noqa: PLC0415
+
+    known = [info.code for info in codes.all_codes()]
+    for entry in entries:
+        # A typo here would silently select nothing and pass the check, so it is a usage error.
+        if not _CODE_OR_PREFIX.fullmatch(entry):
+            msg = f"{entry!r} is not a code (TM401) or a code prefix (TM4)"
+            raise click.BadParameter(msg, param_hint=option)
+        if not any(code.startswith(entry) for code in known):
+            hint = did_you_mean(entry, known)
+            msg = f"no diagnostic code matches {entry}" + (f"; {hint}" if hint else "")
+            msg += " (`tablemodel rules` lists them)"
+            raise click.BadParameter(msg, param_hint=option)
+    return tuple(dict.fromkeys(entries))
+
+
+# ---------------------------------------------------------------------------------------------
+# explain, rules, schema
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a diagnostic code (TM401) or code name, with examples."""
+    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.cli.human import CodeDocView  # noqa: PLC0415
+    from tablemodel.diagnostics import did_you_mean  # noqa: PLC0415
+
+    infos = codes.all_codes()
+    info = codes.get(code) or next((i for i in infos if i.name == code.lower()), None)
+    if info is None:
+        hint = did_you_mean(code.upper(), [i.code for i in infos]) or did_you_mean(
+            code.lower(), [i.name for i in infos]
+        )
+        msg = f"unknown code {code!r}" + (f"; {hint}" if hint else "")
+        msg += " (`tablemodel rules` lists every code)"
+        raise click.BadParameter(msg, param_hint="CODE")
+    _write_human([CodeDocView(info)], None)
+
+
+@cli.command()
+def rules() -> None:
+    """List every diagnostic code with its severity, family and summary."""
+    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.cli.human import rules_table  # noqa: PLC0415
+
+    _write_human([rules_table(codes.all_codes())], None)
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to FILE instead of standard output.",
+)
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of model files, for editors and validators."""
+    from tablemodel.schema.jsonschema import model_json_schema  # noqa: PLC0415
+
+    _write_text(json.dumps(model_json_schema(), indent=2) + "\n", output)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"cannot write {output}: {exc.strerror or exc}"
+        raise _ExitTwo(msg) from exc
+
+
+def _write_human(renderables: Sequence[RenderableType], output: Path | None) -> None:
+    from tablemodel.cli.human import make_console  # noqa: PLC0415
+
+    def emit(console_file: TextIO) -> None:
+        console = make_console(console_file)
+        for index, renderable in enumerate(renderables):
+            if index:
+                console.print()
+            console.print(renderable)
+
+    if output is None:
+        emit(sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as file:
+            emit(file)
+    except OSError as exc:
+        msg = f"cannot write {output}: {exc.strerror or exc}"
+        raise _ExitTwo(msg) from exc
+
+
+if __name__ == "__main__":
+    main()

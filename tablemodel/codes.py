@@ -1,0 +1,447 @@
+"""The registry of diagnostic codes, and the codes raised while loading and resolving.
+
+Every code is declared once, here or by the `@rule` decorator, with a name, a severity, a
+family and documentation taken from the declaring docstring. `docs/rules.md` is generated
+from this registry and a test keeps the two in step.
+
+Docstring convention (rules and load codes alike):
+
+    One-line summary.
+
+    Why: why the problem matters.
+
+    Bad:
+        an example model fragment that triggers it
+
+    Good:
+        the corrected fragment
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from tablemodel.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from tablemodel.design import Design
+
+RuleFunction = Callable[["Design"], Iterable[Diagnostic]]
+F = TypeVar("F", bound=RuleFunction)
+
+FAMILIES: dict[str, str] = {
+    "load": "Loading and schema",
+    "structure": "Structure",
+    "types": "Type consistency",
+    "resolution": "Pattern resolution",
+    "isolation": "Entity isolation",
+    "collision": "Key collisions",
+    "hazard": "Prefix and delimiter hazards",
+    "projection": "Projection",
+    "intent": "Intent versus keys",
+}
+
+_CODE = re.compile(r"^TM\d{3}$")
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """A registered diagnostic code and its documentation."""
+
+    code: str
+    name: str
+    severity: Severity
+    family: str
+    summary: str
+    why: str
+    bad: str
+    good: str
+    function: RuleFunction | None = None  # None for codes raised by the loader or design
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.code.lower()}-{self.name}"
+
+
+_REGISTRY: dict[str, CodeInfo] = {}
+
+
+def _sections(doc: str) -> tuple[str, str, str, str]:
+    text = inspect.cleandoc(doc)
+    summary, _, rest = text.partition("\n")
+    found: dict[str, list[str]] = {"why": [], "bad": [], "good": []}
+    current: str | None = None
+    for line in rest.splitlines():
+        head = line.strip().lower()
+        for key in found:
+            if head.startswith(f"{key}:"):
+                current = key
+                tail = line.strip()[len(key) + 1 :].strip()
+                if tail:
+                    found[key].append(tail)
+                break
+        else:
+            if current is not None:
+                found[current].append(line[4:] if current != "why" else line.strip())
+    why = " ".join(part for part in found["why"] if part).strip()
+    bad = "\n".join(found["bad"]).strip("\n")
+    good = "\n".join(found["good"]).strip("\n")
+    return summary.strip(), why, bad, good
+
+
+def declare(code: str, name: str, severity: Severity, family: str, doc: str) -> CodeInfo:
+    """Declare a code that is not produced by a rule function (loader and design codes)."""
+    return _register(code, name, severity, family, doc, None)
+
+
+def _register(
+    code: str,
+    name: str,
+    severity: Severity,
+    family: str,
+    doc: str,
+    function: RuleFunction | None,
+) -> CodeInfo:
+    if not _CODE.match(code):
+        msg = f"bad diagnostic code {code!r}: expected TM followed by three digits"
+        raise ValueError(msg)
+    if code in _REGISTRY:
+        msg = f"diagnostic code {code} declared twice"
+        raise ValueError(msg)
+    if family not in FAMILIES:
+        msg = f"unknown rule family {family!r}"
+        raise ValueError(msg)
+    summary, why, bad, good = _sections(doc)
+    info = CodeInfo(code, name, severity, family, summary, why, bad, good, function)
+    _REGISTRY[code] = info
+    return info
+
+
+def rule(code: str, name: str, severity: Severity, family: str) -> Callable[[F], F]:
+    """Register a rule function `def check_x(design) -> Iterable[Diagnostic]`."""
+
+    def wrap(function: F) -> F:
+        _register(code, name, severity, family, function.__doc__ or "", function)
+        return function
+
+    return wrap
+
+
+def _ensure_loaded() -> None:
+    # Rules register themselves when their modules are imported. The import is deferred so
+    # that this module (imported by the schema and design layers) does not pull the rules in.
+    import tablemodel.check.rules  # noqa: F401, PLC0415
+
+
+def info(code: str) -> CodeInfo:
+    """The registered entry of a code known to exist (declared in this module)."""
+    return _REGISTRY[code]
+
+
+def get(code: str) -> CodeInfo | None:
+    _ensure_loaded()
+    return _REGISTRY.get(code.upper())
+
+
+def all_codes() -> list[CodeInfo]:
+    _ensure_loaded()
+    return sorted(_REGISTRY.values(), key=lambda info: info.code)
+
+
+def rules() -> Iterator[CodeInfo]:
+    for info in all_codes():
+        if info.function is not None:
+            yield info
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes raised while loading a model file (family `load`).
+
+MODEL_NOT_FOUND = "TM001"
+declare(
+    MODEL_NOT_FOUND,
+    "model-not-found",
+    Severity.ERROR,
+    "load",
+    """The model file, folder or Python object could not be found or read.
+
+    Why: tablemodel needs a model: a file (`.yaml`, `.yml`, `.json`, `.toml`), a folder holding
+    `tablemodel.yaml`, or `package.module:attribute` naming a model built in Python.
+
+    Bad:
+        tablemodel check examples/alleycat/tablemodle.yaml
+
+    Good:
+        tablemodel check examples/alleycat
+    """,
+)
+
+DOCUMENT_TOO_LARGE = "TM002"
+declare(
+    DOCUMENT_TOO_LARGE,
+    "document-too-large",
+    Severity.ERROR,
+    "load",
+    """The document is larger or deeper than tablemodel will read.
+
+    Why: a model file is data, and a hostile one (a YAML alias bomb, a file of gigabytes, tens
+    of thousands of nested brackets) must not exhaust memory or the stack. Files are capped at
+    10 MiB, 1,000,000 nodes after alias expansion and a nesting depth of 200.
+
+    Bad:
+        a: &a [x, x, x, x, x, x, x, x, x]
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+        c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]   # ... and so on
+
+    Good:
+        # Split a model that is really this large, or write repeated parts out once.
+    """,
+)
+
+EMPTY_DOCUMENT = "TM003"
+declare(
+    EMPTY_DOCUMENT,
+    "empty-document",
+    Severity.ERROR,
+    "load",
+    """The model document is empty.
+
+    Why: an empty file usually means the wrong file was named, or it was truncated.
+
+    Bad:
+        # (nothing but comments)
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}, sort_key: {name: SK}}
+        entities: {...}
+    """,
+)
+
+SYNTAX_ERROR = "TM004"
+declare(
+    SYNTAX_ERROR,
+    "syntax-error",
+    Severity.ERROR,
+    "load",
+    """The file is not valid YAML, JSON or TOML (or repeats a key, or is not UTF-8).
+
+    Why: a document the parser cannot read cannot be checked. Duplicate keys are errors too:
+    YAML parsers silently keep the last one, which hides half of what was written.
+
+    Bad:
+        entities:
+          Racer: {attributes: {racer_id: string}, keys: {PK: "racer-{racer_id}"}
+          Racer: {attributes: {name: string}, keys: {PK: "x"}}
+
+    Good:
+        entities:
+          Racer: {attributes: {racer_id: string}, keys: {PK: "racer-{racer_id}"}}
+    """,
+)
+
+UNKNOWN_FIELD = "TM005"
+declare(
+    UNKNOWN_FIELD,
+    "unknown-field",
+    Severity.ERROR,
+    "load",
+    """A key that the model language does not have (often a typo).
+
+    Why: an unknown key is ignored by lax loaders, so a misspelt `sort_key` would silently
+    give a table without a sort key. tablemodel rejects it and suggests the closest name.
+
+    Bad:
+        table: {name: alleycat, partion_key: {name: PK}}
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}}
+    """,
+)
+
+INVALID_VALUE = "TM006"
+declare(
+    INVALID_VALUE,
+    "invalid-value",
+    Severity.ERROR,
+    "load",
+    """A value of the wrong type or outside what the field allows.
+
+    Why: the model is a contract; a key type of `string` instead of `S`, a negative limit or an
+    unknown operator would make every later conclusion wrong.
+
+    Bad:
+        partition_key: {name: PK, type: string}
+
+    Good:
+        partition_key: {name: PK, type: S}
+    """,
+)
+
+MISSING_FIELD = "TM007"
+declare(
+    MISSING_FIELD,
+    "missing-field",
+    Severity.ERROR,
+    "load",
+    """A required field is missing.
+
+    Why: without it the design is incomplete: an access pattern without `intent` has no
+    oracle, an entity without `keys` writes nothing.
+
+    Bad:
+        access_patterns:
+          racer_profile: {description: a racer, key_condition: {PK: "racer-{racer_id}"}}
+
+    Good:
+        access_patterns:
+          racer_profile:
+            description: a racer
+            key_condition: {PK: "racer-{racer_id}", SK: profile}
+            returns: [Racer]
+            intent: {select: {Racer: {racer_id: $racer_id}}}
+    """,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Codes raised while resolving references (family `structure`).
+
+TEMPLATE_SYNTAX = "TM101"
+declare(
+    TEMPLATE_SYNTAX,
+    "template-syntax",
+    Severity.ERROR,
+    "structure",
+    """A key template that cannot be parsed.
+
+    Why: templates are the single source of every key the entity writes and every key a
+    pattern queries; the checker reasons over their parsed form.
+
+    Bad:
+        keys: {PK: "racer-{racer_id", SK: "race-{race id}"}
+
+    Good:
+        keys: {PK: "racer-{racer_id}", SK: "race-{race_id}"}
+    """,
+)
+
+UNKNOWN_TEMPLATE_ATTRIBUTE = "TM102"
+declare(
+    UNKNOWN_TEMPLATE_ATTRIBUTE,
+    "unknown-template-attribute",
+    Severity.ERROR,
+    "structure",
+    """An entity's key template uses an attribute the entity does not declare.
+
+    Why: the key could never be composed from the entity's own values; usually a typo.
+
+    Bad:
+        Racer:
+          attributes: {racer_id: string}
+          keys: {PK: "racer-{racerid}"}
+
+    Good:
+        Racer:
+          attributes: {racer_id: string}
+          keys: {PK: "racer-{racer_id}"}
+    """,
+)
+
+UNKNOWN_INDEX = "TM103"
+declare(
+    UNKNOWN_INDEX,
+    "unknown-index",
+    Severity.ERROR,
+    "structure",
+    """An access pattern names an index the table does not have.
+
+    Why: the query would fail with a ValidationException at run time.
+
+    Bad:
+        index: GSI_Numeric     # the table defines GSI_SK_Numeric
+
+    Good:
+        index: GSI_SK_Numeric
+    """,
+)
+
+UNKNOWN_ENTITY = "TM104"
+declare(
+    UNKNOWN_ENTITY,
+    "unknown-entity",
+    Severity.ERROR,
+    "structure",
+    """A pattern, write pattern or sample section names an entity that is not declared.
+
+    Why: nothing can be proven about an entity the model does not describe.
+
+    Bad:
+        returns: [Result]
+
+    Good:
+        returns: [RaceResult]
+    """,
+)
+
+UNKNOWN_PARAMETER = "TM105"
+declare(
+    UNKNOWN_PARAMETER,
+    "unknown-parameter",
+    Severity.ERROR,
+    "structure",
+    """A pattern uses a parameter whose type cannot be determined.
+
+    Why: a parameter takes its type (and the characters its values may contain) from a
+    declaration under `parameters`, or from the returned entities' attribute of the same name.
+    Without a type the checker cannot tell which keys the condition reaches.
+
+    Bad:
+        key_condition: {PK: "class-{klass}"}
+        returns: [Race]          # Race has class_id, not klass
+
+    Good:
+        key_condition: {PK: "class-{class_id}"}
+        returns: [Race]
+    """,
+)
+
+UNKNOWN_KEY_ATTRIBUTE = "TM106"
+declare(
+    UNKNOWN_KEY_ATTRIBUTE,
+    "unknown-key-attribute",
+    Severity.ERROR,
+    "structure",
+    """An entity declares a key template for an attribute that is not a key of any index.
+
+    Why: `keys` lists the table and index key attributes the entity writes; anything else is
+    a typo (`Pk` for `PK`) or belongs under `attributes`.
+
+    Bad:
+        keys: {PK: "racer-{racer_id}", Sk: "profile"}
+
+    Good:
+        keys: {PK: "racer-{racer_id}", SK: "profile"}
+    """,
+)
+
+UNKNOWN_ATTRIBUTE = "TM107"
+declare(
+    UNKNOWN_ATTRIBUTE,
+    "unknown-attribute",
+    Severity.ERROR,
+    "structure",
+    """An intent, filter, order, projection or entity option names an undeclared attribute.
+
+    Why: the intent is the oracle of a pattern; a condition on an attribute no entity has can
+    never be evaluated, and an index cannot project an attribute that does not exist.
+
+    Bad:
+        intent: {select: {RaceResult: {raceid: $race_id}}}
+
+    Good:
+        intent: {select: {RaceResult: {race_id: $race_id}}}
+    """,
+)

@@ -1,0 +1,137 @@
+"""Diagnostics: the located, coded problems every layer reports.
+
+A diagnostic names where (file, line, column and the path inside the model), what (a stable
+code and a one-line message), what was found, what was expected, and a hint. Loading errors,
+design errors and rule findings all use this one shape so that every output format renders
+them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+PathPart = str | int
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """Render a model path as `entities.RaceResult.keys.PK` (list indexes as `[0]`)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "<root>"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a file position (when known) and the path inside the model."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    path: tuple[PathPart, ...] = ()
+
+    @property
+    def dotted_path(self) -> str:
+        return format_path(self.path)
+
+    def __str__(self) -> str:
+        where = self.file or "<model>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where} ({self.dotted_path})" if self.path else where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.dotted_path if self.path else None,
+        }
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, with everything a reader needs to fix it."""
+
+    code: str
+    severity: Severity
+    message: str
+    location: Location = field(default_factory=Location)
+    found: str | None = None
+    expected: str | None = None
+    hint: str | None = None
+    pattern: str | None = None
+    entity: str | None = None
+    example: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_dict(),
+            "found": self.found,
+            "expected": self.expected,
+            "hint": self.hint,
+            "pattern": self.pattern,
+            "entity": self.entity,
+            "example": self.example,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (
+            self.location.file or "",
+            self.location.line or 0,
+            self.location.column or 0,
+            self.location.dotted_path,
+            self.code,
+        )
+
+
+class TableModelError(Exception):
+    """Root of every exception tablemodel raises on purpose."""
+
+
+class ModelLoadError(TableModelError, ValueError):
+    """A model could not be loaded; carries every problem found, located."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(
+            sorted(diagnostics, key=Diagnostic.sort_key)
+        )
+        first = self.diagnostics[0] if self.diagnostics else None
+        summary = f"{first.code} {first.location}: {first.message}" if first else "invalid model"
+        more = len(self.diagnostics) - 1
+        msg = summary + (f" (and {more} more)" if more > 0 else "")
+        super().__init__(msg)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    import difflib
+
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in pool}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f"did you mean `{close[0]}`?" if close else None

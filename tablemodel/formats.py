@@ -1,0 +1,268 @@
+"""Machine-readable renderings of check results: JSON, SARIF 2.1.0 and GitHub annotations.
+
+This is library code: every function returns a string and nothing here prints or imports a
+terminal library. The CLI chooses a format and writes the string; other tools (a pre-commit
+wrapper, a CI step, an editor plugin) can call the same functions.
+
+A model that cannot be loaded is reported in the same shapes as a finished check, so a CI job
+that reads `--format json` or uploads SARIF never has to parse a second kind of document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Literal
+from urllib.parse import quote
+
+import tablemodel
+from tablemodel import codes
+from tablemodel.check.report import CheckReport
+from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity
+
+__all__ = [
+    "MACHINE_FORMATS",
+    "SARIF_SCHEMA",
+    "LoadFailure",
+    "MachineFormat",
+    "Outcome",
+    "render",
+    "render_github",
+    "render_json",
+    "render_load_error",
+    "render_sarif",
+    "rule_help_uri",
+]
+
+MachineFormat = Literal["json", "sarif", "github"]
+MACHINE_FORMATS: tuple[MachineFormat, ...] = ("json", "sarif", "github")
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+# File suffixes a model file may have. A report source without one is a Python target
+# (`package.module:attribute`), which must not be turned into a file URI.
+_MODEL_FILE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml", ".py"})
+
+_SARIF_LEVEL: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "note",
+}
+_GITHUB_COMMAND: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "notice",
+}
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """A target whose model could not be loaded, with the source it was loaded from."""
+
+    source: str
+    error: ModelLoadError
+
+    def as_report(self) -> CheckReport:
+        """The load diagnostics as a report with no patterns, so every format can render it."""
+        return CheckReport(source=self.source, diagnostics=self.error.diagnostics)
+
+
+Outcome = CheckReport | LoadFailure
+
+
+def rule_help_uri(anchor: str) -> str:
+    """Where a code is documented, relative to the repository root (no hosted docs yet)."""
+    return f"docs/rules.md#{anchor}"
+
+
+def render(outcomes: Sequence[Outcome], fmt: MachineFormat) -> str:
+    """Render the results of checking one or more targets as one document.
+
+    JSON is one object for one target and an array of objects for several. SARIF is one run
+    holding every target's results: since June 2025 GitHub code scanning rejects uploads with
+    several runs of one tool and category. GitHub annotations are one line per diagnostic.
+    """
+    if fmt == "json":
+        docs = [_json_document(outcome) for outcome in outcomes]
+        payload: Any = docs[0] if len(docs) == 1 else docs
+        return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    if fmt == "sarif":
+        return json.dumps(_sarif_log(outcomes), indent=2, sort_keys=True) + "\n"
+    if fmt == "github":
+        return "".join(_github_lines(_report_of(outcome)) for outcome in outcomes)
+    msg = f"unknown output format {fmt!r}: expected one of {', '.join(MACHINE_FORMATS)}"
+    raise ValueError(msg)
+
+
+def render_json(report: CheckReport) -> str:
+    """`report.to_dict()` plus the tool name and version, with sorted keys and indent 2."""
+    return render([report], "json")
+
+
+def render_sarif(report: CheckReport) -> str:
+    """A SARIF 2.1.0 log with one run: the rules that occur and one result per diagnostic."""
+    return render([report], "sarif")
+
+
+def render_github(report: CheckReport) -> str:
+    """One GitHub Actions workflow command (`::error file=...::message`) per diagnostic."""
+    return render([report], "github")
+
+
+def render_load_error(exc: ModelLoadError, fmt: MachineFormat, *, source: str | None = None) -> str:
+    """A load failure in the same format as a check result.
+
+    `source` is the target that was given; without it the first located file stands in.
+    """
+    if source is None:
+        files = (d.location.file for d in exc.diagnostics if d.location.file)
+        source = next(files, "<model>")
+    return render([LoadFailure(source, exc)], fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def _json_document(outcome: Outcome) -> dict[str, Any]:
+    doc = _report_of(outcome).to_dict()
+    if isinstance(outcome, LoadFailure):
+        # The only difference from a finished check: readers can tell "no patterns because the
+        # model is empty" from "no patterns because it never loaded".
+        doc["load_error"] = True
+    doc["tool"] = {"name": "tablemodel", "version": tablemodel.__version__}
+    return doc
+
+
+def _report_of(outcome: Outcome) -> CheckReport:
+    return outcome.as_report() if isinstance(outcome, LoadFailure) else outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# SARIF
+
+
+def _sarif_log(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    reports = [_report_of(outcome) for outcome in outcomes]
+    rule_ids = sorted({d.code for report in reports for d in report.diagnostics})
+    rule_index = {code: index for index, code in enumerate(rule_ids)}
+    results = [
+        _sarif_result(d, report.source, rule_index[d.code])
+        for report in reports
+        for d in report.diagnostics
+    ]
+    driver = {
+        "name": "tablemodel",
+        "version": tablemodel.__version__,
+        "rules": [_sarif_rule(code) for code in rule_ids],
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+
+
+def _sarif_rule(code: str) -> dict[str, Any]:
+    info = codes.get(code)
+    if info is None:
+        # A code the registry does not know still needs a descriptor for ruleIndex to point at.
+        return {"id": code}
+    help_md = info.why
+    if info.bad:
+        help_md += f"\n\nBad:\n\n```yaml\n{info.bad}\n```"
+    if info.good:
+        help_md += f"\n\nGood:\n\n```yaml\n{info.good}\n```"
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.why or info.summary},
+        "help": {"text": info.why or info.summary, "markdown": help_md or info.summary},
+        "helpUri": rule_help_uri(info.anchor),
+        "defaultConfiguration": {"level": _SARIF_LEVEL[info.severity]},
+        "properties": {"family": info.family, "tags": [info.family]},
+    }
+
+
+def _sarif_result(d: Diagnostic, source: str, rule_index: int) -> dict[str, Any]:
+    location: dict[str, Any] = {}
+    file = _file_of(d, source)
+    if file is not None:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(file)}}
+        if d.location.line is not None:
+            region = {"startLine": d.location.line}
+            if d.location.column is not None:
+                region["startColumn"] = d.location.column
+            physical["region"] = region
+        location["physicalLocation"] = physical
+    if d.location.path:
+        location["logicalLocations"] = [{"fullyQualifiedName": d.location.dotted_path}]
+    return {
+        "ruleId": d.code,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": _full_message(d)},
+        "locations": [location] if location else [],
+    }
+
+
+def _artifact_uri(file: str) -> str:
+    # SARIF wants a URI reference: forward slashes, reserved characters escaped. Relative paths
+    # stay relative so code scanning resolves them against the repository root.
+    path = PurePath(file)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(path.as_posix(), safe="/")
+
+
+# ---------------------------------------------------------------------------------------------
+# GitHub workflow commands
+
+
+def _github_lines(report: CheckReport) -> str:
+    out = []
+    for d in report.diagnostics:
+        properties = []
+        file = _file_of(d, report.source)
+        if file is not None:
+            properties.append(("file", file))
+            if d.location.line is not None:
+                properties.append(("line", str(d.location.line)))
+                if d.location.column is not None:
+                    properties.append(("col", str(d.location.column)))
+        properties.append(("title", _title(d.code)))
+        props = ",".join(f"{key}={_escape_property(value)}" for key, value in properties)
+        out.append(f"::{_GITHUB_COMMAND[d.severity]} {props}::{_escape_data(_full_message(d))}\n")
+    return "".join(out)
+
+
+def _title(code: str) -> str:
+    info = codes.get(code)
+    return f"{code} {info.name}" if info is not None else code
+
+
+def _escape_data(text: str) -> str:
+    # The escaping @actions/core applies (toCommandValue / escapeData).
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared
+
+
+def _file_of(d: Diagnostic, source: str) -> str | None:
+    if d.location.file:
+        return d.location.file
+    return source if PurePath(source).suffix.lower() in _MODEL_FILE_SUFFIXES else None
+
+
+def _full_message(d: Diagnostic) -> str:
+    labelled = (("found", d.found), ("expected", d.expected), ("hint", d.hint))
+    return "\n".join([d.message, *(f"{k}: {v}" for k, v in labelled if v is not None)])

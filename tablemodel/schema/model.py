@@ -1,0 +1,502 @@
+"""The model language: pydantic classes for a table, its entities and access patterns.
+
+These classes are the user-facing contract. A model file (YAML, JSON or TOML) validates into
+`Model`; Python users build the same classes directly. Validation here covers shapes, types
+and local constraints only. Cross-references (an entity named by a pattern, an attribute used
+in a template) are resolved in `tablemodel.design`, which reports them as located diagnostics.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,254}$"
+INDEX_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER, description="A name: letters, digits, _")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Table
+
+
+KeyType = Literal["S", "N", "B"]
+
+
+class KeyAttribute(_Strict):
+    """A key attribute of the table or of an index: its name and DynamoDB scalar type."""
+
+    name: Identifier
+    type: KeyType = Field("S", description="S (string), N (number) or B (binary)")
+
+
+class Projection(_Strict):
+    """Which attributes an index copies: all, keys_only, or include (keys plus a list)."""
+
+    type: Literal["all", "keys_only", "include"] = "all"
+    attributes: tuple[str, ...] = Field((), description="Only with type: include")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_word(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"type": value}
+        return value
+
+    @model_validator(mode="after")
+    def _attributes_only_with_include(self) -> Projection:
+        if self.type != "include" and self.attributes:
+            msg = f"`attributes` is only allowed with projection type `include`, not `{self.type}`"
+            raise ValueError(msg)
+        return self
+
+
+class LocalIndex(_Strict):
+    """A local secondary index: the table's partition key with another sort key."""
+
+    name: str
+    partition_key: KeyAttribute | None = Field(
+        None, description="Always the table's partition key; stated only for documentation"
+    )
+    sort_key: KeyAttribute
+    projection: Projection = Field(default_factory=Projection)
+
+
+class GlobalIndex(_Strict):
+    """A global secondary index: its own partition key and optional sort key."""
+
+    name: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    projection: Projection = Field(default_factory=Projection)
+
+
+class Billing(_Strict):
+    mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    read_capacity: int | None = Field(None, ge=1)
+    write_capacity: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _capacity_matches_mode(self) -> Billing:
+        has_capacity = self.read_capacity is not None or self.write_capacity is not None
+        if self.mode == "PROVISIONED" and (
+            self.read_capacity is None or self.write_capacity is None
+        ):
+            msg = "PROVISIONED billing needs both read_capacity and write_capacity"
+            raise ValueError(msg)
+        if self.mode == "PAY_PER_REQUEST" and has_capacity:
+            msg = "PAY_PER_REQUEST billing takes no read_capacity or write_capacity"
+            raise ValueError(msg)
+        return self
+
+
+StreamView = Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"]
+
+
+class KeyCodec(_Strict):
+    """How attribute values are written into string keys.
+
+    With `escape: true` (the tablemodel runtime's codec) every occurrence of a delimiter or of
+    the escape character inside a value is escaped, so values can never be confused with the
+    template's literals. Set `escape: false` for tables whose keys other code writes raw: the
+    checker then reasons about raw values and reports every delimiter hazard.
+    """
+
+    escape: bool = True
+    delimiters: str = Field("#", min_length=1, description="Characters escaped inside values")
+    escape_character: str = Field("\\", min_length=1, max_length=1)
+
+
+class Table(_Strict):
+    """The physical table: keys, indexes, billing, TTL and streams."""
+
+    name: str = Field(pattern=INDEX_NAME)
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    local_indexes: tuple[LocalIndex, ...] = ()
+    global_indexes: tuple[GlobalIndex, ...] = ()
+    billing: Billing = Field(default_factory=Billing)
+    ttl_attribute: str | None = None
+    stream: StreamView | None = None
+    discriminator_attribute: Identifier | None = Field(
+        None,
+        description="Attribute holding each item's entity type (PynamoDB's discriminator)",
+    )
+    key_codec: KeyCodec = Field(default_factory=KeyCodec)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entities
+
+AttributeType = Literal[
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "binary",
+    "datetime",
+    "date",
+    "enum",
+    "list",
+    "map",
+    "string_set",
+    "number_set",
+    "binary_set",
+]
+
+_SHORTHAND_TYPES = set(AttributeType.__args__)  # type: ignore[attr-defined]
+
+
+class AttributeSpec(_Strict):
+    """A typed entity attribute, with the bounds that matter for keys and item size."""
+
+    type: AttributeType
+    optional: bool = False
+    description: str | None = None
+    min_length: int | None = Field(None, ge=0, description="Characters (string) or bytes")
+    max_length: int | None = Field(None, ge=0, description="Characters (string) or bytes")
+    charset: str | None = Field(
+        None,
+        description=(
+            "Characters a string may contain: a class like `[a-z0-9-]` or one of "
+            "any, alnum, alpha, digits, lower, upper, hex, uuid, word"
+        ),
+    )
+    minimum: float | None = None
+    maximum: float | None = None
+    max_items: int | None = Field(None, ge=0)
+    values: tuple[str, ...] = Field((), description="Allowed values of an enum")
+    items: AttributeSpec | None = Field(None, description="Element type of a list")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        # `racer_id: string` and `nickname: string?` are shorthands.
+        if isinstance(value, str):
+            optional = value.endswith("?")
+            word = value[:-1] if optional else value
+            if word in _SHORTHAND_TYPES:
+                return {"type": word, "optional": optional}
+        return value
+
+    @model_validator(mode="after")
+    def _bounds_fit_type(self) -> AttributeSpec:
+        text_like = {"string", "binary", "datetime", "date", "enum"}
+        numeric = {"number", "integer"}
+        collections = {"list", "map", "string_set", "number_set", "binary_set"}
+        if (self.min_length is not None or self.max_length is not None) and (
+            self.type not in text_like
+        ):
+            msg = f"min_length/max_length apply to strings and binary, not to `{self.type}`"
+            raise ValueError(msg)
+        if self.charset is not None and self.type not in {"string", "enum"}:
+            msg = f"charset applies to strings, not to `{self.type}`"
+            raise ValueError(msg)
+        if (self.minimum is not None or self.maximum is not None) and self.type not in numeric:
+            msg = f"minimum/maximum apply to numbers, not to `{self.type}`"
+            raise ValueError(msg)
+        if self.max_items is not None and self.type not in collections:
+            msg = f"max_items applies to lists, maps and sets, not to `{self.type}`"
+            raise ValueError(msg)
+        if self.type == "enum" and not self.values:
+            msg = "an enum needs `values`"
+            raise ValueError(msg)
+        if self.type != "enum" and self.values:
+            msg = "`values` is only allowed on enums"
+            raise ValueError(msg)
+        if self.items is not None and self.type != "list":
+            msg = "`items` is only allowed on lists"
+            raise ValueError(msg)
+        if (
+            self.min_length is not None
+            and self.max_length is not None
+            and self.min_length > self.max_length
+        ):
+            msg = f"min_length {self.min_length} is greater than max_length {self.max_length}"
+            raise ValueError(msg)
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            msg = f"minimum {self.minimum} is greater than maximum {self.maximum}"
+            raise ValueError(msg)
+        return self
+
+
+class Chunking(_Strict):
+    """Attributes stored across several items when a record outgrows 400 KB (roadmap item 4)."""
+
+    attributes: tuple[Identifier, ...] = Field(min_length=1)
+    codec: Literal["json", "binary"] = "json"
+    compress: bool = False
+
+
+class Entity(_Strict):
+    """An entity type stored in the table, with a key template for every key it writes."""
+
+    description: str | None = None
+    discriminator: str | None = Field(
+        None, description="Discriminator value; defaults to the entity's name"
+    )
+    attributes: dict[Identifier, AttributeSpec]
+    keys: dict[Identifier, str] = Field(
+        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'"
+    )
+    version_attribute: Identifier | None = Field(
+        None, description="Attribute used for optimistic locking"
+    )
+    chunking: Chunking | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Access patterns
+
+SortOperator = Literal["eq", "lt", "lte", "gt", "gte", "between", "begins_with"]
+KEY_OPERATORS: tuple[str, ...] = ("eq", "lt", "lte", "gt", "gte", "between", "begins_with")
+
+
+class KeyCondition(_Strict):
+    """One attribute's part of a key condition: an operator and one or two templates."""
+
+    operator: SortOperator = "eq"
+    templates: tuple[str, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        # `PK: "racer-{racer_id}"` means equality; `SK: {begins_with: "race-"}` an operator.
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return {"operator": "eq", "templates": (str(value),)}
+        if isinstance(value, dict) and len(value) == 1:
+            ((op, operand),) = value.items()
+            if op in KEY_OPERATORS:
+                if op == "between":
+                    if not isinstance(operand, list | tuple) or len(operand) != 2:
+                        msg = "`between` takes a list of two templates: [low, high]"
+                        raise ValueError(msg)
+                    return {"operator": op, "templates": tuple(_scalar_text(v) for v in operand)}
+                return {"operator": op, "templates": (_scalar_text(operand),)}
+            msg = f"unknown key operator `{op}`; expected one of {', '.join(KEY_OPERATORS)}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _arity(self) -> KeyCondition:
+        wanted = 2 if self.operator == "between" else 1
+        if len(self.templates) != wanted:
+            msg = f"`{self.operator}` takes {wanted} template(s), found {len(self.templates)}"
+            raise ValueError(msg)
+        return self
+
+
+def _scalar_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+IntentOperator = Literal[
+    "eq", "ne", "lt", "lte", "gt", "gte", "between", "begins_with", "in", "exists"
+]
+INTENT_OPERATORS: tuple[str, ...] = (
+    "eq",
+    "ne",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "between",
+    "begins_with",
+    "in",
+    "exists",
+)
+
+Scalar = str | int | float | bool
+
+
+class Predicate(_Strict):
+    """A condition on one attribute: `race_id: $race_id` or `{gte: $since}`.
+
+    Strings starting with `$` name a parameter of the pattern (`$$` for a literal `$`).
+    """
+
+    operator: IntentOperator = "eq"
+    operands: tuple[Scalar, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str | int | float | bool):
+            return {"operator": "eq", "operands": (value,)}
+        if isinstance(value, dict) and len(value) == 1 and "operator" not in value:
+            ((op, operand),) = value.items()
+            if op not in INTENT_OPERATORS:
+                msg = f"unknown operator `{op}`; expected one of {', '.join(INTENT_OPERATORS)}"
+                raise ValueError(msg)
+            if op in {"between", "in"}:
+                if not isinstance(operand, list | tuple) or not operand:
+                    msg = f"`{op}` takes a list of values"
+                    raise ValueError(msg)
+                return {"operator": op, "operands": tuple(operand)}
+            return {"operator": op, "operands": (operand,)}
+        return value
+
+    @model_validator(mode="after")
+    def _arity(self) -> Predicate:
+        if self.operator == "between" and len(self.operands) != 2:
+            msg = f"`between` takes two values, found {len(self.operands)}"
+            raise ValueError(msg)
+        if self.operator == "in" and not 1 <= len(self.operands) <= 100:
+            msg = f"`in` takes 1 to 100 values (DynamoDB's limit), found {len(self.operands)}"
+            raise ValueError(msg)
+        if self.operator == "exists" and not isinstance(self.operands[0], bool):
+            msg = "`exists` takes true or false"
+            raise ValueError(msg)
+        if self.operator not in {"between", "in"} and len(self.operands) != 1:
+            msg = f"`{self.operator}` takes one value, found {len(self.operands)}"
+            raise ValueError(msg)
+        return self
+
+
+class OrderTerm(_Strict):
+    """One term of an intent's order: an attribute and a direction."""
+
+    attribute: Identifier
+    direction: Literal["asc", "desc"] = "asc"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        # `output desc`, `-output` and `output` are shorthands.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("-"):
+                return {"attribute": text[1:].strip(), "direction": "desc"}
+            parts = text.split()
+            if len(parts) == 2 and parts[1].lower() in {"asc", "desc"}:
+                return {"attribute": parts[0], "direction": parts[1].lower()}
+            return {"attribute": text}
+        return value
+
+
+class Intent(_Strict):
+    """What a pattern must return, stated with entity attributes, independent of keys.
+
+    `select` maps each entity type to the conditions its items must meet (an empty mapping
+    selects every item of that type); `order_by` and `limit` say how the result is ordered
+    and cut. The runner evaluates this in plain Python over the sample data; the checker
+    proves the key condition implements it where it can.
+    """
+
+    description: str | None = None
+    select: dict[Identifier, dict[Identifier, Predicate]] = Field(min_length=1)
+    order_by: tuple[OrderTerm, ...] = ()
+    limit: int | str | None = Field(None, description="A number or a `$parameter`")
+
+    @field_validator("select", mode="before")
+    @classmethod
+    def _none_is_everything(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        if isinstance(value, list):
+            return {name: {} for name in value}
+        return value
+
+
+class AccessPattern(_Strict):
+    """A read: the index, key condition, order, limit and the intent it must implement."""
+
+    description: str
+    index: str = Field("table", description="`table` or the name of an LSI or GSI")
+    key_condition: dict[Identifier, KeyCondition] = Field(min_length=1)
+    filter: dict[Identifier, Predicate] = Field(
+        default_factory=dict, description="FilterExpression conditions on non-key attributes"
+    )
+    parameters: dict[Identifier, AttributeSpec] = Field(
+        default_factory=dict,
+        description="Parameter types; undeclared ones take the type of the returned "
+        "entities' attribute of the same name",
+    )
+    order: Literal["ascending", "descending"] = "ascending"
+    limit: int | None = Field(None, ge=1)
+    consistent_read: bool = False
+    returns: tuple[Identifier, ...] = Field(min_length=1)
+    attributes: tuple[Identifier, ...] | None = Field(
+        None, description="Attributes the caller reads; all of the entity's when omitted"
+    )
+    intent: Intent
+
+
+# ---------------------------------------------------------------------------------------------
+# Write patterns (roadmap item 6): parsed and cross-referenced now, checked later.
+
+
+class Transition(_Strict):
+    attribute: Identifier
+    source: tuple[str, ...] = Field(alias="from", min_length=1)
+    target: str = Field(alias="to")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class WritePattern(_Strict):
+    description: str
+    operation: Literal["create", "put", "update", "delete", "transact"]
+    entity: Identifier
+    condition: dict[Identifier, Predicate] = Field(default_factory=dict)
+    transition: Transition | None = None
+    idempotency_key: Identifier | None = None
+    counters: tuple[Identifier, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample data (the generator comes with the runner)
+
+
+class SampleEntity(_Strict):
+    count: int = Field(1, ge=0, le=100_000, description="Items of this entity")
+    parent: Identifier | None = Field(None, description="Entity whose items these belong to")
+    per_parent: int | None = Field(None, ge=1, le=10_000)
+    values: dict[Identifier, tuple[Scalar, ...]] = Field(
+        default_factory=dict, description="Explicit choices for attributes"
+    )
+
+
+class Sample(_Strict):
+    seed: int = 0
+    hostile: bool = Field(True, description="Include hostile key values (delimiters, prefixes)")
+    entities: dict[Identifier, SampleEntity] = Field(default_factory=dict)
+    fixtures: tuple[str, ...] = Field((), description="JSON Lines or YAML files of items")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Model(_Strict):
+    """A whole tablemodel document."""
+
+    version: Literal[1] = 1
+    description: str | None = None
+    table: Table
+    entities: dict[Identifier, Entity] = Field(min_length=1)
+    access_patterns: dict[Identifier, AccessPattern] = Field(default_factory=dict)
+    write_patterns: dict[Identifier, WritePattern] = Field(default_factory=dict)
+    sample: Sample = Field(default_factory=Sample)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of model files, for editors."""
+    schema = Model.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tablemodel model file"
+    return schema

@@ -1,0 +1,1042 @@
+"""The loader: every target form, every load code, and located, complete diagnostics."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, PathPart, Severity
+from tablemodel.schema._positions import MAX_DEPTH, PositionMap, parse_toml
+from tablemodel.schema.loader import (
+    MAX_FILE_BYTES,
+    LoadedModel,
+    load_model,
+    load_model_from_text,
+    model_from_data,
+)
+from tablemodel.schema.model import Model
+
+DATA = Path(__file__).parent / "data" / "loader"
+
+BASE = """\
+table:
+  name: alleycat
+  partition_key: {name: PK, type: S}
+  sort_key: {name: SK, type: S}
+entities:
+  Racer:
+    attributes:
+      racer_id: {type: string, max_length: 36}
+    keys: {PK: "racer-{racer_id}", SK: "profile"}
+access_patterns:
+  racer_profile:
+    description: Get a racer's profile.
+    key_condition: {PK: "racer-{racer_id}", SK: "profile"}
+    returns: [Racer]
+    intent:
+      select: {Racer: {racer_id: $racer_id}}
+"""
+
+TOO_LARGE_HINT = (
+    "split the model or remove repeated aliases; limits keep hostile files from exhausting memory"
+)
+DUPLICATE_HINT = "each key may appear once in a mapping; merge the two entries"
+
+
+def diag(
+    code: str,
+    message: str,
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    path: tuple[PathPart, ...] = (),
+    file: str = "<string>",
+    found: str | None = None,
+    expected: str | None = None,
+    hint: str | None = None,
+) -> Diagnostic:
+    return Diagnostic(
+        code=code,
+        severity=Severity.ERROR,
+        message=message,
+        location=Location(file=file, line=line, column=column, path=path),
+        found=found,
+        expected=expected,
+        hint=hint,
+    )
+
+
+def errors(text: str, format: str = "yaml") -> tuple[Diagnostic, ...]:
+    with pytest.raises(ModelLoadError) as caught:
+        load_model_from_text(text, format=format)  # type: ignore[arg-type]
+    return caught.value.diagnostics
+
+
+def file_errors(target: str | os.PathLike[str]) -> tuple[Diagnostic, ...]:
+    with pytest.raises(ModelLoadError) as caught:
+        load_model(target)
+    return caught.value.diagnostics
+
+
+def assert_alleycat(loaded: LoadedModel) -> None:
+    model = loaded.model
+    assert model.table.name == "alleycat"
+    assert model.table.sort_key is not None
+    assert model.table.sort_key.name == "SK"
+    assert model.entities["Racer"].keys == {"PK": "racer-{racer_id}", "SK": "profile"}
+    pattern = model.access_patterns["racer_profile"]
+    assert pattern.key_condition["SK"].templates == ("profile",)
+    assert pattern.intent.select["Racer"]["racer_id"].operands == ("$racer_id",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Target forms
+
+
+def test_yaml_text_loads_with_positions() -> None:
+    loaded = load_model_from_text(BASE)
+    assert_alleycat(loaded)
+    assert loaded.source == "<string>"
+    assert loaded.base_dir is None
+    positions = loaded.positions
+    assert positions.key_position(("entities", "Racer", "keys", "PK")) == (9, 12)
+    assert positions.value_position(("entities", "Racer", "keys", "PK")) == (9, 16)
+    assert positions.value_position(("access_patterns", "racer_profile", "returns", 0)) == (14, 15)
+    assert positions.key_position(("access_patterns", "racer_profile", "returns", 0)) is None
+    assert positions.nearest(("entities", "Racer", "keys", "GSI1PK")) == (
+        ("entities", "Racer", "keys"),
+        (9, 5),
+    )
+
+
+@pytest.mark.parametrize("name", ["alleycat.yaml", "alleycat.json", "alleycat.toml"])
+def test_each_file_format_loads(name: str) -> None:
+    target = str(DATA / name)
+    loaded = load_model(target)
+    assert_alleycat(loaded)
+    assert loaded.source == target
+    assert loaded.base_dir == DATA.resolve()
+    assert loaded.positions.key_position(("table", "sort_key")) is not None
+
+
+def test_json_and_toml_positions_point_at_keys() -> None:
+    json_model = load_model(DATA / "alleycat.json")
+    assert json_model.positions.key_position(("table", "partition_key", "type")) == (6, 7)
+    toml_model = load_model(DATA / "alleycat.toml")
+    assert toml_model.positions.key_position(("table", "partition_key", "type")) == (5, 32)
+    assert toml_model.positions.value_position(("entities", "Racer", "keys", "SK")) == (10, 40)
+    path = ("access_patterns", "racer_profile", "intent", "select", "Racer", "racer_id")
+    assert toml_model.positions.key_position(path) == (16, 21)
+
+
+def test_path_like_target_keeps_its_display_name() -> None:
+    loaded = load_model(DATA / "alleycat.yaml")
+    assert loaded.source == str(DATA / "alleycat.yaml")
+
+
+def test_folder_target_finds_tablemodel_yaml() -> None:
+    loaded = load_model(str(DATA / "folder"))
+    assert_alleycat(loaded)
+    assert loaded.source == os.path.join(str(DATA / "folder"), "tablemodel.yaml")
+    assert loaded.base_dir == (DATA / "folder").resolve()
+
+
+def test_folder_prefers_yaml_over_json(tmp_path: Path) -> None:
+    (tmp_path / "tablemodel.json").write_text("{}")
+    (tmp_path / "tablemodel.yml").write_text(BASE)
+    assert load_model(tmp_path).source == os.path.join(str(tmp_path), "tablemodel.yml")
+
+
+def test_folder_without_model_says_what_was_looked_for(tmp_path: Path) -> None:
+    (tmp_path / "model.yaml").write_text(BASE)
+    assert file_errors(tmp_path) == (
+        diag(
+            "TM001",
+            f"no model file in folder `{tmp_path}`",
+            file=str(tmp_path),
+            expected="one of tablemodel.yaml, tablemodel.yml, tablemodel.json, tablemodel.toml",
+            hint="pass the model file itself, or name it tablemodel.yaml",
+        ),
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    target = str(tmp_path / "nope.yaml")
+    assert file_errors(target) == (
+        diag(
+            "TM001",
+            f"no such file or folder: `{target}`",
+            file=target,
+            hint="pass a model file, a folder holding tablemodel.yaml, or package.module:attr",
+        ),
+    )
+
+
+def test_unknown_extension_is_read_as_yaml(tmp_path: Path) -> None:
+    target = tmp_path / "model.txt"
+    target.write_text(BASE)
+    assert_alleycat(load_model(target))
+
+
+MODULE = f"""\
+import yaml
+from tablemodel.schema.model import Model
+
+DATA = yaml.safe_load('''{BASE}''')
+MODEL = Model.model_validate(DATA)
+NOT_A_MODEL = 42
+
+
+def build():
+    return MODEL
+
+
+def build_data():
+    return DATA
+
+
+def broken():
+    raise ValueError("no model today")
+
+
+class Holder:
+    model = MODEL
+"""
+
+
+@pytest.fixture
+def module_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # A distinct module name per test run keeps sys.modules from serving a stale copy.
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "alley_models.py").write_text(MODULE)
+    (tmp_path / "alley_broken.py").write_text("x = 1\nraise RuntimeError('boom at import')\n")
+    (tmp_path / "alley_exits.py").write_text("import sys\nsys.exit(3)\n")
+    for name in ("alley_models", "alley_broken", "alley_exits"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "attribute", ["MODEL", "DATA", "build", "build_data", "Holder.model"]
+)
+def test_module_attribute_target(module_dir: Path, attribute: str) -> None:
+    loaded = load_model(f"alley_models:{attribute}")
+    assert_alleycat(loaded)
+    assert loaded.source == f"alley_models:{attribute}"
+    assert loaded.base_dir == module_dir.resolve()
+    assert len(loaded.positions) == 0
+
+
+def test_module_in_current_directory_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "alley_cwd.py").write_text(MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "alley_cwd", raising=False)
+    before = list(sys.path)
+    assert_alleycat(load_model("alley_cwd:MODEL"))
+    assert sys.path == before
+
+
+def test_module_raising_on_import(module_dir: Path) -> None:
+    assert file_errors("alley_broken:MODEL") == (
+        diag(
+            "TM006",
+            "cannot import `alley_broken`: RuntimeError: boom at import",
+            file="alley_broken:MODEL",
+            hint=f"raised at {module_dir / 'alley_broken.py'}:2",
+        ),
+    )
+
+
+def test_module_calling_sys_exit_is_reported(module_dir: Path) -> None:
+    assert file_errors("alley_exits:MODEL") == (
+        diag(
+            "TM006",
+            "cannot import `alley_exits`: SystemExit: 3",
+            file="alley_exits:MODEL",
+            hint=f"raised at {module_dir / 'alley_exits.py'}:2",
+        ),
+    )
+
+
+def test_module_not_found() -> None:
+    assert file_errors("alley_no_such_module:MODEL") == (
+        diag(
+            "TM006",
+            "cannot import `alley_no_such_module`: ModuleNotFoundError: "
+            "No module named 'alley_no_such_module'",
+            file="alley_no_such_module:MODEL",
+        ),
+    )
+
+
+def test_module_attribute_problems(module_dir: Path) -> None:
+    assert file_errors("alley_models:MODLE") == (
+        diag(
+            "TM006",
+            "`alley_models` has no attribute `MODLE`",
+            file="alley_models:MODLE",
+            hint="did you mean `MODEL`?",
+        ),
+    )
+    assert file_errors("alley_models:NOT_A_MODEL") == (
+        diag(
+            "TM006",
+            "`alley_models:NOT_A_MODEL` is not a model",
+            file="alley_models:NOT_A_MODEL",
+            found="int",
+            expected="a Model, a dict, or a function taking no arguments that returns one",
+        ),
+    )
+    assert file_errors("alley_models:Holder") == (
+        diag(
+            "TM006",
+            "`alley_models:Holder` is a class, not a model",
+            file="alley_models:Holder",
+            found="class Holder",
+            expected="a Model, a dict, or a function taking no arguments that returns one",
+        ),
+    )
+    assert file_errors("alley_models:broken") == (
+        diag(
+            "TM006",
+            "calling `alley_models:broken` raised ValueError: no model today",
+            file="alley_models:broken",
+            hint=f"raised at {module_dir / 'alley_models.py'}:29",
+        ),
+    )
+
+
+def test_module_returning_invalid_data_is_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "alley_invalid", raising=False)
+    (tmp_path / "alley_invalid.py").write_text("MODEL = {'table': {'name': 'alleycat'}}\n")
+    assert file_errors("alley_invalid:MODEL") == (
+        diag(
+            "TM007",
+            "missing required field `partition_key` in `table`",
+            file="alley_invalid:MODEL",
+            path=("table", "partition_key"),
+            expected="a value for `partition_key`",
+        ),
+        diag(
+            "TM007",
+            "missing required field `entities` in the top level",
+            file="alley_invalid:MODEL",
+            path=("entities",),
+            expected="a value for `entities`",
+        ),
+    )
+
+
+def test_colon_in_an_existing_path_is_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("models:main").write_text(BASE)
+    assert_alleycat(load_model("models:main"))
+
+
+def test_model_from_data_passes_models_through() -> None:
+    model = load_model_from_text(BASE).model
+    loaded = model_from_data(model, source="python")
+    assert loaded.model is model
+    assert loaded.positions.nearest(("table",)) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# TM002 too large
+
+
+def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    target = tmp_path / "huge.yaml"
+    with target.open("wb") as stream:
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk and is never read
+    assert file_errors(target) == (
+        diag(
+            "TM002",
+            "document too large: 10,485,761 bytes or more, over the limit of 10,485,760 bytes",
+            file=str(target),
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+def test_alias_bomb_is_stopped() -> None:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    assert errors("\n".join(lines)) == (
+        diag(
+            "TM002",
+            "document too large: more than 1,000,000 nodes once aliases are expanded",
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+def test_recursive_alias_is_stopped() -> None:
+    assert errors("a: &a [*a]\n") == (
+        diag(
+            "TM002",
+            f"document too large: nested deeper than {MAX_DEPTH} levels",
+            line=1,
+            column=4,
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+@pytest.mark.parametrize("format", ["json", "yaml", "toml"])
+def test_deep_nesting_is_refused_without_recursion_error(format: str) -> None:
+    text = ("a = " if format == "toml" else "") + "[" * 100_000
+    (found,) = errors(text, format)
+    assert found.code == "TM002"
+    assert found.message == f"document too large: nested deeper than {MAX_DEPTH} levels"
+
+
+def test_nesting_limit_is_exact() -> None:
+    # The top-level mapping is level 1; 199 lists inside it are fine, 200 are not.
+    ok = "table: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    assert errors(ok)[0].code != "TM002"
+    deep = "table: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert errors(deep) == (
+        diag(
+            "TM002",
+            f"document too large: nested deeper than {MAX_DEPTH} levels",
+            line=1,
+            column=8 + MAX_DEPTH - 1,
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+def test_deep_json_within_parser_limits_is_still_capped() -> None:
+    text = '{"table": ' + "[" * 300 + "]" * 300 + "}"
+    assert errors(text, "json") == (
+        diag(
+            "TM002",
+            f"document too large: nested deeper than {MAX_DEPTH} levels",
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# TM003 empty
+
+
+@pytest.mark.parametrize(
+    ("text", "format"),
+    [
+        ("", "yaml"),
+        ("  \n\n# only a comment\n", "yaml"),
+        ("---\n", "yaml"),
+        ("\n \t\n", "json"),
+        ("# nothing\n\n", "toml"),
+    ],
+)
+def test_empty_documents(text: str, format: str) -> None:
+    assert errors(text, format) == (
+        diag(
+            "TM003",
+            "the document is empty",
+            expected="a mapping with at least `table` and `entities`",
+        ),
+    )
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    target = tmp_path / "tablemodel.yaml"
+    target.write_bytes(b"")
+    assert [d.code for d in file_errors(tmp_path)] == ["TM003"]
+
+
+# ---------------------------------------------------------------------------------------------
+# TM004 syntax and encoding
+
+
+def test_several_yaml_documents() -> None:
+    assert errors(BASE + "---\ntable: {}\n") == (
+        diag(
+            "TM004",
+            "the file holds more than one YAML document",
+            line=17,
+            column=1,
+            hint="keep one model per file; remove the `---` separator",
+        ),
+    )
+
+
+def test_yaml_syntax_error_is_located() -> None:
+    assert errors("table:\n  name: [alleycat\nentities: {}\n") == (
+        diag(
+            "TM004",
+            "YAML syntax error: expected ',' or ']', but got ':' "
+            "(while parsing a flow sequence)",
+            line=3,
+            column=9,
+        ),
+    )
+
+
+def test_json_syntax_error_is_located() -> None:
+    assert errors('{\n  "table": {"name": "alleycat",}\n}', "json") == (
+        diag(
+            "TM004",
+            "JSON syntax error: Expecting property name enclosed in double quotes",
+            line=2,
+            column=33,
+        ),
+    )
+
+
+def test_toml_syntax_error_is_located() -> None:
+    text = '[table]\nname = "alleycat"\npartition_key = { name = "PK", type = }\n'
+    assert errors(text, "toml") == (
+        diag("TM004", "TOML syntax error: Invalid value", line=3, column=39),
+    )
+
+
+def test_duplicate_yaml_keys_name_both_lines() -> None:
+    text = BASE.replace("    keys: {PK", "    attributes: {racer_id: string}\n    keys: {PK")
+    assert errors(text) == (
+        diag(
+            "TM004",
+            "duplicate key `attributes` in `entities.Racer`: first at line 7, again at line 9",
+            line=9,
+            column=5,
+            path=("entities", "Racer", "attributes"),
+            found="attributes",
+            hint=DUPLICATE_HINT,
+        ),
+    )
+
+
+def test_duplicate_keys_in_one_flow_mapping_name_columns() -> None:
+    text = BASE.replace('SK: "profile"}\naccess', 'SK: "profile", PK: "x"}\naccess')
+    assert errors(text) == (
+        diag(
+            "TM004",
+            "duplicate key `PK` in `entities.Racer.keys`: first at line 9, column 12, again at "
+            "line 9, column 50",
+            line=9,
+            column=50,
+            path=("entities", "Racer", "keys", "PK"),
+            found="PK",
+            hint=DUPLICATE_HINT,
+        ),
+    )
+
+
+def test_duplicate_json_keys() -> None:
+    data = json.loads((DATA / "alleycat.json").read_text())
+    text = json.dumps(data, indent=2).replace('"name": "alleycat",', '"name": "x", "name": "y",')
+    assert errors(text, "json") == (
+        diag(
+            "TM004",
+            "duplicate key `name` in `table`: first at line 3, column 5, again at line 3, "
+            "column 18",
+            line=3,
+            column=18,
+            path=("table", "name"),
+            found="name",
+            hint=DUPLICATE_HINT,
+        ),
+        diag(
+            "TM006",
+            "invalid value for `table.name`: expected 3 to 255 letters, digits, _, . or -",
+            line=3,
+            column=26,
+            path=("table", "name"),
+            found="'y'",
+            expected="3 to 255 letters, digits, _, . or -",
+        ),
+    )
+
+
+def test_invalid_utf8_reports_the_byte_offset(tmp_path: Path) -> None:
+    target = tmp_path / "latin1.yaml"
+    target.write_bytes(BASE.replace("name: alleycat", "name: caf\xe9").encode("latin-1"))
+    assert file_errors(target) == (
+        diag(
+            "TM004",
+            "the file is not valid UTF-8: invalid byte at byte offset 19",
+            file=str(target),
+            line=2,
+            column=12,
+            found="b'\\xe9\\n  p'",
+            hint="save the file as UTF-8",
+        ),
+    )
+
+
+def test_nul_bytes_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "binary.yaml"
+    target.write_bytes(b"table:\n  name: a\x00b\n")
+    assert file_errors(target) == (
+        diag(
+            "TM004",
+            "the file holds a NUL byte at byte offset 16: it looks binary, not like a YAML, "
+            "JSON or TOML model",
+            file=str(target),
+            line=2,
+            column=10,
+        ),
+    )
+    assert errors("a: \x00") == (
+        diag(
+            "TM004",
+            "the text holds a NUL character at offset 3: it looks binary",
+            line=1,
+            column=4,
+        ),
+    )
+
+
+def test_binary_junk_gets_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / "junk.json"
+    target.write_bytes(bytes(range(1, 256)))
+    (found,) = file_errors(target)
+    assert found.code == "TM004"
+    assert found.message == "the file is not valid UTF-8: invalid byte at byte offset 127"
+
+
+def test_control_characters_in_yaml() -> None:
+    assert errors("table:\n  name: \x07bell\n") == (
+        diag(
+            "TM004",
+            "unacceptable character #x0007: YAML files hold printable text only",
+            line=2,
+            column=9,
+        ),
+    )
+
+
+def test_huge_single_line_is_a_clear_error() -> None:
+    assert errors("x" * 1_000_000) == (
+        diag(
+            "TM005",
+            "the top level of a model must be a mapping",
+            line=1,
+            column=1,
+            found="text '" + "x" * 73 + "…",
+            expected="a mapping with `table`, `entities` and optionally `access_patterns`, "
+            "`write_patterns`, `sample`",
+        ),
+    )
+
+
+def test_unsafe_yaml_tags_are_refused() -> None:
+    text = BASE.replace("name: alleycat", "name: !!python/object/apply:os.system [echo hi]")
+    assert errors(text) == (
+        diag(
+            "TM004",
+            "unsupported YAML tag `tag:yaml.org,2002:python/object/apply:os.system`",
+            line=2,
+            column=9,
+            path=("table", "name"),
+            hint="model files hold plain mappings, lists and scalars; remove the tag",
+        ),
+    )
+    assert errors("table: !Ref x\n") == (
+        diag(
+            "TM004",
+            "cannot read value: could not determine a constructor for the tag '!Ref'",
+            line=1,
+            column=8,
+            path=("table",),
+            hint="model files hold plain mappings, lists and scalars; remove the tag",
+        ),
+    )
+
+
+def test_merge_keys_and_aliases_work() -> None:
+    text = BASE.replace(
+        "  partition_key: {name: PK, type: S}\n  sort_key: {name: SK, type: S}",
+        "  partition_key: &key {name: PK, type: S}\n  sort_key: {<<: *key, name: SK}",
+    )
+    loaded = load_model_from_text(text)
+    assert loaded.model.table.sort_key is not None
+    assert (loaded.model.table.sort_key.name, loaded.model.table.sort_key.type) == ("SK", "S")
+    # Merged keys point at where they are written; explicit keys at themselves.
+    assert loaded.positions.key_position(("table", "sort_key", "type")) == (3, 33)
+    assert loaded.positions.key_position(("table", "sort_key", "name")) == (4, 25)
+
+
+# ---------------------------------------------------------------------------------------------
+# TM005 top level and unknown keys
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert errors("- table\n- entities\n") == (
+        diag(
+            "TM005",
+            "the top level of a model must be a mapping",
+            line=1,
+            column=1,
+            found="a list",
+            expected="a mapping with `table`, `entities` and optionally `access_patterns`, "
+            "`write_patterns`, `sample`",
+        ),
+    )
+    with pytest.raises(ModelLoadError) as caught:
+        model_from_data(None, source="python")
+    assert caught.value.diagnostics[0].found == "null"
+
+
+def test_unknown_key_suggests_the_closest_name() -> None:
+    text = BASE.replace("  sort_key:", "  sort_kye:")
+    assert errors(text) == (
+        diag(
+            "TM005",
+            "unknown key `sort_kye` in `table`",
+            line=4,
+            column=3,
+            path=("table", "sort_kye"),
+            found="sort_kye",
+            expected="one of name, partition_key, sort_key, local_indexes, global_indexes, "
+            "billing, ttl_attribute, stream, discriminator_attribute, key_codec",
+            hint="did you mean `sort_key`?",
+        ),
+    )
+
+
+def test_unknown_key_deep_inside_collections() -> None:
+    text = BASE.replace(
+        "  sort_key: {name: SK, type: S}",
+        "  sort_key: {name: SK, type: S}\n"
+        "  global_indexes:\n"
+        "    - {name: gsi1, partition_key: {name: GSI1PK}, projection: {typ: all}}",
+    )
+    assert errors(text) == (
+        diag(
+            "TM005",
+            "unknown key `typ` in `table.global_indexes[0].projection`",
+            line=6,
+            column=62,
+            path=("table", "global_indexes", 0, "projection", "typ"),
+            found="typ",
+            expected="one of type, attributes",
+            hint="did you mean `type`?",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# TM006 and TM007, several at once
+
+
+def test_several_errors_are_all_reported_in_position_order() -> None:
+    text = (
+        BASE.replace("  partition_key:", "  partion_key:")
+        .replace("max_length: 36", "max_length: -1")
+        .replace("    returns: [Racer]", "    returns: [Racer]\n    limit: many")
+    )
+    assert errors(text) == (
+        diag(
+            "TM007",
+            "missing required field `partition_key` in `table`",
+            line=1,
+            column=1,
+            path=("table", "partition_key"),
+            expected="a value for `partition_key`",
+        ),
+        diag(
+            "TM005",
+            "unknown key `partion_key` in `table`",
+            line=3,
+            column=3,
+            path=("table", "partion_key"),
+            found="partion_key",
+            expected="one of name, partition_key, sort_key, local_indexes, global_indexes, "
+            "billing, ttl_attribute, stream, discriminator_attribute, key_codec",
+            hint="did you mean `partition_key`?",
+        ),
+        diag(
+            "TM006",
+            "invalid value for `entities.Racer.attributes.racer_id.max_length`: "
+            "expected greater than or equal to 0",
+            line=8,
+            column=44,
+            path=("entities", "Racer", "attributes", "racer_id", "max_length"),
+            found="-1",
+            expected="greater than or equal to 0",
+        ),
+        diag(
+            "TM006",
+            "invalid value for `access_patterns.racer_profile.limit`: expected an integer",
+            line=15,
+            column=12,
+            path=("access_patterns", "racer_profile", "limit"),
+            found="'many'",
+            expected="an integer",
+        ),
+    )
+
+
+def test_bad_key_operator_points_at_the_users_path() -> None:
+    text = BASE.replace(
+        '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',
+        '    key_condition: {PK: "racer-{racer_id}", SK: {starts_with: "pro"}}',
+    )
+    expected = (
+        "unknown key operator `starts_with`; expected one of eq, lt, lte, gt, gte, between, "
+        "begins_with"
+    )
+    assert errors(text) == (
+        diag(
+            "TM006",
+            f"invalid value for `access_patterns.racer_profile.key_condition.SK`: {expected}",
+            line=13,
+            column=49,
+            path=("access_patterns", "racer_profile", "key_condition", "SK"),
+            found="{'starts_with': 'pro'}",
+            expected=expected,
+        ),
+    )
+
+
+def test_shorthand_expansion_errors_stop_at_the_shorthand() -> None:
+    text = BASE.replace('SK: "profile"}\n    returns', 'SK: {begins_with: [pro]}}\n    returns')
+    assert errors(text) == (
+        diag(
+            "TM006",
+            "invalid value for `access_patterns.racer_profile.key_condition.SK`: "
+            "expected a string",
+            line=13,
+            column=49,
+            path=("access_patterns", "racer_profile", "key_condition", "SK"),
+            found="['pro']",
+            expected="a string",
+        ),
+    )
+
+
+def test_union_alternatives_merge_into_one_diagnostic() -> None:
+    text = (
+        BASE.replace("      select:", "      limit: 1.5\n      select:")
+        + "sample:\n  entities:\n    Racer: {values: {racer_id: [[1]]}}\n"
+    )
+    assert errors(text) == (
+        diag(
+            "TM006",
+            "invalid value for `access_patterns.racer_profile.intent.limit`: "
+            "expected a whole number or a string",
+            line=16,
+            column=14,
+            path=("access_patterns", "racer_profile", "intent", "limit"),
+            found="1.5",
+            expected="a whole number or a string",
+        ),
+        diag(
+            "TM006",
+            "invalid value for `sample.entities.Racer.values.racer_id[0]`: "
+            "expected a string, an integer, a number or true or false",
+            line=20,
+            column=35,
+            path=("sample", "entities", "Racer", "values", "racer_id", 0),
+            found="[1]",
+            expected="a string, an integer, a number or true or false",
+        ),
+    )
+
+
+def test_missing_field_points_at_the_enclosing_mapping() -> None:
+    text = BASE.replace("    intent:\n      select: {Racer: {racer_id: $racer_id}}\n", "")
+    assert errors(text) == (
+        diag(
+            "TM007",
+            "missing required field `intent` in `access_patterns.racer_profile`",
+            line=11,
+            column=3,
+            path=("access_patterns", "racer_profile", "intent"),
+            expected="a value for `intent`",
+        ),
+    )
+
+
+def test_missing_top_level_section() -> None:
+    text = BASE.split("entities:")[0]
+    assert errors(text) == (
+        diag(
+            "TM007",
+            "missing required field `entities` in the top level",
+            line=1,
+            column=1,
+            path=("entities",),
+            expected="a value for `entities`",
+        ),
+    )
+
+
+def test_non_string_keys_are_rejected() -> None:
+    text = BASE.replace("      racer_id: {type", "      1: string\n      racer_id: {type")
+    assert errors(text) == (
+        diag(
+            "TM006",
+            "invalid name `1` in `entities.Racer.attributes`: expected a string",
+            line=8,
+            column=7,
+            path=("entities", "Racer", "attributes", "1"),
+            found="1",
+            expected="a string",
+            hint="quote the key to make it text: '1'",
+        ),
+    )
+    assert errors(BASE + "true: 1\n")[0] == diag(
+        "TM006",
+        "invalid name `true` in the top level: expected a string",
+        line=17,
+        column=1,
+        path=("true",),
+        found="True",
+        expected="a string",
+        hint="quote the key to make it text: 'true'",
+    )
+
+
+def test_yaml_reads_unquoted_numbers_and_the_hint_says_quote() -> None:
+    text = BASE.replace("name: alleycat", "name: 1234")
+    assert errors(text) == (
+        diag(
+            "TM006",
+            "invalid value for `table.name`: expected a string",
+            line=2,
+            column=9,
+            path=("table", "name"),
+            found="1234",
+            expected="a string",
+            hint="quote the value to make it text: '1234'",
+        ),
+    )
+
+
+def test_invalid_names_in_mappings() -> None:
+    text = BASE.replace("  Racer:\n    attributes", "  race-result:\n    attributes")
+    (found,) = (d for d in errors(text) if d.location.path == ("entities", "race-result"))
+    assert found == diag(
+        "TM006",
+        "invalid name `race-result` in `entities`: expected a name: a letter or _, then "
+        "letters, digits or _ (at most 255 characters)",
+        line=6,
+        column=3,
+        path=("entities", "race-result"),
+        found="'race-result'",
+        expected="a name: a letter or _, then letters, digits or _ (at most 255 characters)",
+    )
+
+
+def test_validator_crash_becomes_a_diagnostic() -> None:
+    # `select: [[Racer]]` makes the list shorthand hash a list: a TypeError, not a
+    # ValidationError; it must still come back as a diagnostic.
+    text = BASE.replace("select: {Racer: {racer_id: $racer_id}}", "select: [[Racer]]")
+    (found,) = errors(text)
+    assert found.code == "TM006"
+    assert found.message == "invalid model: TypeError: unhashable type: 'list'"
+
+
+def test_model_validator_errors_are_located() -> None:
+    text = BASE.replace("  sort_key: {name: SK, type: S}", "  sort_key: {name: SK, type: S}\n"
+                        "  billing: {mode: PROVISIONED, read_capacity: 5}")
+    expected = "PROVISIONED billing needs both read_capacity and write_capacity"
+    assert errors(text) == (
+        diag(
+            "TM006",
+            f"invalid value for `table.billing`: {expected}",
+            line=5,
+            column=12,
+            path=("table", "billing"),
+            found="{'mode': 'PROVISIONED', 'read_capacity': 5}",
+            expected=expected,
+        ),
+    )
+
+
+def test_toml_errors_are_located() -> None:
+    text = (DATA / "alleycat.toml").read_text().replace('type = "S" }\nsort', 'type = "X" }\nsort')
+    assert errors(text, "toml") == (
+        diag(
+            "TM006",
+            "invalid value for `table.partition_key.type`: expected one of 'S', 'N' or 'B'",
+            line=5,
+            column=38,
+            path=("table", "partition_key", "type"),
+            found="'X'",
+            expected="one of 'S', 'N' or 'B'",
+        ),
+    )
+
+
+def test_python_data_errors_have_paths_but_no_lines() -> None:
+    with pytest.raises(ModelLoadError) as caught:
+        model_from_data({"table": {"name": "alleycat", "partition_key": {"name": "PK"}}, "x": 1},
+                        source="python")
+    assert caught.value.diagnostics == (
+        diag(
+            "TM005",
+            "unknown key `x` in the top level",
+            file="python",
+            path=("x",),
+            found="x",
+            expected="one of version, description, table, entities, access_patterns, "
+            "write_patterns, sample",
+        ),
+        diag(
+            "TM007",
+            "missing required field `entities` in the top level",
+            file="python",
+            path=("entities",),
+            expected="a value for `entities`",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Positions
+
+
+def test_position_map_api() -> None:
+    positions = PositionMap({("a",): (1, 1)}, {("a",): (1, 4), ("a", 0): (2, 3)})
+    assert positions.key_position(["a"]) == (1, 1)
+    assert positions.value_position(("a", 0)) == (2, 3)
+    assert positions.nearest(("a", 0, "b")) == (("a", 0), (2, 3))
+    assert positions.nearest(("b",)) is None
+    assert len(positions) == 2
+    assert len(PositionMap()) == 0
+
+
+def test_toml_positions_follow_arrays_of_tables() -> None:
+    text = textwrap.dedent(
+        """\
+        [[table.global_indexes]]
+        name = "gsi1"
+        [[table.global_indexes]]
+        name = "gsi2"
+        partition_key.name = 'G2'
+        returns = [
+          "a",  # a comment
+          '''b''',
+        ]
+        """
+    )
+    positions = parse_toml(text, "x.toml").positions
+    assert positions.key_position(("table", "global_indexes", 1, "name")) == (4, 1)
+    assert positions.value_position(("table", "global_indexes", 1)) == (3, 1)
+    assert positions.key_position(("table", "global_indexes", 1, "partition_key", "name")) == (
+        5,
+        15,
+    )
+    assert positions.value_position(("table", "global_indexes", 1, "returns", 1)) == (8, 3)
+
+
+def test_every_loaded_model_is_a_model() -> None:
+    assert isinstance(load_model_from_text(BASE).model, Model)
