@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tablemodel import codes
 from tablemodel.automata import Encoding, ValueDomain
 from tablemodel.charset import CharSet, CharSetSyntaxError
-from tablemodel import codes
-from tablemodel.diagnostics import Diagnostic, Location, PathPart, Severity, did_you_mean
+from tablemodel.diagnostics import Diagnostic, Location, PathPart, did_you_mean
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import (
     AccessPattern,
@@ -216,7 +216,7 @@ def _error(
             severity=info.severity,
             message=message,
             location=locate(path),
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
     )
 
@@ -240,20 +240,27 @@ def _parse(
     path: tuple[PathPart, ...],
     diags: list[Diagnostic],
     locate: _Locator,
+    *,
     entity: str | None = None,
     pattern: str | None = None,
 ) -> KeyTemplate | None:
     try:
         return parse_template(text)
     except TemplateSyntaxError as exc:
+        key = path[-1]
+        owner = (
+            f"the key template of `{entity}` for `{key}`"
+            if entity is not None
+            else f"the `{key}` condition of pattern `{pattern}`"
+        )
         _error(
             diags,
             locate,
             codes.TEMPLATE_SYNTAX,
             path,
-            f"invalid key template: {exc.message}",
+            f"{owner} is not a valid template: {exc.message}",
             found=f'"{text}" (at character {exc.column + 1})',
-            expected='literal text and `{attribute}` or `{number:05d}` placeholders; write `{{`'
+            expected="literal text and `{attribute}` or `{number:05d}` placeholders; write `{{`"
             " and `}}` for literal braces",
             entity=entity,
             pattern=pattern,
@@ -317,7 +324,8 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                     locate,
                     codes.UNKNOWN_TEMPLATE_ATTRIBUTE,
                     kpath,
-                    f"template `{text}` uses `{{{var}}}`, which is not an attribute of `{name}`",
+                    f"the key template of `{name}` for `{key_attr}` uses `{{{var}}}`, which is"
+                    f" not an attribute of `{name}`",
                     found=f"`{var}`",
                     expected="one of " + ", ".join(f"`{a}`" for a in sorted(entity.attributes)),
                     hint=did_you_mean(var, entity.attributes),
@@ -362,19 +370,36 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
 
     patterns: dict[str, PatternDesign] = {}
     for name, pattern in model.access_patterns.items():
-        patterns[name] = _resolve_pattern(name, pattern, indexes, entities, diags, locate)
+        patterns[name] = _resolve_pattern(
+            name, pattern, indexes, entities, diags=diags, locate=locate
+        )
 
     for name, write in model.write_patterns.items():
         if write.entity not in entities:
             _unknown_entity(
-                diags, locate, ("write_patterns", name, "entity"), write.entity, entities
+                diags,
+                locate,
+                ("write_patterns", name, "entity"),
+                write.entity,
+                entities,
+                referrer=f"write pattern `{name}` writes",
             )
     for name, sample in model.sample.entities.items():
         spath: tuple[PathPart, ...] = ("sample", "entities", name)
         if name not in entities:
-            _unknown_entity(diags, locate, spath, name, entities)
+            _unknown_entity(
+                diags, locate, spath, name, entities, referrer="the sample section generates"
+            )
         if sample.parent is not None and sample.parent not in entities:
-            _unknown_entity(diags, locate, (*spath, "parent"), sample.parent, entities)
+            _unknown_entity(
+                diags,
+                locate,
+                (*spath, "parent"),
+                sample.parent,
+                entities,
+                referrer=f"the sample of `{name}` has parent",
+            )
+    _projections_resolve(model, entities, key_names, diags, locate)
 
     return Design(
         model=model,
@@ -395,6 +420,8 @@ def _unknown_entity(
     path: tuple[PathPart, ...],
     name: str,
     entities: Mapping[str, EntityDesign],
+    *,
+    referrer: str,
     pattern: str | None = None,
 ) -> None:
     _error(
@@ -402,7 +429,7 @@ def _unknown_entity(
         locate,
         codes.UNKNOWN_ENTITY,
         path,
-        f"`{name}` is not an entity of this model",
+        f"{referrer} `{name}`, which is not an entity of this model",
         found=f"`{name}`",
         expected="one of " + ", ".join(f"`{e}`" for e in sorted(entities)),
         hint=did_you_mean(name, entities),
@@ -415,6 +442,7 @@ def _resolve_pattern(
     pattern: AccessPattern,
     indexes: Mapping[str, IndexDesign],
     entities: Mapping[str, EntityDesign],
+    *,
     diags: list[Diagnostic],
     locate: _Locator,
 ) -> PatternDesign:
@@ -443,30 +471,44 @@ def _resolve_pattern(
             returns.append(entity_name)
         else:
             resolved = False
-            _unknown_entity(diags, locate, (*ppath, "returns", i), entity_name, entities, name)
+            _unknown_entity(
+                diags,
+                locate,
+                (*ppath, "returns", i),
+                entity_name,
+                entities,
+                referrer=f"pattern `{name}` returns",
+                pattern=name,
+            )
     for entity_name in pattern.intent.select:
         if entity_name not in entities:
             resolved = False
             _unknown_entity(
-                diags, locate, (*ppath, "intent", "select", entity_name), entity_name, entities, name
+                diags,
+                locate,
+                (*ppath, "intent", "select", entity_name),
+                entity_name,
+                entities,
+                referrer=f"the intent of `{name}` selects",
+                pattern=name,
             )
 
     # Parameters: declared ones, else the returned entities' attribute of the same name.
     parameters: dict[str, AttributeSpec] = dict(pattern.parameters)
     used: list[tuple[str, tuple[PathPart, ...]]] = []
     conditions: list[ConditionDesign] = []
-    for attr, cond in pattern.key_condition.items():
+    for attr, written in pattern.key_condition.items():
         cpath = (*ppath, "key_condition", attr)
         parsed: list[KeyTemplate] = []
-        for text in cond.templates:
+        for text in written.templates:
             template = _parse(text, cpath, diags, locate, pattern=name)
             if template is None:
                 resolved = False
                 continue
             parsed.append(template)
             used += [(v, cpath) for v in template.variable_names]
-        if len(parsed) == len(cond.templates):
-            conditions.append(ConditionDesign(attr, cond.operator, tuple(parsed), cpath))
+        if len(parsed) == len(written.templates):
+            conditions.append(ConditionDesign(attr, written.operator, tuple(parsed), cpath))
     for attr, predicate in pattern.filter.items():
         used += [(p, (*ppath, "filter", attr)) for p in _parameter_refs(predicate)]
     for entity_name, where in pattern.intent.select.items():
@@ -499,8 +541,8 @@ def _resolve_pattern(
                 locate,
                 codes.UNKNOWN_PARAMETER,
                 where_used,
-                f"parameter `{param}` has no type: it is not declared under `parameters` and no"
-                " returned entity has an attribute of that name",
+                f"parameter `{param}` of pattern `{name}` has no type: it is not declared under"
+                " `parameters` and no returned entity has an attribute of that name",
                 found=f"`{param}`",
                 expected="a parameter declared under `parameters`, or an attribute of "
                 + ", ".join(f"`{e}`" for e in returns),
@@ -509,7 +551,7 @@ def _resolve_pattern(
             )
 
     key_names = {k for i in indexes.values() for k in i.key_names}
-    if not _attributes_resolve(name, pattern, entities, key_names, diags, locate):
+    if not _attributes_resolve(name, pattern, entities, key_names, diags=diags, locate=locate):
         resolved = False
 
     partition = sort = None
@@ -545,6 +587,7 @@ def _attributes_resolve(
     pattern: AccessPattern,
     entities: Mapping[str, EntityDesign],
     key_names: set[str],
+    *,
     diags: list[Diagnostic],
     locate: _Locator,
 ) -> bool:
@@ -552,7 +595,7 @@ def _attributes_resolve(
     ppath: tuple[PathPart, ...] = ("access_patterns", name)
     ok = True
 
-    def unknown(path: tuple[PathPart, ...], attr: str, owners: list[str]) -> None:
+    def unknown(path: tuple[PathPart, ...], use: str, attr: str, owners: list[str]) -> None:
         nonlocal ok
         ok = False
         known = {a for o in owners for a in entities[o].spec.attributes}
@@ -561,7 +604,7 @@ def _attributes_resolve(
             locate,
             codes.UNKNOWN_ATTRIBUTE,
             path,
-            f"`{attr}` is not an attribute of " + ", ".join(f"`{o}`" for o in owners),
+            f"{use} `{attr}`, which is not an attribute of " + ", ".join(f"`{o}`" for o in owners),
             found=f"`{attr}`",
             expected="an attribute declared by the entity",
             hint=did_you_mean(attr, known),
@@ -572,20 +615,65 @@ def _attributes_resolve(
     for entity_name in selected:
         for attr in pattern.intent.select[entity_name]:
             if attr not in entities[entity_name].spec.attributes:
-                unknown((*ppath, "intent", "select", entity_name, attr), attr, [entity_name])
+                unknown(
+                    (*ppath, "intent", "select", entity_name, attr),
+                    f"the intent of `{name}` selects on",
+                    attr,
+                    [entity_name],
+                )
     for i, term in enumerate(pattern.intent.order_by):
         lacking = [e for e in selected if term.attribute not in entities[e].spec.attributes]
         if lacking:
-            unknown((*ppath, "intent", "order_by", i), term.attribute, lacking)
+            unknown(
+                (*ppath, "intent", "order_by", i),
+                f"the intent of `{name}` orders by",
+                term.attribute,
+                lacking,
+            )
     returned = [e for e in pattern.returns if e in entities]
     if returned:
         for attr in pattern.filter:
-            if attr not in key_names and not any(attr in entities[e].spec.attributes for e in returned):
-                unknown((*ppath, "filter", attr), attr, returned)
+            declared = any(attr in entities[e].spec.attributes for e in returned)
+            if attr not in key_names and not declared:
+                unknown((*ppath, "filter", attr), f"pattern `{name}` filters on", attr, returned)
         for i, attr in enumerate(pattern.attributes or ()):
             if not any(attr in entities[e].spec.attributes for e in returned):
-                unknown((*ppath, "attributes", i), attr, returned)
+                unknown((*ppath, "attributes", i), f"pattern `{name}` reads", attr, returned)
     return ok
+
+
+def _projections_resolve(
+    model: Model,
+    entities: Mapping[str, EntityDesign],
+    key_names: set[str],
+    diags: list[Diagnostic],
+    locate: _Locator,
+) -> None:
+    """Report INCLUDE projections naming attributes that no entity declares."""
+    declared = {a for e in entities.values() for a in e.spec.attributes} | key_names
+    if model.table.discriminator_attribute is not None:
+        declared.add(model.table.discriminator_attribute)
+    indexes: list[tuple[str, int, str, Projection]] = [
+        ("local_indexes", i, x.name, x.projection) for i, x in enumerate(model.table.local_indexes)
+    ]
+    indexes += [
+        ("global_indexes", i, x.name, x.projection)
+        for i, x in enumerate(model.table.global_indexes)
+    ]
+    for group, i, index_name, projection in indexes:
+        for j, attr in enumerate(projection.attributes):
+            if attr in declared:
+                continue
+            _error(
+                diags,
+                locate,
+                codes.UNKNOWN_ATTRIBUTE,
+                ("table", group, i, "projection", "attributes", j),
+                f"index `{index_name}` projects `{attr}`, which no entity declares",
+                found=f"`{attr}`",
+                expected="an attribute declared by an entity, or the discriminator",
+                hint=did_you_mean(attr, declared),
+            )
 
 
 def _parameter_ref(value: object) -> str | None:

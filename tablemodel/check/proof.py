@@ -76,7 +76,9 @@ def _number_text(number: Decimal) -> str:
 
 
 def predicate_atoms(attribute: str, predicate: Predicate, spec_type: str | None) -> list[Atom]:
-    ops = [normalise(v, spec_type) for v in predicate.operands]
+    # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
+    textual = predicate.operator == "begins_with"
+    ops = [normalise(v, None if textual else spec_type) for v in predicate.operands]
     if predicate.operator == "between":
         return [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
     if predicate.operator == "in":
@@ -199,15 +201,23 @@ def _translate_condition(
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
 
-    def typed(var: str, operand: str) -> str:
+    def typed(var: str, operator: str, operand: str) -> str:
+        # A prefix of a number's digits is text (`begins_with(lap, '00')`), not a number.
         spec = specs.get(var)
-        if operand.startswith("$") or spec is None or spec.type not in NUMERIC:
+        if (
+            operand.startswith("$")
+            or operator == "begins_with"
+            or spec is None
+            or spec.type not in NUMERIC
+        ):
             return operand
         return normalise(operand.strip("'\""), spec.type)
 
     if cond.operator in {"eq", "begins_with"}:
         if key_type == "N" and cond.operator == "eq":
-            triples = _align(template, cond.templates[0], prefix=False, entity=entity, design=design)
+            triples = _align(
+                template, cond.templates[0], prefix=False, entity=entity, design=design
+            )
             if triples is None and template.variable_names and cond.templates[0].is_constant:
                 triples = [(template.variable_names[0], "eq", cond.templates[0].source)]
         else:
@@ -224,7 +234,7 @@ def _translate_condition(
                 f' with `{entity.name}`\'s template "{template.source}"'
             )
             return
-        result.atoms.update(Atom(v, op, typed(v, x)) for v, op, x in triples)
+        result.atoms.update(Atom(v, op, typed(v, op, x)) for v, op, x in triples)
         return
 
     # Ranges: only a single placeholder that lines up on both sides can be translated.
@@ -252,7 +262,7 @@ def _translate_condition(
                 f"the byte order of `{cond.attribute}` is not the order of `{var.name}` values"
             )
             return
-        result.atoms.add(Atom(var.name, op, typed(var.name, triples[0][2])))
+        result.atoms.add(Atom(var.name, op, typed(var.name, op, triples[0][2])))
 
 
 def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:
@@ -274,12 +284,19 @@ class KeyOrder:
 
     attribute: str | None  # None: every matched item has the same sort key
     direction: str
+    # Why the byte order of the key may differ from the order of the attribute's values.
+    caveat: str | None = None
 
 
 def key_order(
     design: Design, pattern: PatternDesign, entity: EntityDesign, pinned: set[str]
 ) -> KeyOrder | str:
-    """The entity's result order, or a reason why it cannot be stated."""
+    """The entity's result order, or a reason why it cannot be stated.
+
+    The order is by the first placeholder of the sort key that the condition does not pin.
+    When its byte order may differ from its values' order, `caveat` says why: the items are
+    then ordered by that attribute's key text, and by no other attribute for certain.
+    """
     index = pattern.index
     if index is None or index.sort_key is None:
         return f"{index.label if index else 'the index'} has no sort key: results are unordered"
@@ -295,13 +312,17 @@ def key_order(
             return KeyOrder(part.name, direction)
         spec = entity.spec.attributes.get(part.name)
         if spec is not None and spec.type in NUMERIC and part.width is None:
-            return f"`{part.name}` is an unpadded number in a string key"
+            return KeyOrder(
+                part.name, direction, f"`{part.name}` is an unpadded number in a string key"
+            )
         following = parts[i + 1] if i + 1 < len(parts) else None
         domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
         if part.width is None and not _order_safe(domain, following, design):
-            return (
+            return KeyOrder(
+                part.name,
+                direction,
                 f"the byte order of `{index.sort_key.name}` is not the order of `{part.name}`"
-                " values (escaped characters, or characters below the delimiter)"
+                " values (escaped characters, or characters below the delimiter)",
             )
         return KeyOrder(part.name, direction)
     return KeyOrder(None, direction)

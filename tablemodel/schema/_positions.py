@@ -100,6 +100,8 @@ class ParsedDocument:
     data: object
     positions: PositionMap
     problems: list[Diagnostic] = field(default_factory=list)
+    complete: bool = True
+    """False when values were dropped (an unreadable tag or key): validation would mislead."""
 
 
 def key_part(key: object) -> PathPart:
@@ -138,9 +140,12 @@ def error(
 
 
 def too_large(
-    source: str, reason: str, line: int | None = None, column: int | None = None
+    source: str, reason: str, line: int | None = 1, column: int | None = 1
 ) -> ModelLoadError:
-    """The TM002 error: a document past one of the size limits."""
+    """The TM002 error: a document past one of the size limits.
+
+    Without a better place it points at the start: the problem is the whole document.
+    """
     return ModelLoadError(
         [
             error(
@@ -164,6 +169,8 @@ def empty_document(source: str) -> ModelLoadError:
                 "TM003",
                 "the document is empty",
                 source,
+                line=1,
+                column=1,
                 expected="a mapping with at least `table` and `entities`",
             )
         ]
@@ -278,6 +285,7 @@ class _YamlBuilder:
         self.problems: list[Diagnostic] = []
         self.nodes = 0
         self.merging: set[int] = set()
+        self.complete = True
 
     def _problem(
         self,
@@ -286,7 +294,11 @@ class _YamlBuilder:
         path: ModelPath,
         hint: str | None = None,
         found: str | None = None,
+        *,
+        dropped: bool = True,
     ) -> None:
+        # `dropped`: the value in question is left out of the data (all but duplicates).
+        self.complete = self.complete and not dropped
         where = _position(mark)
         self.problems.append(
             error(
@@ -304,7 +316,9 @@ class _YamlBuilder:
     def _count(self, node: yaml.Node, depth: int) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _TooLarge(f"more than {MAX_NODES:,} nodes once aliases are expanded", None)
+            raise _TooLarge(
+                f"more than {MAX_NODES:,} nodes once aliases are expanded", node.start_mark
+            )
         if depth > MAX_DEPTH:
             raise _TooLarge(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
 
@@ -390,6 +404,7 @@ class _YamlBuilder:
                     child,
                     hint="each key may appear once in a mapping; merge the two entries",
                     found=str(key_part(key)),
+                    dropped=False,
                 )
             first_seen[key] = here
             entries.append((key, key_node, value_node))
@@ -456,7 +471,9 @@ def _yaml_error(exc: Exception, text: str, source: str) -> ModelLoadError:
     if isinstance(exc, ReaderError):
         line, column = line_column(text, int(exc.position))
         char = exc.character
-        shown = f"#x{ord(char):04x}" if isinstance(char, str) else repr(char)
+        # PyYAML gives the character's code point for text input, the byte for bytes.
+        code = ord(char) if isinstance(char, str) else char
+        shown = f"#x{code:04x}" if isinstance(code, int) else repr(char)
         return ModelLoadError(
             [
                 error(
@@ -480,30 +497,30 @@ def _yaml_error(exc: Exception, text: str, source: str) -> ModelLoadError:
             if exc.context:
                 message += f" ({exc.context})"
             hint = None
+        line, column = where or (1, 1)
         return ModelLoadError(
             [
                 error(
                     "TM004",
                     message,
                     source,
-                    line=where[0] if where else None,
-                    column=where[1] if where else None,
+                    line=line,
+                    column=column,
                     hint=hint,
                 )
             ]
         )
-    return ModelLoadError([error("TM004", f"cannot parse YAML: {exc}", source)])
+    return ModelLoadError([error("TM004", f"cannot parse YAML: {exc}", source, line=1, column=1)])
 
 
 def _compose_yaml(text: str, source: str) -> tuple[_Loader, yaml.Node | None]:
-    loader = _Loader(text)
     try:
+        # The reader checks for unprintable characters as soon as it is made.
+        loader = _Loader(text)
         return loader, loader.get_single_node()
     except _TooLarge as exc:
         where = _position(exc.mark)
-        raise too_large(
-            source, exc.reason, where[0] if where else None, where[1] if where else None
-        ) from None
+        raise too_large(source, exc.reason, *(where or (1, 1))) from None
     except RecursionError:
         raise too_large(source, f"nested deeper than {MAX_DEPTH} levels") from None
     except yaml.YAMLError as exc:
@@ -516,12 +533,11 @@ def _build_yaml(loader: _Loader, root: yaml.Node, source: str) -> ParsedDocument
         data = builder.build(root, (), 0)
     except _TooLarge as exc:
         where = _position(exc.mark)
-        raise too_large(
-            source, exc.reason, where[0] if where else None, where[1] if where else None
-        ) from None
+        raise too_large(source, exc.reason, *(where or (1, 1))) from None
     except RecursionError:
         raise too_large(source, f"nested deeper than {MAX_DEPTH} levels") from None
-    return ParsedDocument(data, PositionMap(builder.keys, builder.values), builder.problems)
+    positions = PositionMap(builder.keys, builder.values)
+    return ParsedDocument(data, positions, builder.problems, builder.complete)
 
 
 def parse_yaml(text: str, source: str) -> ParsedDocument:
@@ -576,7 +592,9 @@ def parse_json(text: str, source: str) -> ParsedDocument:
             ]
         ) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise ModelLoadError([error("TM004", f"cannot parse JSON: {exc}", source)]) from None
+        raise ModelLoadError(
+            [error("TM004", f"cannot parse JSON: {exc}", source, line=1, column=1)]
+        ) from None
     check_size(data, source)
     positions, yaml_problems = _json_positions(text, source)
     problems: list[Diagnostic] = []
@@ -622,16 +640,18 @@ def _json_positions(text: str, source: str) -> tuple[PositionMap, list[Diagnosti
     # start a YAML token; outside strings they are only whitespace (JSON strings cannot hold
     # raw tabs), so replacing each by one space keeps every column. If composing still fails
     # (an exotic escape, say), errors are located by path alone.
+    start = len(text) - len(text.lstrip())
+    fallback = PositionMap(values={(): line_column(text, start)})
     try:
         loader, root = _compose_yaml(text.replace("\t", " "), source)
         try:
             if root is None:
-                return PositionMap(), []
+                return fallback, []
             parsed = _build_yaml(loader, root, source)
         finally:
             loader.dispose()
     except Exception:
-        return PositionMap(), []
+        return fallback, []
     return parsed.positions, parsed.problems
 
 
@@ -650,8 +670,8 @@ def parse_toml(text: str, source: str) -> ParsedDocument:
         raise too_large(source, f"nested deeper than {MAX_DEPTH} levels") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        line: int | None = None
-        column: int | None = None
+        # tomllib names the place in its message; without one, point at the start.
+        line, column = 1, 1
         match = _TOML_POSITION.search(message)
         if match:
             line, column = int(match.group(1)), int(match.group(2))
@@ -663,7 +683,9 @@ def parse_toml(text: str, source: str) -> ParsedDocument:
             [error("TM004", f"TOML syntax error: {message}", source, line=line, column=column)]
         ) from None
     except ValueError as exc:
-        raise ModelLoadError([error("TM004", f"cannot parse TOML: {exc}", source)]) from None
+        raise ModelLoadError(
+            [error("TM004", f"cannot parse TOML: {exc}", source, line=1, column=1)]
+        ) from None
     if not data and all(
         not line.strip() or line.strip().startswith("#") for line in text.splitlines()
     ):

@@ -8,6 +8,7 @@ of located problems, not a stack trace.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import re
@@ -78,9 +79,11 @@ def load_model(target: str | os.PathLike[str]) -> LoadedModel:
     try:
         display = os.fspath(target)
     except TypeError:
+        display = None
+    if not isinstance(display, str):
         raise ModelLoadError(
             [error("TM001", f"cannot load a model from {_short(target)}", "<model>")]
-        ) from None
+        )
     return _guarded(display, lambda: _load_target(display))
 
 
@@ -98,7 +101,12 @@ def model_from_data(
     data: object, *, source: str, positions: PositionMap | None = None
 ) -> LoadedModel:
     """Validate plain data (or pass a `Model` through); positions locate errors if given."""
-    return _guarded(source, lambda: _validate(data, source, positions or PositionMap(), None))
+    return _guarded(
+        source,
+        lambda: _validate(
+            data, source, positions if positions is not None else PositionMap(), None
+        ),
+    )
 
 
 def _guarded(source: str, load: Callable[[], LoadedModel]) -> LoadedModel:
@@ -237,6 +245,8 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
         return _fail("TM001", f"unknown format `{format}`", source, expected="yaml, json or toml")
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise too_large(source, f"over the limit of {MAX_FILE_BYTES:,} bytes")
+    # A byte order mark is not content: JSON refuses it and YAML would count it as a column.
+    text = text.removeprefix("\ufeff")
     nul = text.find("\x00")
     if nul >= 0:
         line, column = line_column(text, nul)
@@ -248,6 +258,10 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
             column=column,
         )
     parsed = parse(text, source, cast(Format, format))
+    if not parsed.complete:
+        # Values behind unreadable tags or keys were dropped: validating what is left would
+        # only add confusing follow-on errors.
+        raise ModelLoadError(parsed.problems)
     return _validate(parsed.data, source, parsed.positions, base_dir, parsed.problems)
 
 
@@ -319,6 +333,8 @@ def _load_object(display: str, module_name: str, attribute: str) -> LoadedModel:
             found=type(value).__name__,
             expected=wanted,
         )
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        value = dict(value)  # pydantic validates models from dicts, not other mappings
     return _validate(value, display, PositionMap(), base_dir)
 
 
@@ -331,11 +347,12 @@ def _raised_at(exc: BaseException) -> str | None:
     # Where in the user's code: the innermost frame outside the import machinery.
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"at {exc.filename}:{exc.lineno}"
+    machinery = (os.path.dirname(importlib.__file__) + os.sep, os.path.abspath(__file__))
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
         if not frame.filename.startswith("<frozen")
-        and os.path.abspath(frame.filename) != os.path.abspath(__file__)
+        and not os.path.abspath(frame.filename).startswith(machinery)
     ]
     if not frames:
         return None
@@ -381,10 +398,6 @@ def _validate(
     problems: Sequence[Diagnostic] = (),
 ) -> LoadedModel:
     diagnostics = list(problems)
-    if any(p.code != "TM004" or not p.message.startswith("duplicate key") for p in problems):
-        # Values behind unreadable tags or keys were dropped: validating what is left would
-        # only add confusing follow-on errors.
-        raise ModelLoadError(diagnostics)
     if isinstance(data, Model):
         return LoadedModel(data, source, positions, base_dir)
     if not isinstance(data, Mapping):
@@ -407,14 +420,20 @@ def _validate(
     except ValidationError as exc:
         diagnostics.extend(_from_validation(exc, data, source, positions))
         raise ModelLoadError(diagnostics) from None
-    except (ValueError, TypeError, AttributeError, LookupError) as exc:
-        # A validator tripped over a shape it did not expect; the error names the problem
-        # but not its place.
+    except _VALIDATOR_CRASHES as exc:
+        # A validator tripped over a shape it did not expect (a list where a shorthand wants
+        # names, say); the exception names the problem but not its place, so search for it.
+        path = _crash_path(data)
+        line, column = _locate(positions, path, key=False)
         diagnostics.append(
             error(
                 "TM006",
-                f"invalid model: {_exception_text(exc)}",
+                f"invalid value for {_where_text(path)}: {_exception_text(exc)}",
                 source,
+                line=line,
+                column=column,
+                path=path,
+                found=_short(_value_at(data, path)),
                 hint="check the shorthand forms (lists and mappings where names are expected)",
             )
         )
@@ -422,6 +441,66 @@ def _validate(
     if diagnostics:
         raise ModelLoadError(diagnostics)
     return LoadedModel(model, source, positions, base_dir)
+
+
+_VALIDATOR_CRASHES = (ValueError, TypeError, AttributeError, LookupError)
+_CRASH_SEARCH_BUDGET = 2_000
+
+
+def _crashes(data: object) -> bool:
+    try:
+        Model.model_validate(data)
+    except ValidationError:
+        return False
+    except _VALIDATOR_CRASHES:
+        return True
+    return False
+
+
+def _crash_path(data: object) -> ModelPath:
+    """The deepest path whose value alone makes validation crash rather than fail cleanly.
+
+    Descends from the top: a child is to blame when blanking it out stops the crash. Works on
+    a copy; the budget bounds the validations on large documents.
+    """
+    try:
+        work = copy.deepcopy(data)
+    except Exception:
+        return ()
+    path: list[PathPart] = []
+    node = work
+    budget = _CRASH_SEARCH_BUDGET
+    while budget > 0:
+        children: list[tuple[Any, Any]]
+        if isinstance(node, dict):
+            children = list(node.items())
+        elif isinstance(node, list):
+            children = list(enumerate(node))
+        else:
+            break
+        for key, child in children:
+            budget -= 1
+            node[key] = None
+            try:
+                still = _crashes(work)
+            finally:
+                node[key] = child
+            if not still:
+                path.append(key if isinstance(node, list) else key_part(key))
+                node = child
+                break
+        else:
+            break
+    return tuple(path)
+
+
+def _value_at(data: object, path: ModelPath) -> object:
+    for part in path:
+        if isinstance(data, Mapping):
+            data = data[_real_key(data, part)]
+        elif isinstance(data, list | tuple) and isinstance(part, int):
+            data = data[part]
+    return data
 
 
 def _kind(value: object) -> str:
@@ -550,8 +629,10 @@ def _has_key(node: Mapping[Any, Any], part: object) -> bool:
 
 
 def _real_key(node: Mapping[Any, Any], part: object) -> object:
+    # The key as written: `1` and `true` are equal in Python, and a loc may hold either.
     if part in node:
-        return part
+        same_type = [k for k in node if k == part and type(k) is type(part)]
+        return same_type[0] if same_type else next(k for k in node if k == part)
     return next(k for k in node if key_part(k) == part)
 
 
@@ -568,6 +649,9 @@ def _from_validation(
             missing=kind == "missing",
             invalid_key=kind == "invalid_key",
         )
+        if kind == "invalid_key" and where.path:
+            # Pydantic's loc shows the key as an int (True becomes 1); the input is the key.
+            where.path = (*where.path[:-1], key_part(detail["input"]))
         if kind == "missing":
             out.append(_missing(detail, where, source, positions))
         elif kind == "extra_forbidden":
@@ -580,9 +664,10 @@ def _from_validation(
 
 
 def _locate(positions: PositionMap, path: ModelPath, *, key: bool) -> tuple[int | None, int | None]:
+    # The key or the value as asked, else the other one, else the nearest ancestor.
     at = positions.key_position(path) if key else positions.value_position(path)
     if at is None:
-        at = (positions.value_position(path) if key else positions.key_position(path)) or None
+        at = positions.value_position(path) if key else positions.key_position(path)
     if at is None:
         near = positions.nearest(path)
         at = near[1] if near else None

@@ -270,7 +270,7 @@ class KeyCondition(_Strict):
         # `PK: "racer-{racer_id}"` means equality; `SK: {begins_with: "race-"}` an operator.
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return {"operator": "eq", "templates": (str(value),)}
-        if isinstance(value, dict) and len(value) == 1:
+        if isinstance(value, dict) and len(value) == 1 and not {"operator", "templates"} & set(value):
             ((op, operand),) = value.items()
             if op in KEY_OPERATORS:
                 if op == "between":
@@ -333,7 +333,7 @@ class Predicate(_Strict):
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str | int | float | bool):
             return {"operator": "eq", "operands": (value,)}
-        if isinstance(value, dict) and len(value) == 1 and "operator" not in value:
+        if isinstance(value, dict) and len(value) == 1 and not {"operator", "operands"} & set(value):
             ((op, operand),) = value.items()
             if op not in INTENT_OPERATORS:
                 msg = f"unknown operator `{op}`; expected one of {', '.join(INTENT_OPERATORS)}"
@@ -403,7 +403,7 @@ class Intent(_Strict):
     def _none_is_everything(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {k: ({} if v is None else v) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list) and all(isinstance(name, str) for name in value):
             return {name: {} for name in value}
         return value
 

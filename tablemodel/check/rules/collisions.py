@@ -31,14 +31,22 @@ def _common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> s
     return intersect(la, lb).shortest_witness()
 
 
-def _values(design: Design, entity: EntityDesign, key: str, value: str) -> str:
+def _values(design: Design, entity: EntityDesign, key: str, value: str) -> list[str]:
+    """`name='value'` for each placeholder of `entity`'s template that composes `value`."""
     template = entity.templates[key]
     if design.key_type(key) != "S":
-        return ", ".join(f"{v}={value}" for v in template.variable_names)
-    parsed = parse_key(template, entity.domains, design.encoding, value)
-    if not parsed:
-        return "(constant)"
-    return ", ".join(f"{k}={decode_value(v, design.encoding)!r}" for k, v in parsed.items())
+        return [f"{v}={value}" for v in template.variable_names]
+    parsed = parse_key(template, entity.domains, design.encoding, value) or {}
+    return [f"{k}={decode_value(v, design.encoding)!r}" for k, v in parsed.items()]
+
+
+def _assignment(design: Design, entity: EntityDesign, shared: dict[str, str | None]) -> str:
+    values = [text for k, v in shared.items() for text in _values(design, entity, k, v or "")]
+    return f"`{entity.name}` with " + (", ".join(values) if values else "its constant keys")
+
+
+def _show(values: dict[str, str], design: Design) -> str:
+    return ", ".join(f"{k}={decode_value(v, design.encoding)!r}" for k, v in values.items())
 
 
 @rule("TM501", "key-collision", Severity.ERROR, "collision")
@@ -63,15 +71,13 @@ def check_key_collisions(design: Design) -> Iterator[Diagnostic]:
         if any(v is None for v in shared.values()):
             continue
         example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
-        values = "; ".join(
-            f"`{e.name}` with " + ", ".join(_values(design, e, k, v or "") for k, v in shared.items())
-            for e in (a, b)
-        )
+        values = "; ".join(_assignment(design, e, shared) for e in (a, b))
         yield finding(
             design,
             "TM501",
             (*b.path, "keys"),
-            f"`{a.name}` and `{b.name}` can write the same primary key",
+            f"`{a.name}` and `{b.name}` can write the same primary key, so one overwrites the"
+            " other",
             found=values,
             expected="primary keys that differ in a literal (for example a type prefix)",
             example=example,
@@ -116,15 +122,13 @@ def check_ambiguous_keys(design: Design) -> Iterator[Diagnostic]:
                 for k in others
             ):
                 continue
-            show = lambda values: ", ".join(  # noqa: E731
-                f"{k}={decode_value(v, design.encoding)!r}" for k, v in values.items()
-            )
             yield finding(
                 design,
                 "TM502",
                 (*entity.path, "keys", key),
                 f"`{entity.name}` composes the same `{key}` from different values",
-                found=f'"{template.source}" gives "{text}" for {show(first)} and for {show(second)}',
+                found=f'"{template.source}" gives "{text}" for {_show(first, design)} and for'
+                f" {_show(second, design)}",
                 expected="a template where every placeholder is followed by a delimiter its"
                 " values cannot contain, or has a fixed width",
                 example=f'{key}="{text}"',

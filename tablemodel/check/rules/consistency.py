@@ -37,15 +37,20 @@ def check_key_type_consistency(design: Design) -> Iterator[Diagnostic]:
     for key, by_type in sorted(writers.items()):
         if len(by_type) < 2:
             continue
+        declared = design.key_type(key) or "S"
         groups = "; ".join(
             f"{t}: {', '.join(f'`{n}`' for n in names)}" for t, names in sorted(by_type.items())
         )
-        first = sorted(by_type.items())[0][1][0]
+        # Point at the first entity that departs from the declared type: that is the one to fix.
+        odd = sorted(t for t in by_type if t != declared) or sorted(by_type)
+        offender = by_type[odd[0]][0]
         yield finding(
             design,
             "TM201",
-            ("entities", first, "keys", key),
-            f"key attribute `{key}` is written with {len(by_type)} different types",
+            ("entities", offender, "keys", key),
+            f"key attribute `{key}` is written with {len(by_type)} different types: `{offender}`"
+            f" writes {odd[0]}, the index declares {declared}",
             found=groups,
-            expected=f"one type ({design.key_type(key) or 'S'}) for `{key}` in every entity",
+            expected=f"one type ({declared}) for `{key}` in every entity",
+            entity=offender,
         )

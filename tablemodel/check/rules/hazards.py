@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from tablemodel.automata import Encoding, ValueDomain
 from tablemodel.charset import CharSet
 from tablemodel.codes import rule
-from tablemodel.design import NUMERIC, Design
+from tablemodel.design import NUMERIC, Design, PatternDesign
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity
 from tablemodel.templates import KeyTemplate, Literal, Variable
 
@@ -36,6 +36,7 @@ def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
         RaceLap: {keys: {SK: "racer-{racer_id}#lap-{lap:04d}"}}
         key_condition: {PK: "race-{race_id}", SK: {begins_with: "racer-{racer_id}#"}}
     """
+    delimiter = design.model.table.key_codec.delimiters[0]
     for pattern in design.patterns.values():
         for cond in (pattern.partition, pattern.sort):
             if cond is None or cond.operator != "begins_with":
@@ -45,39 +46,75 @@ def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
             if not isinstance(last, Variable) or last.width is not None:
                 continue
             domain = pattern.domains.get(last.name, ValueDomain(CharSet.any()))
-            short = domain.charset.sample() * max(domain.min_length, 1)
-            longer = short + domain.charset.sample()
-            prefix = template.render({**_samples(template, pattern.domains), last.name: short})
-            other = template.render({**_samples(template, pattern.domains), last.name: longer})
+            if _fixed_length(design, pattern, last.name, domain) or _prefix_intended(
+                pattern, last.name
+            ):
+                continue
+            short, longer = _prefix_and_extension(domain)
+            samples = _samples(template, pattern.domains)
+            prefix = template.render({**samples, last.name: short})
+            other = template.render({**samples, last.name: longer})
             yield finding(
                 design,
                 "TM601",
                 cond.path,
-                f"the prefix of `{pattern.name}` ends inside `{{{last.name}}}`: one value also"
-                " matches every longer value that starts with it",
+                f"the `begins_with` prefix of pattern `{pattern.name}` on `{cond.attribute}` ends"
+                f" inside `{{{last.name}}}`: one value also matches every longer value that"
+                " starts with it",
                 found=f'begins_with "{template.source}"',
                 expected="a prefix that ends with a delimiter after the last placeholder",
                 example=f'{last.name}="{short}" gives prefix "{prefix}", which also matches'
                 f' "{other}"',
-                hint=f'end the prefix with a delimiter: "{template.source}#", and write that'
-                " delimiter in the entity's template too",
+                hint=f'end the prefix with a delimiter: "{template.source}{delimiter}", and write'
+                " that delimiter in the entity's template too",
                 pattern=pattern.name,
             )
 
 
-def _samples(template: KeyTemplate, domains: dict[str, ValueDomain] | object) -> dict[str, str]:
+def _fixed_length(design: Design, pattern: PatternDesign, name: str, domain: ValueDomain) -> bool:
+    """Whether every value of `name` has one length, so a prefix cannot stop inside one."""
+    length = domain.min_length
+    if domain.max_length != length:
+        return False
+    for entity_name in pattern.returns:
+        theirs = design.entities[entity_name].domains.get(name)
+        if theirs is not None and (theirs.min_length, theirs.max_length) != (length, length):
+            return False
+    return True
+
+
+def _prefix_intended(pattern: PatternDesign, name: str) -> bool:
+    """Whether the intent itself asks for values starting with the parameter (a prefix search)."""
+    return any(
+        predicate.operator == "begins_with" and predicate.operands[0] == f"${name}"
+        for where in pattern.spec.intent.select.values()
+        for predicate in where.values()
+    )
+
+
+def _prefix_and_extension(domain: ValueDomain) -> tuple[str, str]:
+    """A short value and a longer one starting with it: `1` and `10` where digits are allowed."""
+    length = max(domain.min_length, 1)
+    first = "1" if "1" in domain.charset else domain.charset.sample()
+    extra = "0" if "0" in domain.charset else domain.charset.sample()
+    return first * length, first * length + extra
+
+
+def _samples(template: KeyTemplate, domains: Mapping[str, ValueDomain]) -> dict[str, str]:
     values: dict[str, str] = {}
     for var in template.variables:
         if var.width is not None:
             values[var.name] = "0" * var.width
             continue
-        domain = domains.get(var.name) if isinstance(domains, dict) else None
-        char = domain.charset.sample() if isinstance(domain, ValueDomain) else "a"
-        values[var.name] = char
+        domain = domains.get(var.name)
+        values[var.name] = domain.charset.sample() if domain is not None else "a"
     return values
 
 
-def _templates(design: Design) -> Iterator[tuple[KeyTemplate, dict[str, ValueDomain], tuple[PathPart, ...], str | None, str | None]]:
+_Site = tuple[KeyTemplate, dict[str, ValueDomain], tuple[PathPart, ...], str | None, str | None]
+
+
+def _templates(design: Design) -> Iterator[_Site]:
     for entity in design.entities.values():
         for key, template in entity.templates.items():
             if design.key_type(key) == "S":
@@ -126,15 +163,21 @@ def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
             if marker in seen:
                 continue
             seen.add(marker)
-            owner = f"`{entity}`" if entity else f"pattern `{pattern}`"
+            key = path[-1]
+            owner = (
+                f"the `{key}` template of `{entity}`"
+                if entity
+                else f"the `{key}` condition of pattern `{pattern}`"
+            )
             escaped = design.encoding.escape
+            charset = domain.charset.describe()
             yield finding(
                 design,
                 "TM602",
                 path,
                 f"values of `{part.name}` in {owner} may contain `{delimiter}`, the delimiter"
                 " that follows it",
-                found=f'"{template.source}" with `{part.name}` of charset {domain.charset.describe()}',
+                found=f'"{template.source}" with `{part.name}` of charset {charset}',
                 expected=f"values that cannot contain `{delimiter}`",
                 example=f'{part.name}="x{delimiter}y"',
                 hint=(
@@ -180,14 +223,17 @@ def check_unpadded_numbers(design: Design) -> Iterator[Diagnostic]:
                 if var.name not in ordered and not ranged:
                     continue
                 reason = "orders by it" if var.name in ordered else "compares it with a range"
+                width = 5
+                if spec.maximum is not None and spec.maximum >= 1:
+                    width = len(str(int(spec.maximum)))
                 yield finding(
                     design,
                     "TM603",
                     (*entity.path, "keys", index.sort_key.name),
-                    f"`{var.name}` is a number written without padding into string key"
+                    f"`{name}` writes number `{var.name}` without padding into string key"
                     f" `{index.sort_key.name}`, and pattern `{pattern.name}` {reason}",
                     found=f'"{template.source}"',
-                    expected=f"a fixed width, e.g. {{{var.name}:05d}}",
+                    expected=f"a fixed width, e.g. {{{var.name}:0{width}d}}, or a number key",
                     example=f'"{template.source}" sorts {var.name}=10 before {var.name}=2',
                     pattern=pattern.name,
                     entity=name,

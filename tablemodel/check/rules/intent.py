@@ -5,19 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tablemodel.check.proof import Atom, KeyOrder, intent_atoms, key_order, translate
+from tablemodel.check.proof import Atom, intent_atoms, key_order, translate
+from tablemodel.check.rules.isolation import matching_entities
 from tablemodel.codes import rule
-from tablemodel.design import Design, PatternDesign
+from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import Diagnostic, Severity
 
 from ._common import finding, quoted
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """One definite disagreement between the keys and the intent, for one entity."""
+
+    entity: str
+    explanation: str
+    where: str = "key_condition"  # the pattern field the finding points at
+    found: str | None = None  # None: the pattern's key condition
+    expected: str = "a key condition that implements the intent exactly"
+
+
 @dataclass
 class _Analysis:
-    over: list[tuple[str, str]] = field(default_factory=list)  # (entity, explanation)
-    under: list[tuple[str, str]] = field(default_factory=list)
-    order: list[tuple[str, str]] = field(default_factory=list)
+    over: list[_Finding] = field(default_factory=list)
+    under: list[_Finding] = field(default_factory=list)
+    order: list[_Finding] = field(default_factory=list)
     run_only: list[str] = field(default_factory=list)
 
 
@@ -42,25 +54,41 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
     index = pattern.index
     assert index is not None
     intent = pattern.spec.intent
-    selected = [
-        n for n in intent.select if n in pattern.returns and design.entities[n].in_index(index)
-    ]
+    reachable = matching_entities(design, pattern)
+    selected: list[str] = []
+    for name in intent.select:
+        entity = design.entities[name]
+        if name not in pattern.returns:
+            continue  # TM806
+        if not entity.in_index(index):
+            broken = [k for k in index.key_names if k in entity.spec.keys and not entity.writes(k)]
+            if broken and all(k in entity.spec.keys for k in index.key_names):
+                # Its templates did not parse (TM101/TM102): nothing can be proven about it.
+                out.run_only.append(
+                    f"`{name}`: its key template for {quoted(broken)} is invalid, so nothing is"
+                    " proven about its items"
+                )
+            continue  # otherwise never in the index: TM403
+        if name not in reachable:
+            continue  # the key condition never matches it: TM402 says so
+        selected.append(name)
     pinned_by: dict[str, set[str]] = {}
     for name in selected:
         entity = design.entities[name]
         translation = translate(design, pattern, entity)
-        wanted = intent_atoms(pattern, entity)
-        pinned_by[name] = {a.attribute for a in translation.atoms if a.operator == "eq"}
+        got = translation.atoms
+        pinned_by[name] = {a.attribute for a in got if a.operator == "eq"}
         if translation.unknown:
             out.run_only += [f"`{name}`: {reason}" for reason in translation.unknown]
+            del pinned_by[name]  # what the keys pin is unknown, so is the order
             continue
-        got = translation.atoms
+        wanted = {a for a in intent_atoms(pattern, entity) if not _holds(a, entity, index, got)}
         key_attrs = {a.attribute for a in got}
         intent_attrs = {a.attribute for a in wanted}
         for atom in sorted(wanted - got):
             if atom.attribute not in key_attrs:
                 out.over.append(
-                    (
+                    _Finding(
                         name,
                         f"the intent requires `{atom}`, but the key condition returns `{name}`"
                         f" items with any `{atom.attribute}`",
@@ -68,29 +96,64 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
                 )
                 continue
             keyed = sorted(a for a in got if a.attribute == atom.attribute)
-            explanation = _compare(atom, keyed)
-            if explanation is None:
+            verdict = _compare(atom, keyed)
+            if verdict is None:
                 out.run_only.append(
                     f"`{name}`: the key condition has {quoted(map(str, keyed))} where the intent"
                     f" has `{atom}`"
                 )
+            elif verdict[0] == "over":
+                out.over.append(_Finding(name, verdict[1]))
             else:
-                out.over.append((name, explanation))
+                out.under.append(_Finding(name, verdict[1]))
         for atom in sorted(got - wanted):
-            if atom.attribute not in intent_attrs:
+            if atom.attribute in intent_attrs:
+                continue
+            explanation = f"requires `{atom}`, but the intent selects `{name}` items with any"
+            if atom.attribute in pattern.spec.filter:
                 out.under.append(
-                    (
+                    _Finding(
                         name,
-                        f"the key condition requires `{atom}`, but the intent selects `{name}`"
-                        f" items with any `{atom.attribute}`",
+                        f"the filter {explanation} `{atom.attribute}`",
+                        where="filter",
+                        found=f"filter: {atom}",
+                        expected=f"`{atom}` in the intent too, or no such filter",
                     )
+                )
+            else:
+                out.under.append(
+                    _Finding(name, f"the key condition {explanation} `{atom.attribute}`")
                 )
     _analyse_order(design, pattern, selected, pinned_by, out)
     return out
 
 
-def _compare(intended: Atom, keyed: list[Atom]) -> str | None:
-    """A definite explanation when key atoms on one attribute contradict the intent's."""
+_IMPLY_EXISTENCE = frozenset({"eq", "lt", "lte", "gt", "gte", "begins_with", "in"})
+
+
+def _holds(atom: Atom, entity: EntityDesign, index: IndexDesign, got: set[Atom]) -> bool:
+    """Whether an intent atom holds for every item of `entity` the index can return.
+
+    `exists: true` holds for a required attribute, for one the index's keys are composed of
+    (an item without it is not in the index: a sparse index), and for one the key condition
+    or filter compares with a value.
+    """
+    if atom.operator != "exists" or atom.operand != "true":
+        return False
+    spec = entity.spec.attributes.get(atom.attribute)
+    if spec is not None and not spec.optional:
+        return True
+    if any(a.attribute == atom.attribute and a.operator in _IMPLY_EXISTENCE for a in got):
+        return True
+    return any(
+        atom.attribute in entity.templates[k].variable_names
+        for k in index.key_names
+        if k in entity.templates
+    )
+
+
+def _compare(intended: Atom, keyed: list[Atom]) -> tuple[str, str] | None:
+    """("over" | "under", explanation) when key atoms on one attribute contradict the intent's."""
     for atom in keyed:
         if (
             atom.operator == "begins_with"
@@ -98,15 +161,30 @@ def _compare(intended: Atom, keyed: list[Atom]) -> str | None:
             and atom.operand == intended.operand
         ):
             return (
+                "over",
                 f"the intent requires `{intended}`, but the key condition matches every"
-                f" `{atom.attribute}` that starts with {atom.operand}"
+                f" `{atom.attribute}` that starts with {atom.operand}",
+            )
+        if (
+            atom.operator == "eq"
+            and intended.operator == "begins_with"
+            and atom.operand == intended.operand
+        ):
+            return (
+                "under",
+                f"the intent selects every `{atom.attribute}` that starts with"
+                f" {intended.operand}, but the key condition requires `{atom}`",
             )
         if atom.operator == "eq" and intended.operator == "eq" and atom.operand != intended.operand:
             return (
+                "over",
                 f"the key condition compares `{atom.attribute}` with {atom.operand}, the intent"
-                f" with {intended.operand}"
+                f" with {intended.operand}",
             )
     return None
+
+
+_DIRECTION = {"asc": "ascending", "desc": "descending"}
 
 
 def _analyse_order(
@@ -116,57 +194,100 @@ def _analyse_order(
     pinned_by: dict[str, set[str]],
     out: _Analysis,
 ) -> None:
-    terms = pattern.spec.intent.order_by
-    if not terms:
+    index = pattern.index
+    if not pattern.spec.intent.order_by or index is None:
         return
-    first = terms[0]
-    orders: dict[str, KeyOrder] = {}
+    if index.sort_key is None and index.kind == "table":
+        return  # a partition of a table without a sort key holds one item
+    ties: list[str] = []
     for name in selected:
+        if name not in pinned_by:
+            continue  # its selection is already left to the runner
+        # An attribute the condition pins is the same in every item: it orders nothing.
+        terms = [t for t in pattern.spec.intent.order_by if t.attribute not in pinned_by[name]]
+        if not terms:
+            continue
+        first = terms[0]
+        if index.sort_key is None:
+            out.order.append(
+                _Finding(
+                    name,
+                    f"{index.label} has no sort key, so the items of one partition come back"
+                    f" in no defined order; the intent orders them by `{first.attribute}`"
+                    f" {_DIRECTION[first.direction]}",
+                    where="index",
+                    found=f"{index.label} without a sort key",
+                    expected=f"an index whose sort key orders `{name}` items by"
+                    f" `{first.attribute}`",
+                )
+            )
+            continue
         entity = design.entities[name]
-        found = key_order(design, pattern, entity, pinned_by.get(name, set()))
+        found = key_order(design, pattern, entity, pinned_by[name])
         if isinstance(found, str):
             out.run_only.append(f"`{name}` order: {found}")
             continue
-        orders[name] = found
         if found.attribute is None:
             out.run_only.append(
-                f"`{name}`: every matched item has the same sort key, so its order is the"
-                " engine's"
+                f"`{name}`: every matched item has the same sort key, so its order is the engine's"
             )
             continue
-        if found.attribute != first.attribute or found.direction != first.direction:
+        wanted = f"`{first.attribute}` {_DIRECTION[first.direction]}"
+        got = f"`{found.attribute}` {_DIRECTION[found.direction]}"
+        explanation = f"the index returns them by {got}, the intent orders them by {wanted}"
+        if found.attribute != first.attribute:
+            sort_key = index.sort_key.name if index.sort_key is not None else "(none)"
             out.order.append(
-                (
+                _Finding(
                     name,
-                    f"the index returns `{name}` items by `{found.attribute}` {found.direction},"
-                    f" the intent orders them by `{first.attribute}` {first.direction}",
+                    explanation,
+                    where="index",
+                    found=f"{index.label} sorts `{name}` items by `{sort_key}`, which holds"
+                    f" `{found.attribute}`",
+                    expected=f"an index whose sort key orders `{name}` items by"
+                    f" `{first.attribute}`",
                 )
             )
-    if len(terms) > 1 and orders:
-        out.run_only.append(
-            "ties on `" + first.attribute + "` are ordered by "
-            + quoted(t.attribute for t in terms[1:])
-            + ", which the key cannot show"
-        )
+            continue
+        if found.caveat is not None:
+            out.run_only.append(f"`{name}` order: {found.caveat}")
+            continue
+        if found.direction != first.direction:
+            out.order.append(
+                _Finding(
+                    name,
+                    explanation,
+                    where="order",
+                    found=f"order: {pattern.spec.order}",
+                    expected=f"order: {_DIRECTION[first.direction]}",
+                )
+            )
+        if len(terms) > 1:
+            ties.append(
+                f"ties on `{first.attribute}` are ordered by "
+                + quoted(t.attribute for t in terms[1:])
+                + ", which the key cannot show"
+            )
+    out.run_only += ties
     if len(selected) > 1:
         out.run_only.append("the interleaving of several entity types in one order")
 
 
-def _report(
-    design: Design, code: str, kind: str, message: str
-) -> Iterator[Diagnostic]:
+def _report(design: Design, code: str, kind: str, message: str) -> Iterator[Diagnostic]:
+    """Findings of one kind; `message` is formatted with `pattern` and `entity`."""
     for pattern_name, analysis in _analyse(design).items():
         pattern = design.patterns[pattern_name]
-        for entity, explanation in getattr(analysis, kind):
+        found_list: list[_Finding] = getattr(analysis, kind)
+        for item in found_list:
             yield finding(
                 design,
                 code,
-                (*pattern.path, "key_condition"),
-                f"pattern `{pattern_name}` {message} `{entity}` items: {explanation}",
-                found=pattern.key_condition_text(),
-                expected="a key condition that implements the intent exactly",
+                (*pattern.path, item.where),
+                message.format(pattern=pattern_name, entity=item.entity) + f": {item.explanation}",
+                found=item.found if item.found is not None else pattern.key_condition_text(),
+                expected=item.expected,
                 pattern=pattern_name,
-                entity=entity,
+                entity=item.entity,
             )
 
 
@@ -186,7 +307,9 @@ def check_intent_over_match(design: Design) -> Iterator[Diagnostic]:
         key_condition: {PK: "race-{race_id}", SK: "racer-{racer_id}"}
         intent: {select: {RaceResult: {race_id: $race_id, racer_id: $racer_id}}}
     """
-    yield from _report(design, "TM801", "over", "returns more than its intent:")
+    yield from _report(
+        design, "TM801", "over", "pattern `{pattern}` returns `{entity}` items its intent excludes"
+    )
 
 
 @rule("TM802", "intent-under-match", Severity.ERROR, "intent")
@@ -203,7 +326,9 @@ def check_intent_under_match(design: Design) -> Iterator[Diagnostic]:
     Good:
         key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
     """
-    yield from _report(design, "TM802", "under", "misses intended")
+    yield from _report(
+        design, "TM802", "under", "pattern `{pattern}` misses `{entity}` items its intent includes"
+    )
 
 
 @rule("TM803", "intent-order", Severity.ERROR, "intent")
@@ -221,7 +346,12 @@ def check_intent_order(design: Design) -> Iterator[Diagnostic]:
     Good:
         order: descending
     """
-    yield from _report(design, "TM803", "order", "orders")
+    yield from _report(
+        design,
+        "TM803",
+        "order",
+        "pattern `{pattern}` returns `{entity}` items in another order than its intent",
+    )
 
 
 @rule("TM804", "intent-limit", Severity.ERROR, "intent")
@@ -244,12 +374,13 @@ def check_intent_limit(design: Design) -> Iterator[Diagnostic]:
         wanted = spec.intent.limit
         path = (*pattern.path, "limit")
         if isinstance(wanted, int) and spec.limit != wanted:
+            has = f"limit {spec.limit}" if spec.limit is not None else "no limit"
             yield finding(
                 design,
                 "TM804",
                 path,
-                f"pattern `{pattern.name}` has limit {spec.limit}, its intent {wanted}",
-                found=f"limit: {spec.limit}",
+                f"pattern `{pattern.name}` has {has}, but its intent keeps {wanted} items",
+                found=f"limit: {spec.limit if spec.limit is not None else '(none)'}",
                 expected=f"limit: {wanted}",
                 pattern=pattern.name,
             )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.check.languages import match_condition
+from tablemodel.check.languages import example_key_value, match_condition
 from tablemodel.codes import rule
 from tablemodel.design import Design, EntityDesign, PatternDesign
 from tablemodel.diagnostics import Diagnostic, Severity
 
 from ._common import finding, quoted
-
 
 Example = tuple[str | None, str | None]
 
@@ -39,17 +38,22 @@ def _matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Exam
             if not sk.possible:
                 continue
             sk_example = sk.example
+        elif index.sort_key is not None:
+            # No sort key condition: any sort key the entity writes comes back.
+            sk_example = example_key_value(design, entity, index.sort_key.name)
         found[entity.name] = (pk.example, sk_example)
     return found
 
 
-def example_text(design: Design, pattern: PatternDesign, example: tuple[str | None, str | None]) -> str:
+def example_text(design: Design, pattern: PatternDesign, example: Example) -> str:
+    """`PK="race-a", Numeric=0`: an example key, strings quoted and numbers bare."""
     assert pattern.index is not None
-    pk_name = pattern.index.partition_key.name
-    text = f'{pk_name}="{example[0]}"'
+    keys = [(pattern.index.partition_key, example[0])]
     if pattern.index.sort_key is not None and example[1] is not None:
-        text += f', {pattern.index.sort_key.name}="{example[1]}"'
-    return text
+        keys.append((pattern.index.sort_key, example[1]))
+    return ", ".join(
+        f"{key.name}={value}" if key.type == "N" else f'{key.name}="{value}"' for key, value in keys
+    )
 
 
 def _checkable(pattern: PatternDesign) -> bool:
@@ -120,7 +124,9 @@ def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
             entity: EntityDesign = design.entities[name]
             if not entity.in_index(index) or name in reachable:
                 continue  # not in the index at all: TM403
-            writes = {k: entity.templates[k].source for k in index.key_names if k in entity.templates}
+            writes = {
+                k: entity.templates[k].source for k in index.key_names if k in entity.templates
+            }
             yield finding(
                 design,
                 "TM402",
@@ -143,7 +149,8 @@ def check_returned_entities_in_index(design: Design) -> Iterator[Diagnostic]:
     (a sparse index). An entity without them is never returned, whatever the condition.
 
     Bad:
-        global_indexes: [{name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}]
+        global_indexes:
+          - {name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}
         Race: {keys: {PK: "class-{class_id}", SK: "race-{race_id}"}}   # no Numeric
         races: {index: leaderboard, returns: [Race]}
 
@@ -163,8 +170,8 @@ def check_returned_entities_in_index(design: Design) -> Iterator[Diagnostic]:
                 design,
                 "TM403",
                 (*pattern.path, "returns"),
-                f"`{name}` items are never in {index.label}: the entity does not write "
-                + quoted(missing),
+                f"pattern `{pattern.name}` returns `{name}`, but `{name}` items are never in"
+                f" {index.label}: the entity does not write {quoted(missing)}",
                 found=f"`{name}` writes " + (quoted(entity.spec.keys) or "no keys"),
                 expected="every key of the index: " + quoted(index.key_names),
                 pattern=pattern.name,

@@ -42,7 +42,8 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
         leaderboard pattern returns RaceResult with its `results` attribute
 
     Good:
-        global_indexes: [{name: leaderboard, ..., projection: {type: include, attributes: [results]}}]
+        global_indexes:
+          - {name: leaderboard, ..., projection: {type: include, attributes: [results]}}
     """
     for pattern in design.patterns.values():
         index = pattern.index
@@ -64,14 +65,15 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
                 if lsi
                 else "never returned by this index"
             )
+            included = index.projection.attributes
             yield finding(
                 design,
                 "TM701",
                 (*pattern.path, "index"),
-                f"{index.label} does not project {quoted(missing)} of `{name}`: "
-                f"{consequence}",
+                f"pattern `{pattern.name}` reads {quoted(missing)} of `{name}`, which"
+                f" {index.label} does not project: {consequence}",
                 found=f"projection {index.projection.type}"
-                + (f" of {quoted(index.projection.attributes)}" if index.projection.attributes else ""),
+                + (f" of {quoted(included)}" if included else ""),
                 expected="a projection including " + quoted(missing),
                 hint="project them (include or all), or list only what the caller reads under"
                 " `attributes`",
@@ -91,27 +93,32 @@ def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
 
     Bad:
         table: {discriminator_attribute: entity_type}
-        local_indexes: [{name: by_output, sort_key: {name: Numeric, type: N}, projection: keys_only}]
+        local_indexes:
+          - {name: by_output, sort_key: {name: Numeric, type: N}, projection: keys_only}
 
     Good:
-        local_indexes: [{name: by_output, ..., projection: {type: include, attributes: [entity_type]}}]
+        local_indexes:
+          - {name: by_output, ..., projection: {type: include, attributes: [entity_type]}}
     """
     attribute = design.model.table.discriminator_attribute
     if attribute is None:
         return
-    used = {p.index.name for p in design.patterns.values() if p.index is not None}
-    for index in design.indexes.values():
-        projected = projected_attributes(design, index)
-        if projected is None or attribute in projected or index.name not in used:
+    # One finding per pattern, so that each pattern that returns nothing is marked as failing.
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None:
             continue
-        users = [p.name for p in design.patterns.values() if p.index is index]
+        projected = projected_attributes(design, index)
+        if projected is None or attribute in projected:
+            continue
         yield finding(
             design,
             "TM702",
             (*index.path, "projection"),
-            f"{index.label} does not project the discriminator `{attribute}`: queries through"
-            " PynamoDB return no items",
-            found=f"projection {index.projection.type}",
+            f"{index.label} does not project the discriminator `{attribute}`: pattern"
+            f" `{pattern.name}` queried through PynamoDB returns no items",
+            found=f"projection {index.projection.type}"
+            + (f" of {quoted(index.projection.attributes)}" if index.projection.attributes else ""),
             expected=f"`{attribute}` projected (include it, or project all)",
-            hint="used by " + quoted(users),
+            pattern=pattern.name,
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from tablemodel.codes import rule
-from tablemodel.design import Design
+from tablemodel.design import NUMERIC, Design
 from tablemodel.diagnostics import Diagnostic, Severity
 from tablemodel.templates import Variable
 
@@ -69,15 +69,23 @@ def check_needs_scan(design: Design) -> Iterator[Diagnostic]:
             f"{pattern.index.label}: it would need a Scan",
             found="conditions on " + (quoted(pattern.spec.key_condition) or "nothing"),
             expected=f"an equality on `{pk}`",
-            hint=_index_hint(design, pattern.spec.key_condition),
+            hint=_index_hint(design, pattern.spec.key_condition, pattern.spec.index),
             pattern=pattern.name,
         )
 
 
-def _index_hint(design: Design, conditioned: dict[str, object]) -> str | None:
-    for index in design.indexes.values():
-        if index.partition_key.name in conditioned:
-            return f"did you mean index `{index.name}`? Its partition key is `{index.partition_key.name}`"
+def _index_hint(design: Design, conditioned: Iterable[str], used: str) -> str | None:
+    """Suggest an index whose keys are the conditioned attributes (all of them, if one has)."""
+    names = set(conditioned)
+    candidates = [
+        i for i in design.indexes.values() if i.name != used and i.partition_key.name in names
+    ]
+    for index in candidates:
+        if names <= set(index.key_names):
+            return f"did you mean index `{index.name}`? Its keys are {quoted(index.key_names)}"
+    for index in candidates:
+        pk = index.partition_key.name
+        return f"did you mean index `{index.name}`? Its partition key is `{pk}`"
     return None
 
 
@@ -105,7 +113,8 @@ def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
                     design,
                     "TM303",
                     cond.path,
-                    f"`begins_with` is not allowed on number key `{cond.attribute}`",
+                    f"pattern `{pattern.name}` uses `begins_with` on number key"
+                    f" `{cond.attribute}`, which DynamoDB does not allow",
                     found=cond.text(),
                     expected="=, <, <=, >, >= or BETWEEN on a number key",
                     pattern=pattern.name,
@@ -115,20 +124,16 @@ def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
                 continue
             for template in cond.templates:
                 single = len(template.parts) == 1 and isinstance(template.parts[0], Variable)
-                numeric_param = single and pattern.parameters.get(
-                    template.variable_names[0]
-                ) is not None and pattern.parameters[template.variable_names[0]].type in {
-                    "integer",
-                    "number",
-                }
+                spec = pattern.parameters.get(template.variable_names[0]) if single else None
+                numeric_param = spec is not None and spec.type in NUMERIC
                 constant = template.is_constant and _is_number(template.source)
                 if not (numeric_param or constant):
                     yield finding(
                         design,
                         "TM303",
                         cond.path,
-                        f"number key `{cond.attribute}` is compared with a value that is not a"
-                        " number",
+                        f"pattern `{pattern.name}` compares number key `{cond.attribute}` with a"
+                        " value that is not a number",
                         found=f'"{template.source}"',
                         expected="a number, or a template that is exactly one number parameter",
                         pattern=pattern.name,
@@ -159,12 +164,13 @@ def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
         consistent_read: false    # or query the table or an LSI for read-your-writes
     """
     for pattern in design.patterns.values():
-        if pattern.index is not None and pattern.index.kind == "gsi" and pattern.spec.consistent_read:
+        index = pattern.index
+        if index is not None and index.kind == "gsi" and pattern.spec.consistent_read:
             yield finding(
                 design,
                 "TM304",
                 (*pattern.path, "consistent_read"),
-                f"pattern `{pattern.name}` asks for a consistent read on {pattern.index.label}",
+                f"pattern `{pattern.name}` asks for a consistent read on {index.label}",
                 found="consistent_read: true",
                 expected="false: GSIs are eventually consistent only",
                 pattern=pattern.name,
@@ -226,10 +232,11 @@ def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
                 design,
                 "TM306",
                 cond.path,
-                f"`{cond.attribute}` is not a key of {pattern.index.label}",
+                f"pattern `{pattern.name}` has a key condition on `{cond.attribute}`, which is"
+                f" not a key of {pattern.index.label}",
                 found=cond.text(),
                 expected="conditions on " + quoted(pattern.index.key_names),
-                hint=_index_hint(design, {cond.attribute: None}),
+                hint=_index_hint(design, pattern.spec.key_condition, pattern.index.name),
                 pattern=pattern.name,
             )
 
@@ -257,8 +264,7 @@ def check_limit_with_filter(design: Design) -> Iterator[Diagnostic]:
                 "TM307",
                 (*pattern.path, "limit"),
                 f"pattern `{pattern.name}` has both a limit and a filter",
-                found=f"limit: {pattern.spec.limit} with filter on "
-                + quoted(pattern.spec.filter),
+                found=f"limit: {pattern.spec.limit} with filter on {quoted(pattern.spec.filter)}",
                 expected="a limit applied after filtering (DynamoDB applies it before)",
                 hint="move the filtered attribute into the sort key",
                 pattern=pattern.name,

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from tablemodel.charset import CharSet, CharSetSyntaxError
 from tablemodel.codes import rule
 from tablemodel.design import SCALAR_TYPE, Design
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.schema.model import AttributeSpec
 from tablemodel.templates import Variable
 
 from ._common import finding, quoted
@@ -203,6 +204,11 @@ def _template_type(design: Design, entity_name: str, key: str) -> str | None:
     return "S"
 
 
+def _type_name(key_type: str) -> str:
+    names = {"S": "S (string)", "N": "N (number)", "B": "B (binary)"}
+    return names.get(key_type, key_type)
+
+
 @rule("TM115", "key-type", Severity.ERROR, "structure")
 def check_key_types(design: Design) -> Iterator[Diagnostic]:
     """An entity writes a key attribute with a type other than the one the table declares.
@@ -214,7 +220,8 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
     keys at all.
 
     Bad:
-        global_indexes: [{name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}]
+        global_indexes:
+          - {name: leaderboard, partition_key: {name: SK}, sort_key: {name: Numeric, type: N}}
         RaceResult: {keys: {Numeric: "output-{output}"}}
 
     Good:
@@ -236,9 +243,10 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
                 design,
                 "TM115",
                 (*entity.path, "keys", key),
-                f"entity `{entity.name}` writes `{key}` as {produced} but it is declared {declared}",
-                found=f'"{template.source}" produces {produced}',
-                expected=f"a {declared} value",
+                f"entity `{entity.name}` writes `{key}` as {_type_name(produced)}, but the table"
+                f" declares it {_type_name(declared)}",
+                found=f'"{template.source}" produces {_type_name(produced)}',
+                expected=f"a value of type {_type_name(declared)}",
                 hint=hint,
                 entity=entity.name,
             )
@@ -351,9 +359,10 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
     Good:
         racer_id: {type: string, charset: "[a-z0-9]"}
     """
-    sources = [(e.path, e.name, e.spec.attributes) for e in design.entities.values()]
-    sources += [(p.path, None, p.spec.parameters) for p in design.patterns.values()]
-    for path, entity_name, attributes in sources:
+    sources: list[tuple[tuple[PathPart, ...], str | None, str | None, dict[str, AttributeSpec]]]
+    sources = [(e.path, e.name, None, e.spec.attributes) for e in design.entities.values()]
+    sources += [(p.path, None, p.name, p.spec.parameters) for p in design.patterns.values()]
+    for path, entity_name, pattern_name, attributes in sources:
         section = "attributes" if entity_name is not None else "parameters"
         for name, spec in attributes.items():
             if spec.charset is None:
@@ -361,13 +370,19 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
             try:
                 CharSet.parse(spec.charset)
             except CharSetSyntaxError as exc:
+                owner = (
+                    f"attribute `{name}` of `{entity_name}`"
+                    if entity_name is not None
+                    else f"parameter `{name}` of pattern `{pattern_name}`"
+                )
                 yield finding(
                     design,
                     "TM119",
                     (*path, section, name, "charset"),
-                    f"charset of `{name}` cannot be parsed: {exc}",
-                    found=f'"{spec.charset}"',
+                    f"the charset of {owner} cannot be parsed: {exc.message}",
+                    found=f'"{spec.charset}" (at character {exc.column + 1})',
                     expected="a class like `[a-z0-9_-]` or one of any, alnum, alpha, digits,"
                     " lower, upper, hex, uuid, word",
                     entity=entity_name,
+                    pattern=pattern_name,
                 )

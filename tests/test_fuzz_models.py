@@ -1,0 +1,205 @@
+"""Hostile model documents: 10,000 random and mutated ones, never a traceback, always located.
+
+Every document goes through the loader and, when it loads, through the whole checker. A
+document that fails to load must raise `ModelLoadError` whose every diagnostic names a line
+or a model path; one that loads must produce a report whose every diagnostic is located.
+Any other exception fails the test with the document that caused it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tablemodel.api import check_model
+from tablemodel.diagnostics import Diagnostic, ModelLoadError
+from tablemodel.schema.loader import load_model_from_text
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "alleycat"
+BASES = [
+    yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+    for name in ("tablemodel.yaml", "article.yaml")
+]
+BASE_TEXTS = [
+    (EXAMPLES / name).read_text(encoding="utf-8") for name in ("tablemodel.yaml", "article.yaml")
+]
+
+FUZZ = settings(
+    max_examples=2500,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Values that stress types, templates and limits.
+NASTY_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "{",
+        "}",
+        "{}",
+        "{{x}}",
+        "race-{race_id",
+        "race-{race id}",
+        "{race_id:05d}",
+        "{race_id:5x}",
+        "RACE#{race_id}#RACER#{racer_id}",
+        "{racer_id}{race_id}",
+        "racer-{nope}",
+        "$race_id",
+        "$$",
+        "$",
+        "table",
+        "GSI_SK_Numeric",
+        "ascending",
+        "desc",
+        "S",
+        "N",
+        "B",
+        "all",
+        "keys_only",
+        "include",
+        "\x00",
+        "\u202e\u0301",
+        "é" * 3000,
+        "[a-z",
+        "[z-a]",
+        "any",
+        "-output",
+        "output desc",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    NASTY_TEXT,
+)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=12), NASTY_TEXT), children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+def _get(node: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> Any:
+    doc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(1, 4))):
+        paths = _paths(doc)
+        path = draw(st.sampled_from(paths))
+        if not path:
+            continue
+        parent = _get(doc, path[:-1])
+        key = path[-1]
+        action = draw(st.sampled_from(["delete", "replace", "rename", "nasty", "duplicate"]))
+        if action == "delete":
+            del parent[key]
+        elif action == "replace":
+            parent[key] = draw(JSONISH)
+        elif action == "nasty":
+            parent[key] = draw(NASTY_TEXT)
+        elif action == "rename" and isinstance(parent, dict):
+            new = draw(st.one_of(NASTY_TEXT, st.text(min_size=1, max_size=10)))
+            parent[new] = parent.pop(key)
+        elif action == "duplicate" and isinstance(parent, dict):
+            other = draw(st.sampled_from(paths))
+            parent[key] = copy.deepcopy(_get(doc, other))
+    return doc
+
+
+def _assert_located(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], doc: object) -> None:
+    assert diagnostics, f"an error without diagnostics for {doc!r:.500}"
+    for d in diagnostics:
+        located = d.location.line is not None or bool(d.location.path)
+        assert located, f"unlocated {d} for {doc!r:.500}"
+        assert d.code.startswith("TM") and len(d.code) == 5
+        assert d.message
+
+
+def _run(text: str, fmt: str, doc: object) -> None:
+    try:
+        loaded = load_model_from_text(text, source="fuzz", format=fmt)  # type: ignore[arg-type]
+    except ModelLoadError as exc:
+        _assert_located(exc.diagnostics, doc)
+        return
+    report = check_model(loaded)
+    for d in report.diagnostics:
+        assert d.location.line is not None or bool(d.location.path), f"unlocated {d}"
+
+
+@pytest.mark.slow
+@FUZZ
+@given(mutated())
+def test_mutated_documents_as_yaml(doc: Any) -> None:
+    _run(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "yaml", doc)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(mutated())
+def test_mutated_documents_as_json(doc: Any) -> None:
+    try:
+        text = json.dumps(doc, allow_nan=True)
+    except (TypeError, ValueError):
+        return  # not representable as JSON; the YAML test covers it
+    _run(text, "json", doc)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(st.dictionaries(st.one_of(st.text(max_size=10), NASTY_TEXT), JSONISH, max_size=6))
+def test_random_documents(doc: Any) -> None:
+    _run(yaml.safe_dump(doc, allow_unicode=True), "yaml", doc)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(
+    st.sampled_from(BASE_TEXTS),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.sampled_from(["cut", "insert", "flip"]), NASTY_TEXT),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_mutated_yaml_text(text: str, edits: list[tuple[int, str, str]]) -> None:
+    for offset, action, piece in edits:
+        at = offset % (len(text) + 1)
+        if action == "cut":
+            text = text[:at]
+        elif action == "insert":
+            text = text[:at] + piece + text[at:]
+        else:
+            text = text[:at] + (piece[:1] or ":") + text[at + 1 :]
+    _run(text, "yaml", text)

@@ -1,0 +1,83 @@
+"""The layers in ARCHITECTURE.md: what each part of the package may import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tablemodel"
+
+# Modules below the CLI: never AWS SDKs, engines, terminal or CLI libraries.
+LIBRARY = [
+    "diagnostics.py",
+    "codes.py",
+    "charset.py",
+    "templates.py",
+    "automata.py",
+    "schema",
+    "design.py",
+    "check",
+    "api.py",
+    "formats.py",
+    "docgen.py",
+]
+FORBIDDEN = {"boto3", "botocore", "moto", "rich", "pynamodb", "click"}
+KEY_LANGUAGES = ["charset.py", "templates.py", "automata.py"]
+
+
+def _files(entries: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for entry in entries:
+        path = PACKAGE / entry
+        out += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return out
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("path", _files(LIBRARY), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_library_layers_import_no_sdk_engine_or_terminal(path: Path) -> None:
+    assert _imports(path) & FORBIDDEN == set()
+
+
+@pytest.mark.parametrize("path", _files(KEY_LANGUAGES), ids=lambda p: p.name)
+def test_key_languages_use_only_the_standard_library(path: Path) -> None:
+    third_party = {
+        name
+        for name in _imports(path)
+        if name not in sys.stdlib_module_names and name not in {"tablemodel", "__future__"}
+    }
+    assert third_party == set()
+
+
+def test_static_check_loads_no_sdk_engine_or_terminal_module() -> None:
+    code = (
+        "import sys\n"
+        "from tablemodel import api, formats\n"
+        "report = api.check('examples/alleycat')\n"
+        "formats.render_json(report)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        f"{sorted(FORBIDDEN)!r})\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == ""
