@@ -19,7 +19,6 @@ Docstring convention (rules and load codes alike):
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -70,8 +69,17 @@ class CodeInfo:
 _REGISTRY: dict[str, CodeInfo] = {}
 
 
+def _cleandoc(doc: str) -> str:
+    # inspect.cleandoc without importing inspect (slow to import; this runs at start-up).
+    lines = doc.expandtabs().splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    margin = min(indents, default=0)
+    body = [lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]] if lines else []
+    return "\n".join(body).strip("\n")
+
+
 def _sections(doc: str) -> tuple[str, str, str, str]:
-    text = inspect.cleandoc(doc)
+    text = _cleandoc(doc)
     summary, _, rest = text.partition("\n")
     found: dict[str, list[str]] = {"why": [], "bad": [], "good": []}
     current: str | None = None
@@ -268,10 +276,12 @@ declare(
     "invalid-value",
     Severity.ERROR,
     "load",
-    """A value of the wrong type or outside what the field allows.
+    """A value of the wrong type or outside what the field allows, or a Python model that fails.
 
     Why: the model is a contract; a key type of `string` instead of `S`, a negative limit or an
-    unknown operator would make every later conclusion wrong.
+    unknown operator would make every later conclusion wrong. A `module:attribute` target whose
+    module raises on import, or whose attribute is missing or not a model, is reported here
+    too, with the exception and where it was raised.
 
     Bad:
         partition_key: {name: PK, type: string}

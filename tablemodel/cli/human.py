@@ -15,7 +15,6 @@ from typing import TextIO
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -302,9 +301,11 @@ class CodeDocView:
                 yield _indented(_yaml(text))
 
 
-def _yaml(code: str) -> Syntax:
+def _yaml(code: str) -> RenderableType:
     # The ANSI theme uses the terminal's own palette, and a default background keeps the block
     # from painting a grey slab in light terminals.
+    from rich.syntax import Syntax  # noqa: PLC0415  (pygments is slow to import; explain only)
+
     return Syntax(code, "yaml", theme="ansi_dark", background_color="default", word_wrap=True)
 
 

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -46,6 +45,8 @@ class _Group(click.Group):
             # Anything else is a bug in tablemodel. One line keeps CI logs readable and tells
             # the user it is not their model; TABLEMODEL_DEBUG=1 gives the traceback to report.
             if os.environ.get("TABLEMODEL_DEBUG") == "1":
+                import traceback  # noqa: PLC0415
+
                 traceback.print_exception(exc, file=sys.stderr)
             detail = " ".join(str(exc).split())
             click.echo(f"tablemodel: internal error: {type(exc).__name__}: {detail}", err=True)

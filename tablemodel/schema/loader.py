@@ -13,7 +13,6 @@ import importlib
 import os
 import re
 import sys
-import traceback
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -347,6 +346,8 @@ def _raised_at(exc: BaseException) -> str | None:
     # Where in the user's code: the innermost frame outside the import machinery.
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"at {exc.filename}:{exc.lineno}"
+    import traceback  # noqa: PLC0415  (only when a user's module failed to import)
+
     machinery = (os.path.dirname(importlib.__file__) + os.sep, os.path.abspath(__file__))
     frames = [
         frame
