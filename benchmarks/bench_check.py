@@ -56,9 +56,7 @@ def bench_process(repeat: int) -> tuple[float, float, float]:
     # `pip install` compiles bytecode at install time; an editable checkout under
     # PYTHONDONTWRITEBYTECODE=1 (set on some machines) would recompile every module on every
     # run. Compile once so the measurement is of an installed tool, as users run it.
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "tablemodel")], check=True
-    )
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tablemodel")], check=True)
     # Interleave baseline and target so machine noise hits both alike.
     floor_times, check_times = [], []
     for _ in range(repeat):

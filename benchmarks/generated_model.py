@@ -29,7 +29,7 @@ def build(entities: int = 200, patterns: int = 1000) -> dict[str, Any]:
                 "PK": f"group{group}#{{parent_id}}",
                 "SK": f"e{i}#{{child_id}}",
                 "GSI1PK": f"owner{i}#{{owner_id}}",
-                "GSI1SK": f"seq#{{seq:05d}}",
+                "GSI1SK": "seq#{seq:05d}",
                 "LSI1SK": "{score}",
             },
         }
@@ -45,7 +45,9 @@ def build(entities: int = 200, patterns: int = 1000) -> dict[str, Any]:
                 "PK": f"group{group}#{{parent_id}}",
                 "SK": f"e{i}#{{child_id}}",
             }
-            base["intent"] = {"select": {name: {"parent_id": "$parent_id", "child_id": "$child_id"}}}
+            base["intent"] = {
+                "select": {name: {"parent_id": "$parent_id", "child_id": "$child_id"}}
+            }
         elif kind == "list":
             base["key_condition"] = {
                 "PK": f"group{group}#{{parent_id}}",

@@ -2,4 +2,4 @@
 
 from tablemodel.cli.main import main
 
-raise SystemExit(main())
+main()

@@ -85,12 +85,12 @@ def _sections(doc: str) -> tuple[str, str, str, str]:
     current: str | None = None
     for line in rest.splitlines():
         head = line.strip().lower()
-        for key in found:
+        for key, lines in found.items():
             if head.startswith(f"{key}:"):
                 current = key
                 tail = line.strip()[len(key) + 1 :].strip()
                 if tail:
-                    found[key].append(tail)
+                    lines.append(tail)
                 break
         else:
             if current is not None:
@@ -103,12 +103,13 @@ def _sections(doc: str) -> tuple[str, str, str, str]:
 
 def declare(code: str, name: str, severity: Severity, family: str, doc: str) -> CodeInfo:
     """Declare a code that is not produced by a rule function (loader and design codes)."""
-    return _register(code, name, severity, family, doc, None)
+    return _register(code, name, severity=severity, family=family, doc=doc, function=None)
 
 
 def _register(
     code: str,
     name: str,
+    *,
     severity: Severity,
     family: str,
     doc: str,
@@ -133,7 +134,14 @@ def rule(code: str, name: str, severity: Severity, family: str) -> Callable[[F],
     """Register a rule function `def check_x(design) -> Iterable[Diagnostic]`."""
 
     def wrap(function: F) -> F:
-        _register(code, name, severity, family, function.__doc__ or "", function)
+        _register(
+            code,
+            name,
+            severity=severity,
+            family=family,
+            doc=function.__doc__ or "",
+            function=function,
+        )
         return function
 
     return wrap

@@ -651,8 +651,9 @@ def _projections_resolve(
 ) -> None:
     """Report INCLUDE projections naming attributes that no entity declares."""
     declared = {a for e in entities.values() for a in e.spec.attributes} | key_names
-    if model.table.discriminator_attribute is not None:
-        declared.add(model.table.discriminator_attribute)
+    for written in (model.table.discriminator_attribute, model.table.ttl_attribute):
+        if written is not None:
+            declared.add(written)
     indexes: list[tuple[str, int, str, Projection]] = [
         ("local_indexes", i, x.name, x.projection) for i, x in enumerate(model.table.local_indexes)
     ]

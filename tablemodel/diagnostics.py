@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from enum import StrEnum
 from typing import Any
 
@@ -126,10 +127,8 @@ class ModelLoadError(TableModelError, ValueError):
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
-    import difflib
-
     pool = sorted(set(candidates))
-    close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    close = get_close_matches(word, pool, n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in pool}
         if word.lower() in lowered:

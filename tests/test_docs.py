@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tablemodel import codes, docgen
+from tablemodel.diagnostics import Severity
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,4 +40,4 @@ def test_every_rule_function_is_registered_once() -> None:
 
 def test_a_code_cannot_be_declared_twice() -> None:
     with pytest.raises(ValueError, match="declared twice"):
-        codes.declare("TM001", "again", codes.Severity.ERROR, "load", "Again.\n\nWhy: x")
+        codes.declare("TM001", "again", Severity.ERROR, "load", "Again.\n\nWhy: x")

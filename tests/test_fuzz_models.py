@@ -143,7 +143,8 @@ def _assert_located(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], doc:
     for d in diagnostics:
         located = d.location.line is not None or bool(d.location.path)
         assert located, f"unlocated {d} for {doc!r:.500}"
-        assert d.code.startswith("TM") and len(d.code) == 5
+        assert d.code.startswith("TM")
+        assert len(d.code) == 5
         assert d.message
 
 

@@ -941,19 +941,52 @@ def test_invalid_names_in_mappings() -> None:
     )
 
 
-def test_validator_crash_becomes_a_located_diagnostic() -> None:
-    # `select: [[Racer]]` makes the list shorthand hash a list: a TypeError, not a
-    # ValidationError; it must still come back as a diagnostic, at the offending value.
+def test_list_of_lists_in_select_is_a_clean_validation_error() -> None:
+    # `select: [[Racer]]` once crashed the list shorthand with a TypeError; it is now an
+    # ordinary, located validation error.
     text = BASE.replace("select: {Racer: {racer_id: $racer_id}}", "select: [[Racer]]")
     assert errors(text) == (
         diag(
             "TM006",
-            "invalid value for `access_patterns.racer_profile.intent.select[0]`: "
-            "TypeError: unhashable type: 'list'",
+            "invalid value for `access_patterns.racer_profile.intent.select`: expected a mapping",
             line=16,
-            column=16,
-            path=("access_patterns", "racer_profile", "intent", "select", 0),
-            found="['Racer']",
+            column=15,
+            path=("access_patterns", "racer_profile", "intent", "select"),
+            found="[['Racer']]",
+            expected="a mapping",
+        ),
+    )
+
+
+def test_validator_crash_becomes_a_located_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A validator raising something other than a ValidationError must still come back as a
+    # diagnostic at the offending value. Simulate one that trips over a particular value.
+    original = Model.model_validate
+
+    def contains_marker(node: object) -> bool:
+        if isinstance(node, dict):
+            return any(contains_marker(v) for v in node.values())
+        if isinstance(node, list):
+            return any(contains_marker(v) for v in node)
+        return node == "CRASH"
+
+    def crashing(data: object) -> Model:
+        if contains_marker(data):
+            msg = "validator tripped"
+            raise TypeError(msg)
+        return original(data)
+
+    monkeypatch.setattr(Model, "model_validate", crashing)
+    text = BASE.replace("description: Get a racer's profile.", "description: CRASH")
+    assert errors(text) == (
+        diag(
+            "TM006",
+            "invalid value for `access_patterns.racer_profile.description`: "
+            "TypeError: validator tripped",
+            line=12,
+            column=18,
+            path=("access_patterns", "racer_profile", "description"),
+            found="'CRASH'",
             hint="check the shorthand forms (lists and mappings where names are expected)",
         ),
     )

@@ -270,7 +270,11 @@ class KeyCondition(_Strict):
         # `PK: "racer-{racer_id}"` means equality; `SK: {begins_with: "race-"}` an operator.
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return {"operator": "eq", "templates": (str(value),)}
-        if isinstance(value, dict) and len(value) == 1 and not {"operator", "templates"} & set(value):
+        if (
+            isinstance(value, dict)
+            and len(value) == 1
+            and not {"operator", "templates"} & set(value)
+        ):
             ((op, operand),) = value.items()
             if op in KEY_OPERATORS:
                 if op == "between":
@@ -333,7 +337,11 @@ class Predicate(_Strict):
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str | int | float | bool):
             return {"operator": "eq", "operands": (value,)}
-        if isinstance(value, dict) and len(value) == 1 and not {"operator", "operands"} & set(value):
+        if (
+            isinstance(value, dict)
+            and len(value) == 1
+            and not {"operator", "operands"} & set(value)
+        ):
             ((op, operand),) = value.items()
             if op not in INTENT_OPERATORS:
                 msg = f"unknown operator `{op}`; expected one of {', '.join(INTENT_OPERATORS)}"
