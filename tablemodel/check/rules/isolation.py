@@ -56,6 +56,25 @@ def example_text(design: Design, pattern: PatternDesign, example: Example) -> st
     )
 
 
+def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> str:
+    index = pattern.index
+    assert index is not None
+    ways = []
+    if index.sort_key is not None and design.key_type(index.sort_key.name) == "S":
+        ways.append(
+            f"a condition on `{index.sort_key.name}` that only "
+            + " and ".join(f"`{r}`" for r in pattern.returns)
+            + " keys meet (a prefix ending at a delimiter)"
+        )
+    if index.kind != "table":
+        optional = [k for k in index.key_names if k not in design.table.key_names]
+        if optional:
+            sparse = optional[-1]
+            ways.append(f"keeping `{intruder}` out of {index.label} (do not write `{sparse}`)")
+    ways.append(f"different key prefixes for `{intruder}` in {index.label}")
+    return "separate them by " + ", or by ".join(ways) + f"; or return `{intruder}` too"
+
+
 def _checkable(pattern: PatternDesign) -> bool:
     return pattern.resolved and pattern.index is not None and pattern.partition is not None
 
@@ -93,8 +112,7 @@ def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
                 found=pattern.key_condition_text(),
                 expected="a condition that matches only " + quoted(pattern.returns),
                 example=example_text(design, pattern, example),
-                hint="narrow the sort key condition (a prefix that ends at a delimiter) or"
-                f" add `{name}` to `returns` and the intent",
+                hint=_isolation_hint(design, pattern, name),
                 pattern=pattern.name,
                 entity=name,
             )
