@@ -258,9 +258,11 @@ def _escape_property(text: str) -> str:
 
 
 def _file_of(d: Diagnostic, source: str) -> str | None:
-    if d.location.file:
-        return d.location.file
-    return source if PurePath(source).suffix.lower() in _MODEL_FILE_SUFFIXES else None
+    # A `module:attribute` target is not a file GitHub can annotate: leave `file=` out.
+    for candidate in (d.location.file, source):
+        if candidate and PurePath(candidate).suffix.lower() in _MODEL_FILE_SUFFIXES:
+            return candidate
+    return None
 
 
 def _full_message(d: Diagnostic) -> str:

@@ -559,3 +559,20 @@ def test_unknown_format_is_rejected() -> None:
 
     with pytest.raises(ValueError, match="unknown output format 'xml'"):
         render([sample_report()], fmt)
+
+
+def test_github_python_target_has_no_file_property() -> None:
+    # A `module:attribute` target is not a file in the repository: GitHub gets no `file=`.
+    report = CheckReport(
+        source="service.models:table",
+        diagnostics=(
+            Diagnostic(
+                code="TM302",
+                severity=Severity.ERROR,
+                message="mismatch",
+                location=Location(file="service.models:table", path=("entities", "Racer")),
+            ),
+        ),
+    )
+
+    assert render_github(report) == "::error title=TM302 type-mismatch::mismatch\n"
