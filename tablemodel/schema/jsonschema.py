@@ -9,7 +9,7 @@ adds those forms as `anyOf` alternatives; an editor would otherwise flag valid f
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, get_args
 
 from tablemodel.schema.model import (
     IDENTIFIER,
@@ -44,7 +44,7 @@ def model_json_schema() -> dict[str, Any]:
         "Projection",
         [{"type": "string", "enum": ["all", "keys_only", "include"]}],
     )
-    types: list[str] = list(AttributeType.__args__)  # type: ignore[attr-defined]
+    types: list[str] = list(get_args(AttributeType))
     _alternatives(
         defs,
         "AttributeSpec",

@@ -8,7 +8,7 @@ in a template) are resolved in `tablemodel.design`, which reports them as locate
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -150,7 +150,7 @@ AttributeType = Literal[
     "binary_set",
 ]
 
-_SHORTHAND_TYPES = set(AttributeType.__args__)  # type: ignore[attr-defined]
+_SHORTHAND_TYPES = set(get_args(AttributeType))
 
 
 class AttributeSpec(_Strict):
