@@ -27,6 +27,8 @@ LIBRARY = [
 ]
 FORBIDDEN = {"boto3", "botocore", "moto", "rich", "pynamodb", "click"}
 KEY_LANGUAGES = ["charset.py", "templates.py", "automata.py"]
+# What generated service code imports: no validation library either.
+RUNTIME = ["runtime"]
 
 
 def _files(entries: list[str]) -> list[Path]:
@@ -61,6 +63,11 @@ def test_key_languages_use_only_the_standard_library(path: Path) -> None:
         if name not in sys.stdlib_module_names and name not in {"tablemodel", "__future__"}
     }
     assert third_party == set()
+
+
+@pytest.mark.parametrize("path", _files(RUNTIME), ids=lambda p: p.name)
+def test_runtime_imports_only_the_key_languages(path: Path) -> None:
+    assert _imports(path) & (FORBIDDEN | {"pydantic", "yaml"}) == set()
 
 
 def test_static_check_loads_no_sdk_engine_or_terminal_module() -> None:
