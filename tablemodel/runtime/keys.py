@@ -37,6 +37,7 @@ from tablemodel.automata import (
     parse_key,
 )
 from tablemodel.charset import CharSet
+from tablemodel.diagnostics import TableModelError
 from tablemodel.templates import KeyTemplate, Literal, Variable, parse_template
 
 __all__ = [
@@ -68,7 +69,7 @@ _INTEGER_CHARS = _DIGITS | CharSet.of("-")
 _NUMBER_CHARS = _DIGITS | CharSet.of("-.")
 
 
-class KeyValueError(ValueError):
+class KeyValueError(TableModelError, ValueError):
     """A value cannot be written into (or read out of) a key attribute.
 
     The message names the entity, the key attribute and the reason, which names the template
