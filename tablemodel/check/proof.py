@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from tablemodel.automata import ValueDomain, decode_value, parse_key
+from tablemodel.automata import ValueDomain, ambiguity_witness, decode_value, parse_key
 from tablemodel.charset import CharSet
 from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
 from tablemodel.schema.model import Predicate, Scalar
@@ -200,6 +200,13 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
+    if key_type == "S" and _ambiguous(design, entity, cond.attribute):
+        # Lining placeholders up one to one is only sound when each key has one parse.
+        result.unknown.append(
+            f"`{entity.name}` composes one `{cond.attribute}` from different values with"
+            f' "{template.source}" (TM502), so equal keys need not mean equal attributes'
+        )
+        return
 
     def typed(var: str, operator: str, operand: str) -> str:
         # A prefix of a number's digits is text (`begins_with(lap, '00')`), not a number.
@@ -263,6 +270,17 @@ def _translate_condition(
             )
             return
         result.atoms.add(Atom(var.name, op, typed(var.name, op, triples[0][2])))
+
+
+def _ambiguous(design: Design, entity: EntityDesign, attribute: str) -> bool:
+    key = f"ambiguous:{entity.name}:{attribute}"
+    found = design.memo.get(key)
+    if found is None:
+        template = entity.templates[attribute]
+        found = design.memo[key] = (
+            ambiguity_witness(template, entity.domains, design.encoding) is not None
+        )
+    return bool(found)
 
 
 def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:
