@@ -173,6 +173,14 @@ def _order_safe(domain: ValueDomain, following: Literal | Variable | None, desig
 def translate(design: Design, pattern: PatternDesign, entity: EntityDesign) -> Translation:
     """The atoms the key condition and filter impose on `entity`'s items."""
     result = Translation()
+    index = pattern.index
+    if index is not None and index.kind != "table":
+        # A sparse index holds only the items that have every attribute its keys are made of.
+        for key in index.key_names:
+            for var in entity.templates[key].variable_names if key in entity.templates else ():
+                spec = entity.spec.attributes.get(var)
+                if spec is not None and spec.optional:
+                    result.atoms.add(Atom(var, "exists", "true"))
     for cond in (pattern.partition, pattern.sort):
         if cond is not None:
             _translate_condition(design, pattern, entity, cond, result)

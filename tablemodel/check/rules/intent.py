@@ -82,7 +82,8 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
             out.run_only += [f"`{name}`: {reason}" for reason in translation.unknown]
             del pinned_by[name]  # what the keys pin is unknown, so is the order
             continue
-        wanted = {a for a in intent_atoms(pattern, entity) if not _holds(a, entity, index, got)}
+        stated = intent_atoms(pattern, entity)
+        wanted = {a for a in stated if not _holds(a, entity, index, got)}
         key_attrs = {a.attribute for a in got}
         intent_attrs = {a.attribute for a in wanted}
         for atom in sorted(wanted - got):
@@ -107,7 +108,7 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
             else:
                 out.under.append(_Finding(name, verdict[1]))
         for atom in sorted(got - wanted):
-            if atom.attribute in intent_attrs:
+            if atom.attribute in intent_attrs or _implied_by(atom, stated):
                 continue
             explanation = f"requires `{atom}`, but the intent selects `{name}` items with any"
             if atom.attribute in pattern.spec.filter:
@@ -120,6 +121,15 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
                         expected=f"`{atom}` in the intent too, or no such filter",
                     )
                 )
+            elif atom.operator == "exists":
+                out.under.append(
+                    _Finding(
+                        name,
+                        f"{index.label} holds only the `{name}` items that have the optional"
+                        f" `{atom.attribute}` (a sparse index), but the intent selects them"
+                        " with or without it",
+                    )
+                )
             else:
                 out.under.append(
                     _Finding(name, f"the key condition {explanation} `{atom.attribute}`")
@@ -129,6 +139,15 @@ def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
 
 
 _IMPLY_EXISTENCE = frozenset({"eq", "lt", "lte", "gt", "gte", "begins_with", "in"})
+
+
+def _implied_by(atom: Atom, stated: set[Atom]) -> bool:
+    """A sparse index's `exists` atom that the intent states, or implies with a comparison."""
+    return atom.operator == "exists" and any(
+        a.attribute == atom.attribute
+        and (a.operator in _IMPLY_EXISTENCE or (a.operator, a.operand) == ("exists", "true"))
+        for a in stated
+    )
 
 
 def _holds(atom: Atom, entity: EntityDesign, index: IndexDesign, got: set[Atom]) -> bool:

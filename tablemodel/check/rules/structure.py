@@ -386,3 +386,42 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
                     entity=entity_name,
                     pattern=pattern_name,
                 )
+
+
+@rule("TM120", "optional-primary-key-part", Severity.ERROR, "structure")
+def check_optional_primary_key_parts(design: Design) -> Iterator[Diagnostic]:
+    """A table key template uses an optional attribute.
+
+    Why: every item needs its whole primary key, so an item without that attribute could not
+    be stored at all (the key codec refuses a missing part rather than write a shorter key).
+    Optional attributes belong in index keys, where leaving them out keeps the item out of the
+    index (a sparse index).
+
+    Bad:
+        RaceResult:
+          attributes: {race_id: string, racer_id: string?}
+          keys: {PK: "race-{race_id}", SK: "racer-{racer_id}"}
+
+    Good:
+        RaceResult:
+          attributes: {race_id: string, racer_id: string}
+          keys: {PK: "race-{race_id}", SK: "racer-{racer_id}"}
+    """
+    for entity in design.entities.values():
+        for key in design.table.key_names:
+            template = entity.templates.get(key)
+            if template is None:
+                continue
+            for var in template.variable_names:
+                spec = entity.spec.attributes.get(var)
+                if spec is None or not spec.optional:
+                    continue
+                yield finding(
+                    design,
+                    "TM120",
+                    (*entity.path, "attributes", var),
+                    f"`{entity.name}` composes table key `{key}` from optional attribute `{var}`",
+                    found=f'"{template.source}" with `{var}` optional',
+                    expected=f"`{var}` required, or kept out of the table's keys",
+                    entity=entity.name,
+                )
