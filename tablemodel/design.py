@@ -121,6 +121,11 @@ class PatternDesign:
     path: tuple[PathPart, ...]
     resolved: bool  # False when something needed by the deeper rules did not resolve
 
+    @property
+    def queryable(self) -> bool:
+        """Resolved, on a known index, with a partition-key condition: the deep rules apply."""
+        return self.resolved and self.index is not None and self.partition is not None
+
     def key_condition_text(self) -> str:
         parts = [c.text() for c in (self.partition, self.sort) if c is not None]
         parts += [c.text() for c in self.other_conditions]
@@ -145,13 +150,7 @@ class Design:
 
     def locate(self, path: Iterable[PathPart]) -> Location:
         """A Location for a model path, with the line and column when the source has them."""
-        path = tuple(path)
-        line = column = None
-        if self.loaded is not None:
-            found = self.loaded.positions.nearest(path)
-            if found is not None:
-                line, column = found[1]
-        return Location(file=self.source, line=line, column=column, path=path)
+        return _Locator(self.source, self.loaded)(tuple(path))
 
     def key_type(self, attribute: str) -> str | None:
         """The declared DynamoDB type of a key attribute of the table or any index."""
@@ -686,8 +685,3 @@ def _parameter_ref(value: object) -> str | None:
 def _parameter_refs(predicate: Predicate) -> list[str]:
     refs = [_parameter_ref(v) for v in predicate.operands]
     return [r for r in refs if r is not None]
-
-
-def parameter_ref(value: object) -> str | None:
-    """The parameter a predicate operand names (`$race_id` -> `race_id`), else None."""
-    return _parameter_ref(value)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.automata import Nfa, ValueDomain, at_least, at_most, intersect, template_nfa
-from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.design import ConditionDesign, Design, EntityDesign, PatternDesign
 from tablemodel.schema.model import AttributeSpec
-from tablemodel.templates import KeyTemplate, Literal, Variable
+from tablemodel.templates import KeyTemplate, Variable
 
 
 @dataclass(frozen=True)
@@ -178,15 +178,6 @@ def example_key_value(design: Design, entity: EntityDesign, attribute: str) -> s
         found = entity_interval(entity, attribute)
         return found.example() if found is not None else None
     return template_nfa(template, entity.domains, design.encoding).shortest_witness()
-
-
-def is_numeric_var(entity: EntityDesign, var: Variable) -> bool:
-    spec = entity.spec.attributes.get(var.name)
-    return spec is not None and spec.type in NUMERIC
-
-
-def literal_text(part: Literal | Variable) -> str | None:
-    return part.text if isinstance(part, Literal) else None
 
 
 def prefixes_compatible(a: KeyTemplate, b: KeyTemplate) -> bool:

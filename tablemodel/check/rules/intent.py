@@ -43,13 +43,9 @@ def _analyse(design: Design) -> dict[str, _Analysis]:
     return cached  # type: ignore[return-value]
 
 
-def _checkable(pattern: PatternDesign) -> bool:
-    return pattern.resolved and pattern.index is not None and pattern.partition is not None
-
-
 def _analyse_pattern(design: Design, pattern: PatternDesign) -> _Analysis:
     out = _Analysis()
-    if not _checkable(pattern):
+    if not pattern.queryable:
         return out
     index = pattern.index
     assert index is not None

@@ -75,10 +75,6 @@ def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> st
     return "separate them by " + ", or by ".join(ways) + f"; or return `{intruder}` too"
 
 
-def _checkable(pattern: PatternDesign) -> bool:
-    return pattern.resolved and pattern.index is not None and pattern.partition is not None
-
-
 @rule("TM401", "entity-isolation", Severity.ERROR, "isolation")
 def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
     """The key condition can match items of an entity the pattern does not return.
@@ -98,7 +94,7 @@ def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
           returns: [RacerRace]
     """
     for pattern in design.patterns.values():
-        if not _checkable(pattern):
+        if not pattern.queryable:
             continue
         for name, example in matching_entities(design, pattern).items():
             if name in pattern.returns:
@@ -133,7 +129,7 @@ def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
         leaderboard: {key_condition: {PK: "race-{race_id}"}, returns: [RaceResult]}
     """
     for pattern in design.patterns.values():
-        if not _checkable(pattern):
+        if not pattern.queryable:
             continue
         index = pattern.index
         assert index is not None
