@@ -42,6 +42,7 @@ FAMILIES: dict[str, str] = {
     "hazard": "Prefix and delimiter hazards",
     "projection": "Projection",
     "intent": "Intent versus keys",
+    "generate": "Code generation",
 }
 
 _CODE = re.compile(r"^TM\d{3}$")
@@ -461,5 +462,109 @@ declare(
 
     Good:
         intent: {select: {RaceResult: {race_id: $race_id}}}
+    """,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Code generation (`tablemodel generate`): what the generator cannot turn into code.
+
+GENERATE_NO_DISCRIMINATOR = "TM901"
+declare(
+    GENERATE_NO_DISCRIMINATOR,
+    "generate-needs-discriminator",
+    Severity.ERROR,
+    "generate",
+    """`tablemodel generate` needs the table to declare a discriminator attribute.
+
+    Why: the generated PynamoDB models read an item back as the right entity class by the
+    attribute that names its type; without one, a read cannot tell a RacerRace from a Racer.
+
+    Bad:
+        table: {name: alleycat, partition_key: {name: PK}}
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}, discriminator_attribute: entity_type}
+    """,
+)
+
+GENERATE_NAME_CLASH = "TM902"
+declare(
+    GENERATE_NAME_CLASH,
+    "generate-name-clash",
+    Severity.ERROR,
+    "generate",
+    """An entity or access pattern name clashes with a name the generated module defines.
+
+    Why: entities become classes and patterns become functions in one module, next to its
+    imports and helpers (`Model`, `Page`, `configure`, `TABLE`, ...); a clash would shadow one.
+
+    Bad:
+        entities: {Page: {...}}
+
+    Good:
+        entities: {WebPage: {...}}
+    """,
+)
+
+GENERATE_UNSUPPORTED = "TM903"
+declare(
+    GENERATE_UNSUPPORTED,
+    "generate-unsupported",
+    Severity.ERROR,
+    "generate",
+    """The model uses something the generated models do not support (yet).
+
+    Why: entity attributes that share a name with a key attribute, templates for binary (B)
+    keys, and non-integer version attributes have no faithful mapping onto PynamoDB models;
+    the generator refuses them rather than emit code that stores something else.
+
+    Bad:
+        keys: {GSI1PK: "{status}"}
+        attributes: {GSI1PK: string}
+
+    Good:
+        keys: {GSI1PK: "status-{status}"}
+        attributes: {status: string}
+    """,
+)
+
+GENERATE_UNRESOLVED_PATTERN = "TM904"
+declare(
+    GENERATE_UNRESOLVED_PATTERN,
+    "generate-unresolved-pattern",
+    Severity.ERROR,
+    "generate",
+    """An access pattern does not resolve to a Query, so no function can be generated for it.
+
+    Why: a generated pattern function sends exactly the pattern's Query; a pattern on an
+    unknown index, or without a partition-key equality, has no Query to send. `tablemodel
+    check` reports the cause.
+
+    Bad:
+        key_condition: {SK: {begins_with: "race-"}}
+
+    Good:
+        key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+    """,
+)
+
+GENERATE_CODEC = "TM905"
+declare(
+    GENERATE_CODEC,
+    "generate-key-codec",
+    Severity.ERROR,
+    "generate",
+    """The key codec cannot be built for a template (ambiguous, or a part it cannot encode).
+
+    Why: the generated code builds one codec per key template when it is imported; a
+    template two value tuples can compose to the same key would corrupt data, so it is refused
+    here, at generation time, instead of at import.
+
+    Bad:
+        SK: "{first}{last}"
+
+    Good:
+        SK: "{first}#{last}"
     """,
 )

@@ -58,7 +58,7 @@ class _Group(click.Group):
     tablemodel.__version__, prog_name="tablemodel", message="%(prog)s %(version)s"
 )
 def cli() -> None:
-    """Statically check DynamoDB single-table designs.
+    """Check DynamoDB single-table designs and generate the code that uses them.
 
     Exit codes: 0 no findings, 1 errors or warnings found, 2 the model could not be loaded,
     a usage error, or an internal error.
@@ -168,6 +168,84 @@ def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
             msg += " (`tablemodel rules` lists them)"
             raise click.BadParameter(msg, param_hint=option)
     return tuple(dict.fromkeys(entries))
+
+
+# ---------------------------------------------------------------------------------------------
+# generate
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the module to FILE (standard output without it).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 with a diff when FILE is not what MODEL generates now.",
+)
+@click.pass_context
+def generate(ctx: click.Context, *, model: str, output: Path | None, check_only: bool) -> None:
+    """Generate typed PynamoDB models and access-pattern functions from MODEL.
+
+    Exit codes: 0 written (or up to date with --check), 1 the model cannot be generated or
+    FILE is out of date, 2 the model could not be loaded or FILE could not be written.
+    """
+    from tablemodel.api import load  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.generate import GenerateError, check_source, generate_source  # noqa: PLC0415
+
+    if check_only and output is None:
+        raise click.UsageError("--check needs --output FILE: the file to compare")
+    try:
+        loaded = load(model)
+        if check_only:
+            assert output is not None
+            staleness = check_source(loaded, output)
+        else:
+            text = generate_source(loaded, output=output)
+    except ModelLoadError as exc:
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+
+        _write_human([outcome_view(LoadFailure(model, exc))], None)
+        ctx.exit(2)
+    except GenerateError as exc:
+        from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
+
+        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
+        ctx.exit(1)
+    if check_only:
+        if not staleness.exists:
+            click.echo(f"{output} does not exist; run: tablemodel generate {model} -o {output}")
+            ctx.exit(1)
+        if staleness.diff:
+            click.echo(staleness.diff, nl=False)
+            click.echo(f"{output} is out of date; run: tablemodel generate {model} -o {output}")
+            ctx.exit(1)
+        click.echo(f"{output} is up to date with {model}")
+        return
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomically(text, output)
+    click.echo(f"wrote {output}")
+
+
+def _write_atomically(text: str, output: Path) -> None:
+    """Replace `output` in one step, so an interrupted write never leaves half a file."""
+    temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, output)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        msg = f"cannot write {output}: {exc.strerror or exc}"
+        raise _ExitTwo(msg) from exc
 
 
 # ---------------------------------------------------------------------------------------------

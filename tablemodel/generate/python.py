@@ -1,0 +1,1087 @@
+"""Emit the typed PynamoDB module for a design: one base model, one subclass per entity, one
+function pair per read access pattern.
+
+The output is deterministic (same model, same bytes), already in ruff's format (calls that fit
+in 88 columns stay on one line, longer ones are exploded with a trailing comma, which ruff
+keeps), and type-checks under mypy --strict. Every behaviour lives in `tablemodel.runtime`; the
+emitted code only declares.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tablemodel.design import Design, EntityDesign, PatternDesign
+from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
+from tablemodel.schema.model import AttributeSpec
+
+LINE = 88
+INDENT = "    "
+
+# Names a generated entity class may not use for an attribute: PynamoDB's Model members and the
+# methods generated on every entity. `tests/test_generate.py` keeps this list in step with
+# PynamoDB's `Model`.
+RESERVED_MEMBERS = frozenset(
+    {
+        "DoesNotExist",
+        "Meta",
+        "attribute_values",
+        "batch_get",
+        "batch_write",
+        "count",
+        "create",
+        "create_table",
+        "delete",
+        "delete_table",
+        "describe_table",
+        "deserialize",
+        "exists",
+        "fetch",
+        "from_dynamodb_dict",
+        "from_json",
+        "from_raw_data",
+        "get",
+        "get_attributes",
+        "get_delete_kwargs_from_instance",
+        "get_save_kwargs_from_instance",
+        "get_update_kwargs_from_instance",
+        "modify",
+        "put",
+        "query",
+        "refresh",
+        "save",
+        "scan",
+        "serialize",
+        "to_dynamodb_dict",
+        "to_json",
+        "to_simple_dict",
+        "update",
+        "update_ttl",
+    }
+)
+# Keyword arguments every pattern function takes besides the pattern's parameters.
+PATTERN_OPTIONS = frozenset(
+    {"limit", "page_size", "descending", "consistent_read", "trace", "cursor"}
+)
+# Names the module itself defines or imports.
+MODULE_NAMES = frozenset(
+    {
+        "ACCESS_PATTERNS",
+        "ENTITIES",
+        "TABLE",
+        "UNSET",
+        "Any",
+        "BatchStats",
+        "ClassVar",
+        "Decimal",
+        "EntitySpec",
+        "FilterTerm",
+        "Iterable",
+        "Iterator",
+        "KeyTerm",
+        "Literal",
+        "Model",
+        "Number",
+        "Page",
+        "Param",
+        "PatternSpec",
+        "QueryTrace",
+        "Rule",
+        "TableSpec",
+        "Unset",
+        "batch_write",
+        "configure",
+        "create_table",
+        "datetime",
+        "delete_table",
+        "overload",
+    }
+)
+
+_ATTRIBUTE_CLASS = {
+    "string": "UnicodeAttribute",
+    "enum": "UnicodeAttribute",
+    "number": "DecimalAttribute",
+    "integer": "IntegerAttribute",
+    "boolean": "BooleanAttribute",
+    "binary": "BinaryAttribute",
+    "datetime": "DateTimeAttribute",
+    "date": "DateAttribute",
+    "list": "ListAttribute",
+    "map": "MapAttribute",
+    "string_set": "UnicodeSetAttribute",
+    "number_set": "DecimalSetAttribute",
+    "binary_set": "BinarySetAttribute",
+}
+_KEY_ATTRIBUTE_CLASS = {"S": "UnicodeAttribute", "N": "DecimalAttribute", "B": "BinaryAttribute"}
+_PYNAMODB_ATTRIBUTES = {
+    "BinaryAttribute",
+    "BinarySetAttribute",
+    "BooleanAttribute",
+    "DiscriminatorAttribute",
+    "ListAttribute",
+    "MapAttribute",
+    "UnicodeAttribute",
+    "UnicodeSetAttribute",
+    "VersionAttribute",
+}
+_RUNTIME_ATTRIBUTES = {
+    "DateAttribute",
+    "DateTimeAttribute",
+    "DecimalAttribute",
+    "DecimalSetAttribute",
+    "IntegerAttribute",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the design that the generator cannot turn into code."""
+
+    code: str
+    path: tuple[str | int, ...]
+    message: str
+    expected: str
+    entity: str | None = None
+    pattern: str | None = None
+
+
+@dataclass
+class _Names:
+    """Python names for model names (attributes named like keywords get a trailing `_`)."""
+
+    taken: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def python(name: str, reserved: Iterable[str] = ()) -> str:
+        if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in set(reserved):
+            return name + "_"
+        return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+
+def pystr(text: str) -> str:
+    """A Python string literal in ruff's preferred quotes."""
+    body = repr(text)[1:-1]
+    if text.count('"') > text.count("'"):
+        return "'" + body + "'"
+    body = body.replace("\\'", "'").replace('"', '\\"')
+    return '"' + body + '"'
+
+
+def _docstring(lines: Sequence[str], indent: str) -> list[str]:
+    width = LINE - len(indent)
+    cleaned: list[str] = []
+    for line in lines:
+        text = line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip()
+        lead = text[: len(text) - len(text.lstrip())]
+        if len(text) <= width - 6:
+            cleaned.append(text)
+            continue
+        cleaned += textwrap.wrap(
+            text, width - 6, initial_indent=lead, subsequent_indent=lead, break_on_hyphens=False
+        )
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    if not cleaned:
+        return []
+    if len(cleaned) == 1:
+        only = cleaned[0] + (" " if cleaned[0].endswith('"') else "")
+        return [f'{indent}"""{only}"""']
+    out = [f'{indent}"""{cleaned[0]}']
+    out += [f"{indent}{line}" if line else "" for line in cleaned[1:]]
+    out.append(f'{indent}"""')
+    return out
+
+
+def _tuple(items: Sequence[str]) -> str:
+    """A tuple display (a one-element tuple needs its comma; longer ones take none)."""
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return "(" + ", ".join(items) + ")"
+
+
+def _call(head: str, args: Sequence[str], indent: str, tail: str = ")") -> list[str]:
+    """`head` + args + `tail`: one line when it fits and no argument spans lines."""
+    one = f"{indent}{head}{', '.join(args)}{tail}"
+    if len(one) <= LINE and not any("\n" in a for a in args):
+        return [one]
+    out = [f"{indent}{head}"]
+    inner = indent + INDENT
+    for arg in args:
+        arg_lines = arg.split("\n")
+        out.append(inner + arg_lines[0])
+        out += [inner + line for line in arg_lines[1:]]
+        out[-1] += ","
+    out.append(f"{indent}{tail}")
+    return out
+
+
+def _mapping(items: Sequence[tuple[str, str]]) -> str:
+    """A dict display; multi-line (with a trailing comma) when it is long."""
+    one = "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if len(one) <= LINE - 20 and not any("\n" in v for _, v in items):
+        return one
+    lines = ["{"]
+    for key, value in items:
+        value_lines = value.split("\n")
+        lines.append(f"{INDENT}{key}: {value_lines[0]}")
+        lines += [INDENT + line for line in value_lines[1:]]
+        lines[-1] += ","
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _class_name(text: str) -> str:
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Table"
+    return name if name[0].isalpha() else "T" + name
+
+
+def _constant_name(text: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
+    return name if name and name[0].isalpha() else "T_" + name
+
+
+# ---------------------------------------------------------------------------------------------
+# Types and rules
+
+
+def _python_type(spec: AttributeSpec) -> str:
+    kind = spec.type
+    base = {
+        "string": "str",
+        "number": "Number",
+        "integer": "int",
+        "boolean": "bool",
+        "binary": "bytes",
+        "datetime": "datetime.datetime",
+        "date": "datetime.date",
+        "list": "list[Any]",
+        "map": "dict[str, Any]",
+        "string_set": "set[str]",
+        "number_set": "set[Decimal]",
+        "binary_set": "set[bytes]",
+    }.get(kind)
+    if kind == "enum":
+        base = "Literal[" + ", ".join(pystr(v) for v in spec.values) + "]"
+    assert base is not None
+    return base
+
+
+def _stored_type(spec: AttributeSpec) -> str:
+    """The type an attribute reads back as (numbers as Decimal)."""
+    return "Decimal" if spec.type == "number" else _python_type(spec)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _rule(spec: AttributeSpec) -> str:
+    args = [pystr(spec.type)]
+    if spec.optional:
+        args.append("optional=True")
+    if spec.min_length is not None:
+        args.append(f"min_length={spec.min_length}")
+    if spec.max_length is not None:
+        args.append(f"max_length={spec.max_length}")
+    if spec.charset is not None:
+        args.append(f"charset={pystr(spec.charset)}")
+    if spec.minimum is not None:
+        args.append(f"minimum={_number(spec.minimum)}")
+    if spec.maximum is not None:
+        args.append(f"maximum={_number(spec.maximum)}")
+    if spec.max_items is not None:
+        args.append(f"max_items={spec.max_items}")
+    if spec.values:
+        args.append("values=" + _tuple([pystr(v) for v in spec.values]))
+    return "Rule(" + ", ".join(args) + ")"
+
+
+# ---------------------------------------------------------------------------------------------
+# The module
+
+
+class ModuleWriter:
+    """Builds the source of one generated module from a design."""
+
+    def __init__(self, design: Design, header: Sequence[str]) -> None:
+        self.design = design
+        self.model = design.model
+        self.table = design.model.table
+        self.header = header
+        self.problems: list[Problem] = []
+        self.base = _class_name(self.table.name) + "Item"
+        self.env = _constant_name(self.table.name) + "_TABLE_NAME"
+        self.key_types = {
+            index.partition_key.name: index.partition_key.type for index in design.indexes.values()
+        } | {
+            index.sort_key.name: index.sort_key.type
+            for index in design.indexes.values()
+            if index.sort_key is not None
+        }
+        self.key_limits = self._key_limits()
+        self.entity_classes = {name: name for name in design.entities}
+        self.used_attribute_classes: set[str] = set()
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _problem(
+        self,
+        code: str,
+        path: tuple[str | int, ...],
+        message: str,
+        expected: str,
+        *,
+        entity: str | None = None,
+        pattern: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(code, path, message, expected, entity, pattern))
+
+    def _key_limits(self) -> dict[str, int]:
+        limits: dict[str, int] = {}
+        for index in self.design.indexes.values():
+            limits[index.partition_key.name] = min(
+                limits.get(index.partition_key.name, PARTITION_KEY_MAX_BYTES),
+                PARTITION_KEY_MAX_BYTES,
+            )
+            if index.sort_key is not None:
+                limits[index.sort_key.name] = SORT_KEY_MAX_BYTES
+        return limits
+
+    def validate(self) -> None:
+        disc = self.table.discriminator_attribute
+        if disc is None:
+            self._problem(
+                "TM901",
+                ("table",),
+                "generated models map each item to its entity by a discriminator attribute, "
+                "and the table declares none",
+                "`discriminator_attribute: entity_type` (or another attribute name) under `table`",
+            )
+        if self.base in self.design.entities or self.base in MODULE_NAMES:
+            self._problem(
+                "TM902",
+                ("table", "name"),
+                f"the table model class `{self.base}` clashes with an entity or module name",
+                "an entity name other than " + self.base,
+            )
+        key_names = set(self.key_types)
+        for name, entity in self.design.entities.items():
+            epath: tuple[str | int, ...] = ("entities", name)
+            if name in MODULE_NAMES or not name.isidentifier() or keyword.iskeyword(name):
+                self._problem(
+                    "TM902",
+                    epath,
+                    f"the entity name `{name}` clashes with a name the generated module uses",
+                    "another entity name",
+                    entity=name,
+                )
+            for attr in entity.spec.attributes:
+                if attr in key_names or attr == disc:
+                    self._problem(
+                        "TM903",
+                        (*epath, "attributes", attr),
+                        f"`{attr}` is both an entity attribute and a key (or discriminator) "
+                        "attribute of the table; generated models keep the two apart",
+                        "an attribute name that is not a key attribute name",
+                        entity=name,
+                    )
+            for key_attr in entity.templates:
+                if self.key_types.get(key_attr) == "B":
+                    self._problem(
+                        "TM903",
+                        (*epath, "keys", key_attr),
+                        f"`{key_attr}` is a binary (B) key; key templates compose strings and "
+                        "numbers only",
+                        "an S or N key attribute",
+                        entity=name,
+                    )
+            if entity.spec.version_attribute:
+                version = entity.spec.attributes.get(entity.spec.version_attribute)
+                if version is not None and version.type != "integer":
+                    self._problem(
+                        "TM903",
+                        (*epath, "version_attribute"),
+                        f"the version attribute `{entity.spec.version_attribute}` is a "
+                        f"{version.type}; optimistic locking counts with integers",
+                        "an integer attribute",
+                        entity=name,
+                    )
+        for pname, pattern in self.design.patterns.items():
+            if not pattern.queryable or pattern.other_conditions:
+                self._problem(
+                    "TM904",
+                    ("access_patterns", pname),
+                    f"access pattern `{pname}` does not resolve to a Query on a known index "
+                    "(see `tablemodel check`)",
+                    "a key condition on the index's partition key (and sort key)",
+                    pattern=pname,
+                )
+            if pname in MODULE_NAMES or keyword.iskeyword(pname):
+                self._problem(
+                    "TM902",
+                    ("access_patterns", pname),
+                    f"the access pattern name `{pname}` clashes with a name of the module",
+                    "another pattern name",
+                    pattern=pname,
+                )
+        self._check_codecs()
+
+    def _check_codecs(self) -> None:
+        """Build every key codec the module will build at import, to report failures here."""
+        from tablemodel.runtime.keys import KeyCodec  # noqa: PLC0415
+        from tablemodel.runtime.values import Rule  # noqa: PLC0415
+
+        codec = self.table.key_codec
+
+        def build(where: str, attr: str, template: str, rules: dict[str, AttributeSpec]) -> str:
+            parts = {}
+            for var, spec in rules.items():
+                rule = Rule(
+                    spec.type,
+                    charset=spec.charset,
+                    max_length=spec.max_length,
+                    values=tuple(spec.values),
+                )
+                parts[var] = rule.part_spec()
+            try:
+                KeyCodec(
+                    where,
+                    attr,
+                    template,
+                    parts,
+                    key_type="N" if self.key_types.get(attr) == "N" else "S",
+                    escape=codec.escape,
+                    delimiters=codec.delimiters,
+                    escape_char=codec.escape_character,
+                    limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
+                )
+            except ValueError as err:
+                return str(err)
+            return ""
+
+        for name, entity in self.design.entities.items():
+            for key_attr, template in entity.templates.items():
+                if self.key_types.get(key_attr) == "B":
+                    continue
+                rules = {v: entity.spec.attributes[v] for v in template.variable_names}
+                error = build(name, key_attr, template.source, rules)
+                if error:
+                    self._problem(
+                        "TM905",
+                        ("entities", name, "keys", key_attr),
+                        error,
+                        "a template the key codec can compose and parse back",
+                        entity=name,
+                    )
+        for pname, pattern in self.design.patterns.items():
+            for condition in (pattern.partition, pattern.sort):
+                if condition is None or self.key_types.get(condition.attribute) == "B":
+                    continue
+                for template in condition.templates:
+                    rules = {v: pattern.parameters[v] for v in template.variable_names}
+                    error = build(pname, condition.attribute, template.source, rules)
+                    if error:
+                        self._problem(
+                            "TM905",
+                            ("access_patterns", pname, "key_condition", condition.attribute),
+                            error,
+                            "a template the key codec can compose",
+                            pattern=pname,
+                        )
+
+    # -- emission --------------------------------------------------------------------------
+
+    def render(self) -> str:
+        body: list[str] = []
+        body += self._table_spec()
+        for index in self.design.indexes.values():
+            if index.kind != "table":
+                body += ["", "", *self._index_class(index.name)]
+        body += ["", "", *self._base_class()]
+        for entity in self.design.entities.values():
+            body += ["", "", *self._entity_class(entity)]
+        for pattern in self.design.patterns.values():
+            body += ["", "", *self._pattern(pattern)]
+        body += ["", "", *self._module_functions()]
+        text = "\n".join(body)
+        return "\n".join([*self._head(text), "", text]) + "\n"
+
+    def _head(self, body: str) -> list[str]:
+        lines = [f"# {line}" if line else "#" for line in self.header]
+        doc = [f"Typed PynamoDB models and access patterns for the `{self.table.name}` table."]
+        if self.model.description:
+            doc += ["", *self.model.description.strip().splitlines()]
+        doc += [
+            "",
+            "Configure before use: configure(table_name=...) or the environment variable",
+            f"{self.env}; region and endpoint come from configure() or botocore's environment",
+            "(AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
+        ]
+        lines += _docstring(doc, "")
+        lines += ["", "from __future__ import annotations", ""]
+
+        names = {node.id for node in ast.walk(ast.parse(body)) if isinstance(node, ast.Name)}
+
+        def used(wanted: Iterable[str]) -> list[str]:
+            return sorted(n for n in wanted if n in names)
+
+        stdlib = ["import datetime"] if used(["datetime"]) else []
+        stdlib += _import("collections.abc", used(["Iterable", "Iterator"]))
+        stdlib += _import("decimal", used(["Decimal"]))
+        stdlib += _import("typing", used(["Any", "ClassVar", "Literal", "overload"]))
+        lines += [*stdlib, ""]
+        pyn = sorted(self.used_attribute_classes & _PYNAMODB_ATTRIBUTES)
+        lines += _import("pynamodb.attributes", pyn)
+        lines += _import("pynamodb.indexes", self._index_imports())
+        lines += ["from pynamodb.models import Model", ""]
+        lines += ["from tablemodel.runtime import entities as _entities"]
+        lines += ["from tablemodel.runtime import table as _table"]
+        runtime_attrs = sorted(self.used_attribute_classes & _RUNTIME_ATTRIBUTES)
+        lines += _import("tablemodel.runtime.attributes", runtime_attrs)
+        lines += ["from tablemodel.runtime.batch import BatchStats"]
+        lines += ["from tablemodel.runtime.batch import batch_write as _batch_write"]
+        lines += _import(
+            "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
+        )
+        lines += _import("tablemodel.runtime.indexes", used(["GlobalIndex", "LocalIndex"]))
+        query = used(["FilterTerm", "KeyTerm", "Page", "Param", "PatternSpec", "QueryTrace"])
+        lines += _import("tablemodel.runtime.query", query)
+        lines += ["from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret"]
+        lines += _import("tablemodel.runtime.values", used(["Number", "Rule"]))
+        return lines
+
+    def _index_imports(self) -> list[str]:
+        names: set[str] = set()
+        for index in self.design.indexes.values():
+            if index.kind == "table":
+                continue
+            names.add(
+                {
+                    "all": "AllProjection",
+                    "keys_only": "KeysOnlyProjection",
+                    "include": "IncludeProjection",
+                }[index.projection.type]
+            )
+        return sorted(names)
+
+    def _table_spec(self) -> list[str]:
+        t = self.table
+        codec = t.key_codec
+        args = [
+            f"model_name={pystr(t.name)}",
+            f"partition_key={pystr(t.partition_key.name)}",
+            f"sort_key={pystr(t.sort_key.name) if t.sort_key else 'None'}",
+            "key_types="
+            + _mapping([(pystr(k), pystr(v)) for k, v in sorted(self.key_types.items())]),
+            "key_limits="
+            + _mapping([(pystr(k), str(v)) for k, v in sorted(self.key_limits.items())]),
+            f"table_name_env={pystr(self.env)}",
+            f"discriminator={pystr(t.discriminator_attribute or '')}",
+        ]
+        if t.ttl_attribute:
+            args.append(f"ttl_attribute={pystr(t.ttl_attribute)}")
+        if not codec.escape:
+            args.append("escape=False")
+        if codec.delimiters != "#":
+            args.append(f"delimiters={pystr(codec.delimiters)}")
+        if codec.escape_character != "\\":
+            args.append(f"escape_char={pystr(codec.escape_character)}")
+        renamed = {
+            k: _Names.python(k, RESERVED_MEMBERS)
+            for k in [*self.key_types, t.discriminator_attribute or ""]
+            if k and _Names.python(k, RESERVED_MEMBERS) != k
+        }
+        if renamed:
+            args.append(
+                "python_names="
+                + _mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
+            )
+        return _call("TABLE = TableSpec(", args, "")
+
+    def _index_class(self, name: str) -> list[str]:
+        index = self.design.indexes[name]
+        cls = _class_name(name) + "Index"
+        kind = "LocalIndex" if index.kind == "lsi" else "GlobalIndex"
+        projection = index.projection
+        lines = [f'class {cls}({kind}["{self.base}"]):']
+        keys = (
+            f"{index.partition_key.name}, {index.sort_key.name}"
+            if index.sort_key
+            else index.partition_key.name
+        )
+        what = {
+            "all": "projects every attribute",
+            "keys_only": "projects keys only",
+            "include": "projects keys and " + ", ".join(projection.attributes),
+        }[projection.type]
+        lines += _docstring([f"{index.label}: {keys}; {what}."], INDENT)
+        lines += ["", f"{INDENT}class Meta:", f"{INDENT * 2}index_name = {pystr(name)}"]
+        if projection.type == "include":
+            attrs = ", ".join(pystr(a) for a in projection.attributes)
+            lines += _call("projection = IncludeProjection(", [f"[{attrs}]"], INDENT * 2)
+        elif projection.type == "all":
+            lines.append(f"{INDENT * 2}projection = AllProjection()")
+        else:
+            lines.append(f"{INDENT * 2}projection = KeysOnlyProjection()")
+        billing = self.table.billing
+        if billing.mode == "PROVISIONED" and index.kind == "gsi":
+            lines.append(f"{INDENT * 2}read_capacity_units = {billing.read_capacity}")
+            lines.append(f"{INDENT * 2}write_capacity_units = {billing.write_capacity}")
+        lines.append("")
+        for role, key in (("hash_key", index.partition_key), ("range_key", index.sort_key)):
+            if key is None:
+                continue
+            attr_cls = _KEY_ATTRIBUTE_CLASS[key.type]
+            self.used_attribute_classes.add(attr_cls)
+            lines += _attribute_line(
+                _Names.python(key.name, RESERVED_MEMBERS), attr_cls, key.name, [f"{role}=True"]
+            )
+        return lines
+
+    def _base_class(self) -> list[str]:
+        t = self.table
+        lines = [f"class {self.base}(Model):"]
+        lines += _docstring(
+            [f"An item of the `{t.name}` table; each entity below is a subclass of it."], INDENT
+        )
+        lines += [
+            "",
+            f"{INDENT}class Meta:",
+            f"{INDENT * 2}table_name: str | None = None",
+            f"{INDENT * 2}region: str | None = None",
+            f"{INDENT * 2}host: str | None = None",
+            f"{INDENT * 2}billing_mode = {pystr(t.billing.mode)}",
+        ]
+        if t.billing.mode == "PROVISIONED":
+            lines.append(f"{INDENT * 2}read_capacity_units = {t.billing.read_capacity}")
+            lines.append(f"{INDENT * 2}write_capacity_units = {t.billing.write_capacity}")
+        if t.stream:
+            lines.append(f"{INDENT * 2}stream_view_type = {pystr(t.stream)}")
+        lines.append("")
+        primary = {
+            t.partition_key.name: "hash_key",
+            **({t.sort_key.name: "range_key"} if t.sort_key else {}),
+        }
+        for name, key_type in self.key_types.items():
+            attr_cls = _KEY_ATTRIBUTE_CLASS[key_type]
+            self.used_attribute_classes.add(attr_cls)
+            role = primary.get(name)
+            options = [f"{role}=True"] if role else ["null=True"]
+            lines += _attribute_line(_Names.python(name, RESERVED_MEMBERS), attr_cls, name, options)
+        if t.discriminator_attribute:
+            self.used_attribute_classes.add("DiscriminatorAttribute")
+            disc = t.discriminator_attribute
+            lines += _attribute_line(
+                _Names.python(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
+            )
+        for index in self.design.indexes.values():
+            if index.kind != "table":
+                attr = _Names.python(index.name.lower().replace("-", "_").replace(".", "_"), ())
+                lines.append(f"{INDENT}{attr}_index = {_class_name(index.name)}Index()")
+        return lines
+
+    def _entity_class(self, entity: EntityDesign) -> list[str]:
+        spec = entity.spec
+        name = entity.name
+        version = spec.version_attribute
+        py = {a: _Names.python(a, RESERVED_MEMBERS) for a in spec.attributes}
+        lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
+        doc = [
+            spec.description.strip().splitlines()[0] if spec.description else f"The {name} entity."
+        ]
+        doc += ["", "Keys:"]
+        doc += [f"    {k} = {pystr(t.source)}" for k, t in entity.templates.items()]
+        lines += _docstring(doc, INDENT)
+        lines.append("")
+        for attr, aspec in spec.attributes.items():
+            if attr == version:
+                self.used_attribute_classes.add("VersionAttribute")
+                lines += _attribute_line(py[attr], "VersionAttribute", attr, ["null=True"])
+                continue
+            attr_cls = _ATTRIBUTE_CLASS[aspec.type]
+            self.used_attribute_classes.add(attr_cls)
+            options: list[str] = []
+            if aspec.optional or aspec.type.endswith("_set"):
+                options.append("null=True")
+            if aspec.type in {"binary", "binary_set"}:
+                options.append("legacy_encoding=False")
+            lines += _attribute_line(py[attr], attr_cls, attr, options)
+        lines.append("")
+        lines += self._entity_spec(entity, py)
+        lines += self._constructor(entity, py)
+        lines += self._fetch(entity, py)
+        lines += self._writes(entity, py)
+        return lines
+
+    def _entity_spec(self, entity: EntityDesign, py: dict[str, str]) -> list[str]:
+        spec = entity.spec
+        args = [
+            "TABLE",
+            pystr(entity.name),
+            pystr(entity.discriminator),
+            _mapping([(pystr(a), _rule(s)) for a, s in spec.attributes.items()]),
+            _mapping([(pystr(k), pystr(t.source)) for k, t in entity.templates.items()]),
+        ]
+        renamed = {a: p for a, p in py.items() if a != p}
+        if renamed:
+            args.append(
+                "python_names=" + _mapping([(pystr(a), pystr(p)) for a, p in renamed.items()])
+            )
+        if spec.version_attribute:
+            args.append(f"version={pystr(spec.version_attribute)}")
+        return _call("_spec: ClassVar[EntitySpec] = EntitySpec(", args, INDENT)
+
+    def _constructor(self, entity: EntityDesign, py: dict[str, str]) -> list[str]:
+        spec = entity.spec
+        params = ["self", "*"]
+        required = [
+            (a, s)
+            for a, s in spec.attributes.items()
+            if a != spec.version_attribute and not s.optional
+        ]
+        optional = [
+            (a, s) for a, s in spec.attributes.items() if a != spec.version_attribute and s.optional
+        ]
+        params += [f"{py[a]}: {_python_type(s)}" for a, s in required]
+        params += [f"{py[a]}: {_python_type(s)} | None = None" for a, s in optional]
+        lines = ["", f"{INDENT}@overload"]
+        lines += _def("__init__", params, "None", INDENT, body="...")
+        lines += ["", f"{INDENT}@overload"]
+        lines += _def(
+            "__init__",
+            ["self", "*", "_user_instantiated: Literal[False]"],
+            "None",
+            INDENT,
+            body="...",
+        )
+        lines.append("")
+        lines += _def("__init__", ["self", "**values: Any"], "None", INDENT)
+        lines += _docstring(
+            [f"A new {entity.name}; every key is composed from the attributes."], INDENT * 2
+        )
+        lines.append(f"{INDENT * 2}_entities.init(self, self._spec, values)")
+        return lines
+
+    def _fetch(self, entity: EntityDesign, py: dict[str, str]) -> list[str]:
+        primary = [self.table.partition_key.name] + (
+            [self.table.sort_key.name] if self.table.sort_key else []
+        )
+        variables: list[str] = []
+        for key_attr in primary:
+            template = entity.templates.get(key_attr)
+            if template is not None:
+                variables += [v for v in template.variable_names if v not in variables]
+        variables.sort()
+        spec = entity.spec
+        params = ["cls", "*"]
+        params += [f"{py[v]}: {_python_type(spec.attributes[v])}" for v in variables]
+        params.append("consistent_read: bool = False")
+        lines = ["", f"{INDENT}@classmethod"]
+        lines += _def("fetch", params, f"{entity.name} | None", INDENT)
+        lines += _docstring([f"The {entity.name} stored under this key, or None."], INDENT * 2)
+        values = _mapping([(pystr(py[v]), py[v]) for v in variables])
+        lines += _call(
+            "return _entities.fetch(",
+            ["cls", "cls._spec", values, "consistent_read=consistent_read"],
+            INDENT * 2,
+        )
+        return lines
+
+    def _writes(self, entity: EntityDesign, py: dict[str, str]) -> list[str]:
+        name = entity.name
+        spec = entity.spec
+        lines = [""]
+        lines += _def("create", ["self"], "None", INDENT)
+        lines += _docstring(
+            [f"Write this {name}; ItemExistsError when its key is taken."], INDENT * 2
+        )
+        lines += [f"{INDENT * 2}_entities.create(self, self._spec)", ""]
+        lines += _def("put", ["self"], "None", INDENT)
+        locking = " (only over the version read)" if spec.version_attribute else ""
+        lines += _docstring(
+            [f"Write this {name}, replacing the item at its key{locking}."], INDENT * 2
+        )
+        lines += [f"{INDENT * 2}_entities.put(self, self._spec)"]
+        primary_sources: set[str] = set()
+        for key_attr in (
+            self.table.partition_key.name,
+            self.table.sort_key.name if self.table.sort_key else "",
+        ):
+            template = entity.templates.get(key_attr)
+            if template is not None:
+                primary_sources |= set(template.variable_names)
+        mutable = [
+            (a, s)
+            for a, s in spec.attributes.items()
+            if a not in primary_sources and a != spec.version_attribute
+        ]
+        if mutable:
+            params = ["self", "*"]
+            for attr, aspec in mutable:
+                none = " | None" if aspec.optional else ""
+                params.append(f"{py[attr]}: {_python_type(aspec)}{none} | Unset = UNSET")
+            lines.append("")
+            lines += _def("modify", params, "None", INDENT)
+            lines += _docstring(
+                [
+                    "Change attributes outside the table key in one UpdateItem.",
+                    "",
+                    "Index keys built from them are recomposed in the same request; the item",
+                    "must exist (ItemNotFoundError otherwise).",
+                ],
+                INDENT * 2,
+            )
+            values = _mapping([(pystr(py[a]), py[a]) for a, _ in mutable])
+            lines += _call("_entities.modify(", ["self", "self._spec", values], INDENT * 2)
+        if spec.version_attribute:
+            lines.append("")
+            lines += _def(
+                "delete",
+                ["self", "condition: Any = None", "*", "add_version_condition: bool = True"],
+                "Any",
+                INDENT,
+            )
+            lines += _docstring(
+                [f"Delete this {name} if its version is still the one read."], INDENT * 2
+            )
+            lines += _call(
+                "return _entities.delete(",
+                ["self", "self._spec", "condition", "add_version_condition=add_version_condition"],
+                INDENT * 2,
+            )
+        return lines
+
+    def _pattern(self, pattern: PatternDesign) -> list[str]:
+        spec = pattern.spec
+        const = "_" + pattern.name.upper()
+        returns = " | ".join(self.entity_classes[r] for r in pattern.returns) or "Any"
+        assert pattern.index is not None
+        assert pattern.partition is not None
+        index = pattern.index
+        args = [
+            self.base,
+            "TABLE",
+            pystr(pattern.name),
+            f"index={pystr(index.name) if index.kind != 'table' else 'None'}",
+            f"index_kind={pystr(index.kind)}",
+            "index_keys="
+            + _mapping(
+                [(pystr("partition"), pystr(index.partition_key.name))]
+                + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
+            ),
+            "partition="
+            + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates),
+        ]
+        if pattern.sort is not None:
+            args.append(
+                "sort="
+                + _key_term(pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates)
+            )
+        args.append(
+            "parameters=" + _mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
+        )
+        args.append("returns=" + _tuple([self.entity_classes[r] for r in pattern.returns]))
+        if spec.filter:
+            terms = [
+                _filter_term(attr, pred.operator, pred.operands)
+                for attr, pred in spec.filter.items()
+            ]
+            args.append("filters=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")")
+        if spec.order == "descending":
+            args.append("descending=True")
+        if spec.limit is not None:
+            args.append(f"limit={spec.limit}")
+        if spec.consistent_read:
+            args.append("consistent_read=True")
+        lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
+        params = [
+            f"{_Names.python(n, PATTERN_OPTIONS)}: {_python_type(s)}"
+            for n, s in pattern.parameters.items()
+        ]
+        values = _mapping(
+            [(pystr(n), _Names.python(n, PATTERN_OPTIONS)) for n in pattern.parameters]
+        )
+        limit = str(spec.limit) if spec.limit is not None else "None"
+        descending = "True" if spec.order == "descending" else "False"
+        options = [f"limit: int | None = {limit}"]
+        common = [f"descending: bool = {descending}"]
+        if index.kind != "gsi":
+            common.append(f"consistent_read: bool = {spec.consistent_read}")
+        common.append("trace: QueryTrace | None = None")
+        where = "the table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
+        doc_head = (
+            spec.description.strip().splitlines()[0] if spec.description.strip() else pattern.name
+        )
+        doc = [
+            doc_head,
+            "",
+            f"Query on {where}: {pattern.key_condition_text()}.",
+        ]
+        forward = ["descending=descending"]
+        if index.kind != "gsi":
+            forward.append("consistent_read=consistent_read")
+        forward.append("trace=trace")
+        lines += ["", ""]
+        lines += _def(
+            pattern.name,
+            [*params, "*", *options, "page_size: int | None = None", *common],
+            f"Iterator[{returns}]",
+            "",
+        )
+        lines += _docstring([*doc, "Yields every matching item, fetching pages as needed."], INDENT)
+        lines += _call(
+            f"return {const}.items(",
+            [values, "limit=limit", "page_size=page_size", *forward],
+            INDENT,
+        )
+        lines += ["", ""]
+        lines += _def(
+            pattern.name + "_page",
+            [*params, "*", "cursor: str | None = None", "page_size: int = 25", *options, *common],
+            f"Page[{returns}]",
+            "",
+        )
+        lines += _docstring(
+            [*doc, "One page and the cursor of the next (None at the end)."], INDENT
+        )
+        lines += _call(
+            f"return {const}.page(",
+            [values, "cursor=cursor", "page_size=page_size", "limit=limit", *forward],
+            INDENT,
+        )
+        return lines
+
+    def _module_functions(self) -> list[str]:
+        base = self.base
+        entities = _tuple([self.entity_classes[n] for n in self.design.entities])
+        lines = [f"ENTITIES: tuple[type[{base}], ...] = {entities}"]
+        patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
+        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {_mapping(patterns)}"]
+        lines += ["", ""]
+        lines += _def(
+            "configure",
+            [
+                "*",
+                "table_name: str | None = None",
+                "region: str | None = None",
+                "endpoint_url: str | None = None",
+                "cursor_secret: bytes | str | None = None",
+            ],
+            "None",
+            "",
+        )
+        lines += _docstring(
+            [
+                "Point the models at a table (missing values come from the environment).",
+                "",
+                "cursor_secret, when given, signs every pagination cursor (HMAC-SHA256).",
+            ],
+            INDENT,
+        )
+        lines += _call(
+            "_entities.configure(",
+            [
+                base,
+                "TABLE",
+                "table_name=table_name",
+                "region=region",
+                "endpoint_url=endpoint_url",
+            ],
+            INDENT,
+        )
+        lines += [
+            f"{INDENT}if cursor_secret is not None:",
+            f"{INDENT * 2}_set_cursor_secret(cursor_secret)",
+        ]
+        lines += ["", ""]
+        lines += _def(
+            "create_table", ["*", "wait: bool = True", "exist_ok: bool = False"], "None", ""
+        )
+        lines += _docstring(
+            ["Create the table with its indexes, billing mode, stream and TTL."], INDENT
+        )
+        lines += _call(
+            "_table.create_table(",
+            [base, "TABLE", "wait=wait", "exist_ok=exist_ok"],
+            INDENT,
+        )
+        lines += ["", ""]
+        lines += _def("delete_table", [], "None", "")
+        lines += _docstring(["Delete the table and every item in it."], INDENT)
+        lines += [f"{INDENT}_table.delete_table({base}, TABLE)", "", ""]
+        lines += _def(
+            "batch_write",
+            [f"puts: Iterable[{base}] = ()", f"deletes: Iterable[{base}] = ()", "**options: Any"],
+            "BatchStats",
+            "",
+        )
+        lines += _docstring(
+            [
+                "Put and delete items 25 per request, retrying unprocessed items with",
+                "exponential backoff and jitter (options: max_attempts, base_delay, max_delay).",
+            ],
+            INDENT,
+        )
+        lines.append(f"{INDENT}return _batch_write(puts, deletes, **options)")
+        return lines
+
+
+def _import(module: str, names: Sequence[str]) -> list[str]:
+    """An import line in isort's order: CONSTANTS, then Classes, then functions."""
+    if not names:
+        return []
+    names = sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    return (
+        _call(f"from {module} import (", list(names), "")
+        if len(f"from {module} import {', '.join(names)}") > LINE
+        else [f"from {module} import {', '.join(names)}"]
+    )
+
+
+def _def(
+    name: str, params: Sequence[str], returns: str, indent: str, body: str | None = None
+) -> list[str]:
+    tail = f") -> {returns}:" + (f" {body}" if body else "")
+    one = f"{indent}def {name}({', '.join(params)}{tail}"
+    if len(one) <= LINE:
+        return [one]
+    out = [f"{indent}def {name}("]
+    out += [f"{indent}{INDENT}{p}," for p in params]
+    out.append(f"{indent}{tail}")
+    return out
+
+
+def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str]) -> list[str]:
+    args = list(options)
+    if py_name != model_name:
+        args.insert(0, f"attr_name={pystr(model_name)}")
+    return [f"{INDENT}{py_name} = {cls}({', '.join(args)})"]
+
+
+def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:
+    sources = [getattr(t, "source", str(t)) for t in templates]
+    items = _tuple([pystr(s) for s in sources])
+    return f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
+
+
+def _filter_term(attribute: str, operator: str, operands: Sequence[object]) -> str:
+    rendered: list[str] = []
+    for value in operands:
+        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+            rendered.append(f"Param({pystr(value[1:])})")
+        elif isinstance(value, str):
+            rendered.append(pystr(value[1:] if value.startswith("$$") else value))
+        else:
+            rendered.append(repr(value))
+    return f"FilterTerm({pystr(attribute)}, {pystr(operator)}, {_tuple(rendered)})"

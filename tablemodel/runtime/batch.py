@@ -1,0 +1,163 @@
+"""Batch writes that respect DynamoDB's limits and back off when it pushes back.
+
+BatchWriteItem takes at most 25 puts and deletes per call and may hand some back as
+`UnprocessedItems` when the table is throttled. PynamoDB's `batch_write()` and boto3's
+`batch_writer` resend those at once, without waiting; AWS asks for exponential backoff with
+jitter, which is what `batch_write` does ("full jitter": a random wait up to a cap that doubles
+on each attempt). Items of entities with a version attribute are refused, because a batch
+write cannot carry the condition that optimistic locking needs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.models import Model
+
+from tablemodel.runtime.entities import EntitySpec, ensure_configured, refresh_keys
+from tablemodel.runtime.errors import BatchWriteError
+
+__all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write"]
+
+BATCH_WRITE_LIMIT = 25
+"""Puts and deletes per BatchWriteItem call."""
+
+
+@dataclass
+class BatchStats:
+    """What a `batch_write` call did: requests sent, retries and the time spent waiting."""
+
+    requests: int = 0
+    retries: int = 0
+    waited: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Backoff:
+    max_attempts: int
+    base_delay: float
+    max_delay: float
+    sleep: Callable[[float], None]
+    rng: Callable[[], float]
+
+    def wait(self, attempt: int, stats: BatchStats) -> None:
+        delay = self.rng() * min(self.max_delay, self.base_delay * 2**attempt)
+        stats.retries += 1
+        stats.waited += delay
+        self.sleep(delay)
+
+
+def batch_write(
+    puts: Iterable[Model] = (),
+    deletes: Iterable[Model] = (),
+    *,
+    max_attempts: int = 10,
+    base_delay: float = 0.05,
+    max_delay: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
+) -> BatchStats:
+    """Write `puts` and delete `deletes`, 25 per request, retrying unprocessed items.
+
+    Each attempt after the first waits `rng() * min(max_delay, base_delay * 2**n)` seconds.
+    Raises `BatchWriteError` (listing what is left) when items are still unprocessed after
+    `max_attempts` requests for their chunk. Puts are checked and their keys recomposed first,
+    so nothing is sent when one of them is invalid.
+    """
+    if max_attempts < 1:
+        msg = f"max_attempts must be at least 1, got {max_attempts}"
+        raise ValueError(msg)
+    operations: list[tuple[str, Model]] = []
+    for item in puts:
+        spec = _spec_of(item)
+        refresh_keys(item, spec)
+        operations.append(("put", item))
+    operations += [("delete", _checked(item)) for item in deletes]
+    stats = BatchStats()
+    if not operations:
+        return stats
+    base = _table_of(operations)
+    backoff = _Backoff(max_attempts, base_delay, max_delay, sleep, rng)
+    for start in range(0, len(operations), BATCH_WRITE_LIMIT):
+        chunk = operations[start : start + BATCH_WRITE_LIMIT]
+        _no_duplicate_keys(chunk)
+        _write_chunk(base, chunk, stats, backoff)
+    return stats
+
+
+def _write_chunk(
+    base: type[Model],
+    chunk: Sequence[tuple[str, Model]],
+    stats: BatchStats,
+    backoff: _Backoff,
+) -> None:
+    puts: list[Any] = [item.serialize() for action, item in chunk if action == "put"]
+    deletes: list[Any] = [item._get_keys() for action, item in chunk if action == "delete"]  # type: ignore[no-untyped-call]
+    connection = base._get_connection()
+    table_name = base.Meta.table_name
+    for attempt in range(backoff.max_attempts):
+        if attempt:
+            backoff.wait(attempt, stats)
+        stats.requests += 1
+        data = connection.batch_write_item(put_items=puts or None, delete_items=deletes or None)
+        left = (data or {}).get("UnprocessedItems", {}).get(table_name) or []
+        if not left:
+            return
+        puts = [entry["PutRequest"]["Item"] for entry in left if "PutRequest" in entry]
+        deletes = [entry["DeleteRequest"]["Key"] for entry in left if "DeleteRequest" in entry]
+    raise BatchWriteError(backoff.max_attempts, [*puts, *deletes])
+
+
+def _spec_of(item: Model) -> EntitySpec:
+    spec = getattr(type(item), "_spec", None)
+    if not isinstance(spec, EntitySpec):
+        msg = f"{type(item).__name__} is not a generated tablemodel entity"
+        raise TypeError(msg)
+    if spec.version:
+        msg = (
+            f"{spec.name} has the version attribute {spec.version!r}: a batch write cannot "
+            "check it, so write these items with put() or create()"
+        )
+        raise TypeError(msg)
+    return spec
+
+
+def _checked(item: Model) -> Model:
+    _spec_of(item)
+    return item
+
+
+def _table_of(operations: Sequence[tuple[str, Model]]) -> type[Model]:
+    bases = {_root(type(item)) for _, item in operations}
+    if len(bases) != 1:
+        names = ", ".join(sorted(b.__name__ for b in bases))
+        msg = f"one batch writes to one table; these items belong to {names}"
+        raise TypeError(msg)
+    (base,) = bases
+    ensure_configured(base, _spec_of(operations[0][1]).table)
+    return base
+
+
+def _root(cls: type[Model]) -> type[Model]:
+    """The generated table model an entity class derives from."""
+    for klass in reversed(cls.__mro__):
+        if isinstance(klass, type) and issubclass(klass, Model) and klass is not Model:
+            return klass
+    return cls
+
+
+def _no_duplicate_keys(chunk: Sequence[tuple[str, Model]]) -> None:
+    seen: set[tuple[Any, ...]] = set()
+    for _, item in chunk:
+        key = tuple(sorted((k, repr(v)) for k, v in item._get_keys().items()))  # type: ignore[no-untyped-call]
+        if key in seen:
+            msg = (
+                f"two writes to the key {dict(key)} in one batch request; DynamoDB refuses "
+                "that, so write them separately"
+            )
+            raise ValueError(msg)
+        seen.add(key)

@@ -1,0 +1,431 @@
+"""Entities on PynamoDB: keys composed from attributes, checked writes, reads that decode keys.
+
+Generated code declares, per entity, a PynamoDB subclass and an `EntitySpec` (its attribute
+rules and key templates); the methods it generates are one-line calls into this module, so the
+behaviour lives here, once, under test:
+
+- constructors check every attribute against the model and compose every key attribute
+  (table and index keys) through the key codec; an optional attribute that is absent leaves the
+  index keys built from it unset (a sparse index), never a shorter key;
+- `create` fails with `ItemExistsError` when the key is taken; `put` overwrites (with optimistic
+  locking when the entity has a version attribute); `modify` changes non-key attributes, refuses
+  attributes that feed the primary key, recomposes the index keys built from what it changes, and
+  never creates an item that is not there; `delete` maps a lost race to `VersionConflictError`;
+- reads complete attributes an index did not project from the keys that hold them, and refuse an
+  item of another entity type (`UnexpectedItemError`) instead of returning it mistyped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from tablemodel.runtime.errors import (
+    ItemExistsError,
+    ItemNotFoundError,
+    NotConfiguredError,
+    UnexpectedItemError,
+    VersionConflictError,
+)
+from tablemodel.runtime.keys import KeyCodec
+from tablemodel.runtime.values import AttributeValueError, Rule
+from tablemodel.templates import parse_template
+
+__all__ = [
+    "UNSET",
+    "EntitySpec",
+    "TableSpec",
+    "Unset",
+    "configure",
+    "create",
+    "delete",
+    "ensure_configured",
+    "fetch",
+    "init",
+    "modify",
+    "put",
+    "refresh_keys",
+]
+
+M = TypeVar("M", bound=Model)
+KeyType = Literal["S", "N", "B"]
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class Unset:
+    """The default of `modify()` arguments: leave the attribute as it is."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = Unset()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The physical table as the generated code needs it at run time."""
+
+    model_name: str
+    partition_key: str
+    sort_key: str | None
+    key_types: Mapping[str, KeyType]
+    key_limits: Mapping[str, int]
+    table_name_env: str
+    discriminator: str
+    ttl_attribute: str | None = None
+    escape: bool = True
+    delimiters: str = "#"
+    escape_char: str = "\\"
+    python_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        return (
+            (self.partition_key,) if self.sort_key is None else (self.partition_key, self.sort_key)
+        )
+
+    def py(self, name: str) -> str:
+        return self.python_names.get(name, name)
+
+
+class EntitySpec:
+    """One entity: its attribute rules, key codecs and names, built once per generated class."""
+
+    def __init__(
+        self,
+        table: TableSpec,
+        name: str,
+        discriminator: str,
+        attributes: Mapping[str, Rule],
+        keys: Mapping[str, str],
+        *,
+        python_names: Mapping[str, str] | None = None,
+        version: str | None = None,
+    ) -> None:
+        self.table = table
+        self.name = name
+        self.discriminator = discriminator
+        self.rules = dict(attributes)
+        self.version = version
+        self.python_names = dict(python_names or {})
+        self.model_names = {py: model for model, py in self.python_names.items()}
+        self.codecs: dict[str, KeyCodec] = {}
+        for key_attr, template in keys.items():
+            key_type = table.key_types[key_attr]
+            if key_type == "B":
+                msg = f"{name}.{key_attr}: binary key attributes cannot be composed from templates"
+                raise ValueError(msg)
+            variables = parse_template(template).variable_names
+            parts = {v: self.rules[v].part_spec() for v in variables}
+            self.codecs[key_attr] = KeyCodec(
+                name,
+                key_attr,
+                template,
+                parts,
+                key_type=key_type,
+                escape=table.escape,
+                delimiters=table.delimiters,
+                escape_char=table.escape_char,
+                limit=table.key_limits[key_attr],
+            )
+        self.primary_sources = frozenset(
+            v
+            for key_attr in table.primary_key
+            if key_attr in self.codecs
+            for v in self.codecs[key_attr].template.variable_names
+        )
+        missing = [k for k in table.primary_key if k not in self.codecs]
+        if missing:
+            msg = f"{name}: no key template for {', '.join(missing)} (every item needs its key)"
+            raise ValueError(msg)
+
+    def py(self, name: str) -> str:
+        return self.python_names.get(name, name)
+
+    # -- values ------------------------------------------------------------------------------
+
+    def check(self, values: Mapping[str, object], *, partial: bool = False) -> dict[str, object]:
+        """Every attribute checked and normalised, by model name (`values` by Python name)."""
+        unknown = sorted(
+            self.model_names.get(n, n)
+            for n in values
+            if self.model_names.get(n, n) not in self.rules
+        )
+        if unknown:
+            raise AttributeValueError(self.name, unknown[0], f"is not an attribute of {self.name}")
+        checked: dict[str, object] = {}
+        for attr, rule in self.rules.items():
+            if attr == self.version:
+                continue
+            py = self.py(attr)
+            if partial and py not in values:
+                continue
+            checked[attr] = rule.check(self.name, attr, values.get(py))
+        return checked
+
+    def compose(
+        self, values: Mapping[str, object], only: Iterable[str] | None = None
+    ) -> dict[str, object]:
+        """Key attribute -> key for checked `values` (model names); None where a part is absent."""
+        out: dict[str, object] = {}
+        for key_attr in self.codecs if only is None else only:
+            codec = self.codecs[key_attr]
+            parts: dict[str, object] = {}
+            for var in codec.template.variable_names:
+                value = values.get(var)
+                if value is None:
+                    break
+                parts[var] = self.rules[var].key_part(value)
+            else:
+                out[key_attr] = codec.compose(parts)
+                continue
+            out[key_attr] = None
+        return out
+
+    def key_users(self, attributes: Iterable[str]) -> list[str]:
+        """The key attributes whose templates use any of `attributes`."""
+        wanted = set(attributes)
+        return [
+            k for k, codec in self.codecs.items() if wanted & set(codec.template.variable_names)
+        ]
+
+    def primary_key_of(self, values: Mapping[str, object]) -> dict[str, object]:
+        """The table key for `values` (Python names of the primary-key attributes only)."""
+        needed = sorted(self.primary_sources)
+        given = {self.model_names.get(n, n): v for n, v in values.items()}
+        extra = sorted(set(given) - set(needed))
+        if extra:
+            raise AttributeValueError(
+                self.name,
+                extra[0],
+                f"is not part of the table key of {self.name} (key attributes: "
+                f"{', '.join(needed) or 'none'})",
+            )
+        checked = {a: self.rules[a].check(self.name, a, given.get(a)) for a in needed}
+        return self.compose(checked, self.table.primary_key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+def configure(
+    base: type[Model],
+    table: TableSpec,
+    *,
+    table_name: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> None:
+    """Point the generated models at a table; missing values come from the environment.
+
+    The table name comes from `table_name`, else from the environment variable the generated
+    module names (`<TABLE>_TABLE_NAME`). Region and endpoint fall back to botocore's own
+    resolution (`AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, config files).
+    Connections already open are dropped so the next call uses the new settings.
+    """
+    meta: Any = base.Meta
+    meta.table_name = table_name or os.environ.get(table.table_name_env) or None
+    meta.region = region
+    meta.host = endpoint_url
+    for cls in _model_classes(base):
+        cls._connection = None
+
+
+def ensure_configured(base: type[Model], table: TableSpec) -> None:
+    """Raise `NotConfiguredError` when no table name is set (before any request)."""
+    meta: Any = base.Meta
+    if not getattr(meta, "table_name", None):
+        env = os.environ.get(table.table_name_env)
+        if env:
+            configure(base, table, table_name=env, region=meta.region, endpoint_url=meta.host)
+            return
+        msg = (
+            f"no table name for the `{table.model_name}` models: set the environment variable "
+            f"{table.table_name_env} or call configure(table_name=...)"
+        )
+        raise NotConfiguredError(msg)
+
+
+def _model_classes(base: type[Model]) -> list[type[Model]]:
+    out = [base]
+    for cls in out:
+        out.extend(c for c in cls.__subclasses__() if c not in out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+
+
+def init(instance: Model, spec: EntitySpec, values: dict[str, Any]) -> None:
+    """A generated constructor: checked attributes plus every key composed from them."""
+    if values.get("_user_instantiated", True) is False:
+        if len(values) != 1:
+            msg = "_user_instantiated=False takes no attribute values"
+            raise TypeError(msg)
+        Model.__init__(instance, _user_instantiated=False)
+        return
+    checked = spec.check(values)
+    keys = spec.compose(checked)
+    attributes: dict[str, Any] = {spec.py(a): v for a, v in checked.items()}
+    attributes |= {spec.table.py(k): v for k, v in keys.items() if v is not None}
+    Model.__init__(instance, **attributes)
+
+
+def refresh_keys(instance: Model, spec: EntitySpec) -> dict[str, object]:
+    """Check the instance's current attributes again and recompose its keys in place."""
+    values = {spec.py(a): getattr(instance, spec.py(a)) for a in spec.rules if a != spec.version}
+    checked = spec.check(values)
+    for attr, value in checked.items():
+        setattr(instance, spec.py(attr), value)
+    for key_attr, key in spec.compose(checked).items():
+        setattr(instance, spec.table.py(key_attr), key)
+    return checked
+
+
+def _key(instance: Model, spec: EntitySpec) -> dict[str, object]:
+    return {k: getattr(instance, spec.table.py(k)) for k in spec.table.primary_key}
+
+
+def create(instance: Model, spec: EntitySpec) -> None:
+    """Write a new item; `ItemExistsError` when an item holds the key already."""
+    refresh_keys(instance, spec)
+    condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
+    try:
+        instance.save(condition=condition.does_not_exist())
+    except PutError as err:
+        if err.cause_response_code == _CONDITION_FAILED:
+            raise ItemExistsError(spec.name, _key(instance, spec)) from None
+        raise
+
+
+def put(instance: Model, spec: EntitySpec) -> None:
+    """Write the item whether or not it exists (conditional on the version if there is one)."""
+    refresh_keys(instance, spec)
+    version = getattr(instance, spec.py(spec.version)) if spec.version else None
+    try:
+        instance.save()
+    except PutError as err:
+        if err.cause_response_code == _CONDITION_FAILED and spec.version:
+            raise VersionConflictError(spec.name, _key(instance, spec), version) from None
+        raise
+
+
+def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> None:
+    """Change non-key attributes in one UpdateItem; index keys built from them follow."""
+    given = {name: value for name, value in changes.items() if value is not UNSET}
+    if not given:
+        return
+    checked = spec.check(given, partial=True)
+    frozen = sorted(set(checked) & spec.primary_sources)
+    if frozen:
+        raise AttributeValueError(
+            spec.name,
+            frozen[0],
+            "feeds the table key, so changing it moves the item: create a new item and "
+            "delete this one instead",
+        )
+    cls = type(instance)
+    attrs = cls.get_attributes()
+    current = {a: getattr(instance, spec.py(a)) for a in spec.rules}
+    merged = current | checked
+    actions: list[Any] = []
+    for attr, value in checked.items():
+        target = attrs[spec.py(attr)]
+        actions.append(target.remove() if value is None else target.set(value))
+    for key_attr, key in spec.compose(merged, spec.key_users(checked)).items():
+        target = attrs[spec.table.py(key_attr)]
+        actions.append(target.remove() if key is None else target.set(key))
+    exists = attrs[spec.table.py(spec.table.partition_key)].exists()
+    version = getattr(instance, spec.py(spec.version)) if spec.version else None
+    try:
+        instance.update(actions=actions, condition=exists)
+    except UpdateError as err:
+        if err.cause_response_code != _CONDITION_FAILED:
+            raise
+        key = _key(instance, spec)
+        if spec.version and _still_there(instance, spec):
+            raise VersionConflictError(spec.name, key, version) from None
+        raise ItemNotFoundError(spec.name, key) from None
+
+
+def delete(instance: Model, spec: EntitySpec, condition: Condition | None = None) -> None:
+    """Delete the item (conditional on the version read, if the entity has one)."""
+    version = getattr(instance, spec.py(spec.version)) if spec.version else None
+    try:
+        Model.delete(instance, condition=condition)
+    except DeleteError as err:
+        if err.cause_response_code == _CONDITION_FAILED and spec.version and condition is None:
+            raise VersionConflictError(spec.name, _key(instance, spec), version) from None
+        raise
+
+
+def _still_there(instance: Model, spec: EntitySpec) -> bool:
+    try:
+        _get(type(instance), spec, _key(instance, spec), consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+def fetch(
+    cls: type[M], spec: EntitySpec, values: Mapping[str, object], *, consistent_read: bool = False
+) -> M | None:
+    """The item whose table key the given attributes compose, or None."""
+    key = spec.primary_key_of(values)
+    try:
+        item = _get(cls, spec, key, consistent_read=consistent_read)
+    except DoesNotExist:
+        return None
+    except ValueError as err:  # PynamoDB: the stored item is of another class
+        raise UnexpectedItemError(f"{spec.name}.fetch", key, None, (spec.name,)) from err
+    complete(item, spec)
+    return item
+
+
+def _get(cls: type[M], spec: EntitySpec, key: Mapping[str, Any], *, consistent_read: bool) -> M:
+    table = spec.table
+    range_key = key[table.sort_key] if table.sort_key is not None else None
+    return cls.get(key[table.partition_key], range_key, consistent_read=consistent_read)
+
+
+def complete(instance: Model, spec: EntitySpec) -> None:
+    """Fill attributes the read did not return from the keys that hold them."""
+    missing = [a for a in spec.rules if a != spec.version and getattr(instance, spec.py(a)) is None]
+    if not missing:
+        return
+    for key_attr, codec in spec.codecs.items():
+        names = [v for v in codec.template.variable_names if v in missing]
+        key = getattr(instance, spec.table.py(key_attr), None)
+        if not names or key is None:
+            continue
+        parsed = codec.parse(key)
+        for name in names:
+            setattr(instance, spec.py(name), spec.rules[name].from_key_part(parsed[name]))
+            missing.remove(name)
+    for name in missing:
+        if spec.rules[name].kind.endswith("_set"):
+            setattr(instance, spec.py(name), set())

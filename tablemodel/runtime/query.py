@@ -1,0 +1,483 @@
+"""Access patterns at run time: one Query per page, typed results, cursors a web API can hand out.
+
+Generated code declares one `PatternSpec` per read access pattern and one function that calls
+it. The spec composes the key condition from the pattern's templates through the key codec
+(the same codec the entities write with), sends the Query through PynamoDB's connection, and
+maps each raw item to its entity class by the discriminator.
+
+It deliberately does not use `Model.query`: PynamoDB adds a filter on the discriminator to every
+polymorphic query, which hides items of other entity types (so a key condition that reaches
+too far would look correct) and makes `Limit` count items the filter then drops. Here an item
+of a type the pattern does not return raises `UnexpectedItemError`, and `Limit` means what
+DynamoDB says it means.
+
+Cursors are opaque text: the last evaluated key, the number of items still allowed by the
+pattern's limit, and a digest of the query they belong to, so a cursor from one query (or one
+partition) is refused by another. With `set_cursor_secret()`, cursors also carry an HMAC and
+cannot be forged at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from tablemodel.runtime.entities import (
+    UNSET,
+    EntitySpec,
+    TableSpec,
+    Unset,
+    complete,
+    ensure_configured,
+)
+from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
+from tablemodel.runtime.keys import KeyCodec
+from tablemodel.runtime.values import Rule
+
+__all__ = [
+    "FilterTerm",
+    "KeyTerm",
+    "Page",
+    "PageTrace",
+    "Param",
+    "PatternSpec",
+    "QueryTrace",
+    "set_cursor_secret",
+]
+
+T = TypeVar("T")
+KeyOperator = Literal["eq", "lt", "lte", "gt", "gte", "between", "begins_with"]
+FilterOperator = Literal[
+    "eq", "ne", "lt", "lte", "gt", "gte", "between", "begins_with", "in", "exists"
+]
+
+_CURSOR_VERSION = 1
+_secret: bytes | None = None
+
+
+def set_cursor_secret(secret: bytes | str | None) -> None:
+    """Sign every cursor from now on with HMAC-SHA256 under `secret` (None: digest only)."""
+    global _secret  # noqa: PLW0603 (one process-wide setting, like a logging level)
+    _secret = secret.encode() if isinstance(secret, str) else secret
+
+
+@dataclass(frozen=True)
+class Param:
+    """A filter operand that is one of the pattern's parameters."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """One key attribute's condition: operator and its templates (two for `between`)."""
+
+    attribute: str
+    operator: KeyOperator
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilterTerm:
+    """A FilterExpression condition on a non-key attribute."""
+
+    attribute: str
+    operator: FilterOperator
+    operands: tuple[object, ...]
+
+
+@dataclass
+class PageTrace:
+    """One Query request as sent and answered (recorded only when a trace is passed)."""
+
+    request: dict[str, Any]
+    items: list[dict[str, Any]]
+    scanned_count: int
+    consumed_capacity: float | None
+    seconds: float
+    last_evaluated_key: dict[str, Any] | None
+
+
+@dataclass
+class QueryTrace:
+    """Every page a call fetched, in order."""
+
+    pattern: str = ""
+    pages: list[PageTrace] = field(default_factory=list)
+
+    @property
+    def items_read(self) -> int:
+        return sum(page.scanned_count for page in self.pages)
+
+    @property
+    def items_returned(self) -> int:
+        return sum(len(page.items) for page in self.pages)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results and the cursor of the next (None when there is no next page).
+
+    DynamoDB may return a cursor although nothing is left; the next page is then empty.
+    """
+
+    items: list[T]
+    cursor: str | None
+
+
+class PatternSpec(Generic[T]):
+    """A read access pattern: key condition, filter, order and limit, and what it returns."""
+
+    def __init__(
+        self,
+        base: type[Model],
+        table: TableSpec,
+        name: str,
+        *,
+        index: str | None,
+        index_kind: Literal["table", "lsi", "gsi"],
+        index_keys: Mapping[str, str],
+        partition: KeyTerm,
+        sort: KeyTerm | None = None,
+        parameters: Mapping[str, Rule],
+        returns: tuple[type[Model], ...],
+        filters: tuple[FilterTerm, ...] = (),
+        descending: bool = False,
+        limit: int | None = None,
+        consistent_read: bool = False,
+    ) -> None:
+        self.base = base
+        self.table = table
+        self.name = name
+        self.index = index
+        self.index_kind = index_kind
+        self.index_keys = dict(index_keys)  # "partition"/"sort" -> key attribute
+        self.partition = partition
+        self.sort = sort
+        self.parameters = dict(parameters)
+        self.returns = returns
+        self.specs: dict[str, tuple[type[Model], EntitySpec]] = {}
+        for cls in returns:
+            spec: EntitySpec = cls._spec  # type: ignore[attr-defined]
+            self.specs[spec.discriminator] = (cls, spec)
+        self.filters = filters
+        self.descending = descending
+        self.limit = limit
+        self.consistent_read = consistent_read
+        if consistent_read and index_kind == "gsi":
+            msg = f"{name}: a global secondary index cannot be read consistently"
+            raise ValueError(msg)
+        self._codecs: dict[tuple[str, int], KeyCodec] = {}
+        for term in (partition, sort):
+            if term is None:
+                continue
+            for i, template in enumerate(term.templates):
+                self._codecs[term.attribute, i] = self._codec(term.attribute, template)
+
+    def _codec(self, attribute: str, template: str) -> KeyCodec:
+        from tablemodel.templates import parse_template  # noqa: PLC0415
+
+        variables = parse_template(template).variable_names
+        return KeyCodec(
+            f"access pattern {self.name}",
+            attribute,
+            template,
+            {v: self.parameters[v].part_spec() for v in variables},
+            key_type="N" if self.table.key_types[attribute] == "N" else "S",
+            escape=self.table.escape,
+            delimiters=self.table.delimiters,
+            escape_char=self.table.escape_char,
+            limit=self.table.key_limits[attribute],
+        )
+
+    # -- public ------------------------------------------------------------------------------
+
+    def items(
+        self,
+        params: Mapping[str, object],
+        *,
+        limit: int | Unset | None = UNSET,
+        page_size: int | None = None,
+        descending: bool | None = None,
+        consistent_read: bool | None = None,
+        trace: QueryTrace | None = None,
+    ) -> Iterator[T]:
+        """Every matching item, fetching pages lazily, up to `limit` (the pattern's by default)."""
+        query = self._prepare(params, descending, consistent_read)
+        remaining = self.limit if isinstance(limit, Unset) else limit
+        _check_sizes(remaining, page_size)
+        start: dict[str, Any] | None = None
+        while remaining is None or remaining > 0:
+            raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
+            for item in raw.get("Items", []):
+                yield self._convert(item)
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        return
+            start = raw.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def page(
+        self,
+        params: Mapping[str, object],
+        *,
+        cursor: str | None = None,
+        page_size: int = 25,
+        limit: int | Unset | None = UNSET,
+        descending: bool | None = None,
+        consistent_read: bool | None = None,
+        trace: QueryTrace | None = None,
+    ) -> Page[T]:
+        """One Query's worth of items and the cursor of the next page."""
+        query = self._prepare(params, descending, consistent_read)
+        remaining = self.limit if isinstance(limit, Unset) else limit
+        _check_sizes(remaining, page_size)
+        start: dict[str, Any] | None = None
+        if cursor is not None:
+            start, remaining = self._decode_cursor(cursor, query)
+        raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
+        items = [self._convert(item) for item in raw.get("Items", [])]
+        if remaining is not None:
+            items = items[:remaining]
+            remaining -= len(items)
+        last = raw.get("LastEvaluatedKey")
+        more = bool(last) and (remaining is None or remaining > 0)
+        return Page(items, self._encode_cursor(last, remaining, query) if more else None)
+
+    # -- building the request ----------------------------------------------------------------
+
+    def _prepare(
+        self, params: Mapping[str, object], descending: bool | None, consistent: bool | None
+    ) -> _Query:
+        unknown = sorted(set(params) - set(self.parameters))
+        if unknown:
+            msg = f"{self.name}: unknown parameter {unknown[0]!r}"
+            raise TypeError(msg)
+        values = {
+            name: rule.check(f"access pattern {self.name}", name, params.get(name))
+            for name, rule in self.parameters.items()
+        }
+        consistent = self.consistent_read if consistent is None else consistent
+        if consistent and self.index_kind == "gsi":
+            msg = f"{self.name}: a global secondary index cannot be read consistently"
+            raise ValueError(msg)
+        attrs = self.base.get_attributes()
+        hash_attr = attrs[self.table.py(self.partition.attribute)]
+        hash_value = hash_attr.serialize(self._compose(self.partition, 0, values))
+        range_condition: Condition | None = None
+        if self.sort is not None:
+            target = attrs[self.table.py(self.sort.attribute)]
+            first = self._compose(self.sort, 0, values)
+            op = self.sort.operator
+            if op == "between":
+                range_condition = target.between(first, self._compose(self.sort, 1, values))
+            elif op == "begins_with":
+                range_condition = target.startswith(str(first))
+            else:
+                range_condition = _compare(target, op, first)
+        filter_condition: Condition | None = None
+        for term in self.filters:
+            condition = self._filter(term, values)
+            filter_condition = (
+                condition if filter_condition is None else filter_condition & condition
+            )
+        forward = not (self.descending if descending is None else descending)
+        fingerprint = [self.name, self.index, forward, sorted(values.items(), key=lambda kv: kv[0])]
+        digest = hashlib.sha256(json.dumps(fingerprint, default=repr).encode()).hexdigest()[:24]
+        return _Query(hash_value, range_condition, filter_condition, forward, consistent, digest)
+
+    def _compose(self, term: KeyTerm, i: int, values: Mapping[str, object]) -> object:
+        codec = self._codecs[term.attribute, i]
+        parts = {v: self.parameters[v].key_part(values[v]) for v in codec.template.variable_names}
+        return codec.compose(parts)
+
+    def _filter(self, term: FilterTerm, values: Mapping[str, object]) -> Condition:
+        cls, spec = next((c, s) for c, s in self.specs.values() if term.attribute in s.rules)
+        target = cls.get_attributes()[spec.py(term.attribute)]
+        rule = spec.rules[term.attribute]
+        operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
+        op = term.operator
+        if op == "exists":
+            return target.exists() if operands[0] else target.does_not_exist()
+        checked = [rule.check(spec.name, term.attribute, o) for o in operands]
+        if op == "in":
+            return target.is_in(*checked)
+        if op == "between":
+            return target.between(checked[0], checked[1])
+        if op == "begins_with":
+            return target.startswith(str(checked[0]))
+        if op == "ne":
+            return target != checked[0]
+        return _compare(target, op, checked[0])
+
+    def _page_limit(self, page_size: int | None, remaining: int | None) -> int | None:
+        if remaining is None or self.filters:
+            return page_size
+        return remaining if page_size is None else min(page_size, remaining)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def _send(
+        self,
+        query: _Query,
+        start: dict[str, Any] | None,
+        limit: int | None,
+        trace: QueryTrace | None,
+    ) -> dict[str, Any]:
+        ensure_configured(self.base, self.table)
+        connection = self.base._get_connection()
+        request: dict[str, Any] = {
+            "range_key_condition": query.range_condition,
+            "filter_condition": query.filter_condition,
+            "index_name": self.index,
+            "exclusive_start_key": start,
+            "consistent_read": query.consistent,
+            "scan_index_forward": query.forward,
+            "limit": limit,
+        }
+        began = time.perf_counter()
+        raw: dict[str, Any] = connection.query(
+            query.hash_value,
+            return_consumed_capacity="TOTAL" if trace is not None else None,
+            **request,
+        )
+        if trace is not None:
+            trace.pattern = self.name
+            consumed = raw.get("ConsumedCapacity", {}).get("CapacityUnits")
+            trace.pages.append(
+                PageTrace(
+                    request={"hash_key": query.hash_value, **request},
+                    items=list(raw.get("Items", [])),
+                    scanned_count=int(raw.get("ScannedCount", 0)),
+                    consumed_capacity=None if consumed is None else float(consumed),
+                    seconds=time.perf_counter() - began,
+                    last_evaluated_key=raw.get("LastEvaluatedKey"),
+                )
+            )
+        return raw
+
+    def _convert(self, item: dict[str, Any]) -> T:
+        attribute = self.table.discriminator
+        found = item.get(attribute, {}).get("S")
+        entry = self.specs.get(found) if isinstance(found, str) else None
+        if entry is None:
+            key = {
+                name: next(iter(item[name].values()))
+                for name in self.table.primary_key
+                if name in item
+            }
+            raise UnexpectedItemError(f"access pattern {self.name}", key, found, tuple(self.specs))
+        cls, spec = entry
+        instance = cls.from_raw_data(item)
+        complete(instance, spec)
+        return instance  # type: ignore[return-value]
+
+    # -- cursors -----------------------------------------------------------------------------
+
+    def _encode_cursor(
+        self, last: dict[str, Any] | None, remaining: int | None, query: _Query
+    ) -> str:
+        body = json.dumps(
+            {"v": _CURSOR_VERSION, "q": query.digest, "k": _jsonable(last), "r": remaining},
+            separators=(",", ":"),
+            sort_keys=True,
+        ).encode()
+        if _secret is not None:
+            body += b"." + hmac.new(_secret, body, hashlib.sha256).hexdigest().encode()
+        return base64.urlsafe_b64encode(body).decode().rstrip("=")
+
+    def _decode_cursor(self, cursor: str, query: _Query) -> tuple[dict[str, Any], int | None]:
+        def bad(reason: str) -> InvalidCursorError:
+            return InvalidCursorError(f"{self.name}: invalid cursor: {reason}")
+
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except ValueError:
+            raise bad("not a cursor this library produced") from None
+        if _secret is not None:
+            body, _, tag = raw.rpartition(b".")
+            expected = hmac.new(_secret, body, hashlib.sha256).hexdigest().encode()
+            if not body or not hmac.compare_digest(tag, expected):
+                raise bad("its signature does not match (altered, or signed with another secret)")
+            raw = body
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise bad("not a cursor this library produced") from None
+        if not isinstance(data, dict) or data.get("v") != _CURSOR_VERSION:
+            raise bad("not a cursor this library produced")
+        if data.get("q") != query.digest:
+            raise bad("it belongs to another query (other parameters, order or pattern)")
+        key = _from_jsonable(data.get("k"))
+        remaining = data.get("r")
+        if not isinstance(key, dict) or not (remaining is None or isinstance(remaining, int)):
+            raise bad("malformed")
+        partition = key.get(self.partition.attribute)
+        if not isinstance(partition, dict) or query.hash_value not in partition.values():
+            raise bad("its key lies outside this query's partition")
+        allowed = set(self.table.primary_key) | set(self.index_keys.values())
+        if set(key) - allowed:
+            raise bad("its key holds attributes that are not keys")
+        return key, remaining
+
+
+@dataclass(frozen=True)
+class _Query:
+    hash_value: Any
+    range_condition: Condition | None
+    filter_condition: Condition | None
+    forward: bool
+    consistent: bool
+    digest: str
+
+
+def _compare(target: Any, op: str, value: object) -> Condition:
+    if op == "eq":
+        return target == value  # type: ignore[no-any-return]
+    if op == "lt":
+        return target < value  # type: ignore[no-any-return]
+    if op == "lte":
+        return target <= value  # type: ignore[no-any-return]
+    if op == "gt":
+        return target > value  # type: ignore[no-any-return]
+    return target >= value  # type: ignore[no-any-return]
+
+
+def _check_sizes(limit: int | None, page_size: int | None) -> None:
+    if limit is not None and limit < 1:
+        msg = f"limit must be at least 1, got {limit}"
+        raise ValueError(msg)
+    if page_size is not None and page_size < 1:
+        msg = f"page_size must be at least 1, got {page_size}"
+        raise ValueError(msg)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"$b": base64.b64encode(value).decode()}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _from_jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$b"} and isinstance(value["$b"], str):
+            return base64.b64decode(value["$b"])
+        return {k: _from_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_jsonable(v) for v in value]
+    return value
