@@ -983,7 +983,13 @@ def racer_profile_page(
     )
 
 
-ENTITIES: tuple[type[AlleycatItem], ...] = (Racer, RacerRace, RaceResult, ClassRace, ClassBest)
+ENTITIES: tuple[type[AlleycatItem], ...] = (
+    Racer,
+    RacerRace,
+    RaceResult,
+    ClassRace,
+    ClassBest,
+)
 ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {
     "results_by_racer": _RESULTS_BY_RACER,
     "races_by_class": _RACES_BY_CLASS,
@@ -998,14 +1004,16 @@ ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {
 
 def configure(
     *,
-    table_name: str | None = None,
-    region: str | None = None,
-    endpoint_url: str | None = None,
-    cursor_secret: bytes | str | None = None,
+    table_name: str | Unset | None = UNSET,
+    region: str | Unset | None = UNSET,
+    endpoint_url: str | Unset | None = UNSET,
+    cursor_secret: bytes | str | Unset | None = UNSET,
 ) -> None:
-    """Point the models at a table (missing values come from the environment).
+    """Point the models at a table; settings not given stay as they are.
 
-    cursor_secret, when given, signs every pagination cursor (HMAC-SHA256).
+    Without a table name, the environment variable ALLEYCAT_TABLE_NAME names it.
+
+    cursor_secret signs every pagination cursor (HMAC-SHA256); None: unsigned.
     """
     _entities.configure(
         AlleycatItem,
@@ -1014,8 +1022,7 @@ def configure(
         region=region,
         endpoint_url=endpoint_url,
     )
-    if cursor_secret is not None:
-        _set_cursor_secret(cursor_secret)
+    _set_cursor_secret(AlleycatItem, cursor_secret)
 
 
 def create_table(*, wait: bool = True, exist_ok: bool = False) -> None:

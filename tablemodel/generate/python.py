@@ -45,9 +45,11 @@ RESERVED_MEMBERS = frozenset(
         "from_dynamodb_dict",
         "from_json",
         "from_raw_data",
+        "from_simple_dict",
         "get",
         "get_attributes",
         "get_delete_kwargs_from_instance",
+        "get_operation_kwargs_from_class",
         "get_save_kwargs_from_instance",
         "get_update_kwargs_from_instance",
         "modify",
@@ -61,6 +63,7 @@ RESERVED_MEMBERS = frozenset(
         "to_json",
         "to_simple_dict",
         "update",
+        "update_local_version_attribute",
         "update_ttl",
     }
 )
@@ -112,8 +115,8 @@ _ATTRIBUTE_CLASS = {
     "binary": "BinaryAttribute",
     "datetime": "DateTimeAttribute",
     "date": "DateAttribute",
-    "list": "ListAttribute",
-    "map": "MapAttribute",
+    "list": "ListValueAttribute",
+    "map": "MapValueAttribute",
     "string_set": "UnicodeSetAttribute",
     "number_set": "DecimalSetAttribute",
     "binary_set": "BinarySetAttribute",
@@ -124,8 +127,6 @@ _PYNAMODB_ATTRIBUTES = {
     "BinarySetAttribute",
     "BooleanAttribute",
     "DiscriminatorAttribute",
-    "ListAttribute",
-    "MapAttribute",
     "UnicodeAttribute",
     "UnicodeSetAttribute",
     "VersionAttribute",
@@ -136,6 +137,8 @@ _RUNTIME_ATTRIBUTES = {
     "DecimalAttribute",
     "DecimalSetAttribute",
     "IntegerAttribute",
+    "ListValueAttribute",
+    "MapValueAttribute",
 }
 
 
@@ -830,7 +833,7 @@ class ModuleWriter:
             params = ["self", "*"]
             for attr, aspec in mutable:
                 none = " | None" if aspec.optional else ""
-                params.append(f"{py[attr]}: {_python_type(aspec)}{none} | Unset = UNSET")
+                params.append(f"{py[attr]}: {_python_type(aspec)} | Unset{none} = UNSET")
             lines.append("")
             lines += _def("modify", params, "None", INDENT)
             lines += _docstring(
@@ -897,7 +900,10 @@ class ModuleWriter:
                 _filter_term(attr, pred.operator, pred.operands)
                 for attr, pred in spec.filter.items()
             ]
-            args.append("filters=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")")
+            one = "filters=" + _tuple(terms)
+            if len(one) > LINE - len(INDENT) - 1:
+                one = "filters=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")"
+            args.append(one)
         if spec.order == "descending":
             args.append("descending=True")
         if spec.limit is not None:
@@ -905,13 +911,12 @@ class ModuleWriter:
         if spec.consistent_read:
             args.append("consistent_read=True")
         lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
+        names = _parameter_order(pattern)
         params = [
-            f"{_Names.python(n, PATTERN_OPTIONS)}: {_python_type(s)}"
-            for n, s in pattern.parameters.items()
+            f"{_Names.python(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
+            for n in names
         ]
-        values = _mapping(
-            [(pystr(n), _Names.python(n, PATTERN_OPTIONS)) for n in pattern.parameters]
-        )
+        values = _mapping([(pystr(n), _Names.python(n, PATTERN_OPTIONS)) for n in names])
         limit = str(spec.limit) if spec.limit is not None else "None"
         descending = "True" if spec.order == "descending" else "False"
         options = [f"limit: int | None = {limit}"]
@@ -964,8 +969,12 @@ class ModuleWriter:
 
     def _module_functions(self) -> list[str]:
         base = self.base
-        entities = _tuple([self.entity_classes[n] for n in self.design.entities])
-        lines = [f"ENTITIES: tuple[type[{base}], ...] = {entities}"]
+        classes = [self.entity_classes[n] for n in self.design.entities]
+        head = f"ENTITIES: tuple[type[{base}], ...] = "
+        if len(classes) == 1:
+            lines = [f"{head}({classes[0]},)"]
+        else:
+            lines = _call(head + "(", classes, "")
         patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
         lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {_mapping(patterns)}"]
         lines += ["", ""]
@@ -973,19 +982,21 @@ class ModuleWriter:
             "configure",
             [
                 "*",
-                "table_name: str | None = None",
-                "region: str | None = None",
-                "endpoint_url: str | None = None",
-                "cursor_secret: bytes | str | None = None",
+                "table_name: str | Unset | None = UNSET",
+                "region: str | Unset | None = UNSET",
+                "endpoint_url: str | Unset | None = UNSET",
+                "cursor_secret: bytes | str | Unset | None = UNSET",
             ],
             "None",
             "",
         )
         lines += _docstring(
             [
-                "Point the models at a table (missing values come from the environment).",
+                "Point the models at a table; settings not given stay as they are.",
                 "",
-                "cursor_secret, when given, signs every pagination cursor (HMAC-SHA256).",
+                f"Without a table name, the environment variable {self.env} names it.",
+                "",
+                "cursor_secret signs every pagination cursor (HMAC-SHA256); None: unsigned.",
             ],
             INDENT,
         )
@@ -1000,10 +1011,7 @@ class ModuleWriter:
             ],
             INDENT,
         )
-        lines += [
-            f"{INDENT}if cursor_secret is not None:",
-            f"{INDENT * 2}_set_cursor_secret(cursor_secret)",
-        ]
+        lines.append(f"{INDENT}_set_cursor_secret({base}, cursor_secret)")
         lines += ["", ""]
         lines += _def(
             "create_table", ["*", "wait: bool = True", "exist_ok: bool = False"], "None", ""
@@ -1067,6 +1075,21 @@ def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str])
     if py_name != model_name:
         args.insert(0, f"attr_name={pystr(model_name)}")
     return [f"{INDENT}{py_name} = {cls}({', '.join(args)})"]
+
+
+def _parameter_order(pattern: PatternDesign) -> list[str]:
+    """Parameters in the order a reader meets them: partition key, sort key, filter, rest."""
+    seen: list[str] = []
+    for condition in (pattern.partition, pattern.sort):
+        if condition is not None:
+            for template in condition.templates:
+                seen += [v for v in template.variable_names if v not in seen]
+    for predicate in pattern.spec.filter.values():
+        for value in predicate.operands:
+            if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+                if value[1:] not in seen:
+                    seen.append(value[1:])
+    return seen + [n for n in pattern.parameters if n not in seen]
 
 
 def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:

@@ -12,8 +12,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pynamodb.attributes import Attribute
-from pynamodb.constants import NUMBER, NUMBER_SET, STRING
+from pynamodb.constants import LIST, MAP, NUMBER, NUMBER_SET, STRING
 
 from tablemodel.runtime.values import format_datetime, parse_datetime, to_decimal
 
@@ -23,6 +24,8 @@ __all__ = [
     "DecimalAttribute",
     "DecimalSetAttribute",
     "IntegerAttribute",
+    "ListValueAttribute",
+    "MapValueAttribute",
 ]
 
 
@@ -91,3 +94,46 @@ class DateAttribute(Attribute[dt.date]):
 
     def deserialize(self, value: Any) -> dt.date:
         return dt.date.fromisoformat(value)
+
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+def _exact(value: Any) -> Any:
+    """Floats become exact Decimals (boto3's serializer refuses floats)."""
+    if isinstance(value, float):
+        return to_decimal(value)
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_exact(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return {_exact(v) for v in value}
+    return value
+
+
+class MapValueAttribute(Attribute[dict[str, Any]]):
+    """A free-form map; numbers inside read back as exact `Decimal`s."""
+
+    attr_type = MAP
+
+    def serialize(self, value: Any) -> Any:
+        return _SERIALIZER.serialize(_exact(dict(value)))[MAP]
+
+    def deserialize(self, value: Any) -> dict[str, Any]:
+        result: dict[str, Any] = _DESERIALIZER.deserialize({MAP: value})
+        return result
+
+
+class ListValueAttribute(Attribute[list[Any]]):
+    """A free-form list; numbers inside read back as exact `Decimal`s."""
+
+    attr_type = LIST
+
+    def serialize(self, value: Any) -> Any:
+        return _SERIALIZER.serialize(_exact(list(value)))[LIST]
+
+    def deserialize(self, value: Any) -> list[Any]:
+        result: list[Any] = _DESERIALIZER.deserialize({LIST: value})
+        return result

@@ -18,7 +18,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import EntitySpec, ensure_configured, refresh_keys
+from tablemodel.runtime.entities import EntitySpec, ensure_configured, refresh_keys, root_model
 from tablemodel.runtime.errors import BatchWriteError
 
 __all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write"]
@@ -132,7 +132,7 @@ def _checked(item: Model) -> Model:
 
 
 def _table_of(operations: Sequence[tuple[str, Model]]) -> type[Model]:
-    bases = {_root(type(item)) for _, item in operations}
+    bases = {root_model(type(item)) for _, item in operations}
     if len(bases) != 1:
         names = ", ".join(sorted(b.__name__ for b in bases))
         msg = f"one batch writes to one table; these items belong to {names}"
@@ -140,14 +140,6 @@ def _table_of(operations: Sequence[tuple[str, Model]]) -> type[Model]:
     (base,) = bases
     ensure_configured(base, _spec_of(operations[0][1]).table)
     return base
-
-
-def _root(cls: type[Model]) -> type[Model]:
-    """The generated table model an entity class derives from."""
-    for klass in reversed(cls.__mro__):
-        if isinstance(klass, type) and issubclass(klass, Model) and klass is not Model:
-            return klass
-    return cls
 
 
 def _no_duplicate_keys(chunk: Sequence[tuple[str, Model]]) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "modify",
     "put",
     "refresh_keys",
+    "root_model",
 ]
 
 M = TypeVar("M", bound=Model)
@@ -231,21 +232,25 @@ def configure(
     base: type[Model],
     table: TableSpec,
     *,
-    table_name: str | None = None,
-    region: str | None = None,
-    endpoint_url: str | None = None,
+    table_name: str | Unset | None = UNSET,
+    region: str | Unset | None = UNSET,
+    endpoint_url: str | Unset | None = UNSET,
 ) -> None:
-    """Point the generated models at a table; missing values come from the environment.
+    """Point the generated models at a table: each setting given replaces the current one.
 
-    The table name comes from `table_name`, else from the environment variable the generated
-    module names (`<TABLE>_TABLE_NAME`). Region and endpoint fall back to botocore's own
-    resolution (`AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, config files).
-    Connections already open are dropped so the next call uses the new settings.
+    Without a table name (never given, or given as None) the environment variable the generated
+    module names (`<TABLE>_TABLE_NAME`) is read when the models are first used. Region and
+    endpoint fall back to botocore's own resolution (`AWS_REGION`/`AWS_DEFAULT_REGION`,
+    `AWS_ENDPOINT_URL_DYNAMODB`, config files). Open connections are dropped so the next call
+    uses the new settings.
     """
     meta: Any = base.Meta
-    meta.table_name = table_name or os.environ.get(table.table_name_env) or None
-    meta.region = region
-    meta.host = endpoint_url
+    if not isinstance(table_name, Unset):
+        meta.table_name = table_name or None
+    if not isinstance(region, Unset):
+        meta.region = region
+    if not isinstance(endpoint_url, Unset):
+        meta.host = endpoint_url
     for cls in _model_classes(base):
         cls._connection = None
 
@@ -256,13 +261,25 @@ def ensure_configured(base: type[Model], table: TableSpec) -> None:
     if not getattr(meta, "table_name", None):
         env = os.environ.get(table.table_name_env)
         if env:
-            configure(base, table, table_name=env, region=meta.region, endpoint_url=meta.host)
+            configure(base, table, table_name=env)
             return
         msg = (
             f"no table name for the `{table.model_name}` models: set the environment variable "
             f"{table.table_name_env} or call configure(table_name=...)"
         )
         raise NotConfiguredError(msg)
+
+
+def root_model(cls: type[Model]) -> type[Model]:
+    """The generated table model an entity class derives from."""
+    for klass in reversed(cls.__mro__):
+        if isinstance(klass, type) and issubclass(klass, Model) and klass is not Model:
+            return klass
+    return cls
+
+
+def _ready(cls: type[Model], spec: EntitySpec) -> None:
+    ensure_configured(root_model(cls), spec.table)
 
 
 def _model_classes(base: type[Model]) -> list[type[Model]]:
@@ -308,6 +325,7 @@ def _key(instance: Model, spec: EntitySpec) -> dict[str, object]:
 
 def create(instance: Model, spec: EntitySpec) -> None:
     """Write a new item; `ItemExistsError` when an item holds the key already."""
+    _ready(type(instance), spec)
     refresh_keys(instance, spec)
     condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
     try:
@@ -320,6 +338,7 @@ def create(instance: Model, spec: EntitySpec) -> None:
 
 def put(instance: Model, spec: EntitySpec) -> None:
     """Write the item whether or not it exists (conditional on the version if there is one)."""
+    _ready(type(instance), spec)
     refresh_keys(instance, spec)
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
@@ -335,6 +354,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     given = {name: value for name, value in changes.items() if value is not UNSET}
     if not given:
         return
+    _ready(type(instance), spec)
     checked = spec.check(given, partial=True)
     frozen = sorted(set(checked) & spec.primary_sources)
     if frozen:
@@ -368,11 +388,20 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
         raise ItemNotFoundError(spec.name, key) from None
 
 
-def delete(instance: Model, spec: EntitySpec, condition: Condition | None = None) -> None:
+def delete(
+    instance: Model,
+    spec: EntitySpec,
+    condition: Condition | None = None,
+    *,
+    add_version_condition: bool = True,
+) -> Any:
     """Delete the item (conditional on the version read, if the entity has one)."""
+    _ready(type(instance), spec)
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
-        Model.delete(instance, condition=condition)
+        return Model.delete(
+            instance, condition=condition, add_version_condition=add_version_condition
+        )
     except DeleteError as err:
         if err.cause_response_code == _CONDITION_FAILED and spec.version and condition is None:
             raise VersionConflictError(spec.name, _key(instance, spec), version) from None
@@ -396,6 +425,7 @@ def fetch(
 ) -> M | None:
     """The item whose table key the given attributes compose, or None."""
     key = spec.primary_key_of(values)
+    _ready(cls, spec)
     try:
         item = _get(cls, spec, key, consistent_read=consistent_read)
     except DoesNotExist:

@@ -61,13 +61,17 @@ FilterOperator = Literal[
 ]
 
 _CURSOR_VERSION = 1
-_secret: bytes | None = None
+_secrets: dict[type[Model], bytes] = {}
 
 
-def set_cursor_secret(secret: bytes | str | None) -> None:
-    """Sign every cursor from now on with HMAC-SHA256 under `secret` (None: digest only)."""
-    global _secret  # noqa: PLW0603 (one process-wide setting, like a logging level)
-    _secret = secret.encode() if isinstance(secret, str) else secret
+def set_cursor_secret(base: type[Model], secret: bytes | str | Unset | None) -> None:
+    """Sign the cursors of `base`'s patterns with HMAC-SHA256 under `secret` (None: unsigned)."""
+    if isinstance(secret, Unset):
+        return
+    if not secret:
+        _secrets.pop(base, None)
+        return
+    _secrets[base] = secret.encode() if isinstance(secret, str) else secret
 
 
 @dataclass(frozen=True)
@@ -393,8 +397,9 @@ class PatternSpec(Generic[T]):
             separators=(",", ":"),
             sort_keys=True,
         ).encode()
-        if _secret is not None:
-            body += b"." + hmac.new(_secret, body, hashlib.sha256).hexdigest().encode()
+        secret = _secrets.get(self.base)
+        if secret is not None:
+            body += b"." + hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
         return base64.urlsafe_b64encode(body).decode().rstrip("=")
 
     def _decode_cursor(self, cursor: str, query: _Query) -> tuple[dict[str, Any], int | None]:
@@ -405,9 +410,10 @@ class PatternSpec(Generic[T]):
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except ValueError:
             raise bad("not a cursor this library produced") from None
-        if _secret is not None:
+        secret = _secrets.get(self.base)
+        if secret is not None:
             body, _, tag = raw.rpartition(b".")
-            expected = hmac.new(_secret, body, hashlib.sha256).hexdigest().encode()
+            expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
             if not body or not hmac.compare_digest(tag, expected):
                 raise bad("its signature does not match (altered, or signed with another secret)")
             raw = body

@@ -1,0 +1,37 @@
+"""Import a module generated from a model, the way a service would import its models.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from tablemodel.api import load
+from tablemodel.generate import generate_source
+
+ROOT = Path(__file__).resolve().parent.parent
+ALLEYCAT = ROOT / "examples" / "alleycat"
+BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
+
+_counter = itertools.count()
+
+
+def import_path(path: Path) -> ModuleType:
+    """Import the file at `path` under a fresh module name."""
+    name = f"_generated_{path.stem}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate_and_import(model: Path, folder: Path) -> ModuleType:
+    """Generate the module for `model` into `folder` and import it."""
+    target = folder / "models.py"
+    target.write_text(generate_source(load(model), output=target), encoding="utf-8")
+    return import_path(target)

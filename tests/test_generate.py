@@ -1,0 +1,242 @@
+"""`tablemodel generate`: the emitted module, its checks, and what the generator refuses."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pynamodb.models import Model
+
+from tablemodel.api import load
+from tablemodel.cli.main import cli
+from tablemodel.generate import GenerateError, check_source, generate_source
+from tablemodel.generate.python import RESERVED_MEMBERS, pystr
+from tablemodel.runtime.errors import NotConfiguredError
+from tablemodel.schema.loader import load_model_from_text
+from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, generate_and_import
+
+ALLEYCAT_MODELS = ALLEYCAT / "models.py"
+
+
+def test_committed_alleycat_module_is_what_the_model_generates() -> None:
+    expected = generate_source(load(ALLEYCAT), output=ALLEYCAT_MODELS)
+    assert ALLEYCAT_MODELS.read_text(encoding="utf-8") == expected
+
+
+def test_output_is_deterministic_and_names_the_model_and_its_hash() -> None:
+    first = generate_source(load(BOX_OFFICE), output=Path("out/models.py"))
+    second = generate_source(load(BOX_OFFICE), output=Path("out/models.py"))
+    assert first == second
+    header = first.splitlines()[:3]
+    assert "from ../tests/data/generate/box_office.yaml" in header[0]
+    assert "model sha256 " in header[1]
+
+
+def test_hash_follows_content_not_formatting(tmp_path: Path) -> None:
+    text = BOX_OFFICE.read_text(encoding="utf-8")
+    a = tmp_path / "a.yaml"
+    b = tmp_path / "b.yaml"
+    a.write_text(text, encoding="utf-8")
+    b.write_text("# a comment that changes nothing\n" + text, encoding="utf-8")
+    assert generate_source(load(a)) == generate_source(load(b)).replace("b.yaml", "a.yaml")
+
+
+@pytest.mark.parametrize("model", [ALLEYCAT, BOX_OFFICE], ids=["alleycat", "box_office"])
+def test_generated_module_passes_ruff_and_mypy_strict(model: Path, tmp_path: Path) -> None:
+    target = tmp_path / "models.py"
+    target.write_text(generate_source(load(model), output=target), encoding="utf-8")
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    for command in (
+        ["ruff", "format", "--check", *config, str(target)],
+        ["ruff", "format", "--check", "--line-length", "88", str(target)],
+        ["ruff", "check", *config, str(target)],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# generate --check
+
+
+def _copy_alleycat(tmp_path: Path) -> Path:
+    folder = tmp_path / "alleycat"
+    shutil.copytree(ALLEYCAT, folder)
+    return folder
+
+
+def test_check_passes_on_an_unchanged_model(tmp_path: Path) -> None:
+    folder = _copy_alleycat(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["generate", str(folder), "-o", str(folder / "models.py"), "--check"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+
+
+def test_check_fails_with_a_diff_on_a_changed_model(tmp_path: Path) -> None:
+    folder = _copy_alleycat(tmp_path)
+    model = folder / "tablemodel.yaml"
+    text = model.read_text(encoding="utf-8")
+    model.write_text(
+        text.replace(
+            "name: {type: string, max_length: 100}", "name: {type: string, max_length: 80}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["generate", str(folder), "-o", str(folder / "models.py"), "--check"]
+    )
+    assert result.exit_code == 1
+    assert '-            "name": Rule("string", max_length=100),' in result.output
+    assert '+            "name": Rule("string", max_length=80),' in result.output
+    assert "out of date" in result.output
+    # --check writes nothing.
+    assert (folder / "models.py").read_text(encoding="utf-8") == ALLEYCAT_MODELS.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_check_reports_a_missing_file_and_needs_an_output(tmp_path: Path) -> None:
+    folder = _copy_alleycat(tmp_path)
+    missing = folder / "absent.py"
+    result = CliRunner().invoke(cli, ["generate", str(folder), "-o", str(missing), "--check"])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+    assert check_source(load(folder), missing).up_to_date is False
+    result = CliRunner().invoke(cli, ["generate", str(folder), "--check"])
+    assert result.exit_code == 2
+    assert "--check needs --output" in result.output
+
+
+def test_generate_writes_the_file_and_reports_load_errors(tmp_path: Path) -> None:
+    folder = _copy_alleycat(tmp_path)
+    target = folder / "out.py"
+    result = CliRunner().invoke(cli, ["generate", str(folder), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == generate_source(load(folder), output=target)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\ntable: {name: x}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["generate", str(bad), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "TM0" in result.output
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# What the generator refuses
+
+
+MINIMAL = """
+version: 1
+table:
+  name: things
+  partition_key: {name: PK}
+  sort_key: {name: SK}
+  global_indexes:
+    - {name: gsi, partition_key: {name: G}, projection: all}
+  discriminator_attribute: kind
+entities:
+  Thing:
+    attributes: {id: string}
+    keys: {PK: "thing-{id}", SK: "thing"}
+access_patterns:
+  thing:
+    description: a thing
+    key_condition: {PK: "thing-{id}", SK: "thing"}
+    returns: [Thing]
+    intent: {select: {Thing: {id: $id}}}
+"""
+
+
+def _generate_text(text: str) -> str:
+    return generate_source(load_model_from_text(text, source="model.yaml"))
+
+
+def test_minimal_model_generates() -> None:
+    assert "class Thing(ThingsItem" in _generate_text(MINIMAL)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "where"),
+    [
+        ("  discriminator_attribute: kind\n", "", "TM901", "table"),
+        ("Thing", "Page", "TM902", "entities.Page"),
+        ("attributes: {id: string}", "attributes: {id: string, G: string}", "TM903", "G"),
+        ('SK: "thing"}\naccess', 'SK: "{id}{id2}"}\naccess', "TM905", "keys.SK"),
+        ('key_condition: {PK: "thing-{id}", SK: "thing"}', 'key_condition: {G: "x"}', "TM904", ""),
+    ],
+    ids=["no-discriminator", "name-clash", "attribute-is-key", "ambiguous", "unresolved"],
+)
+def test_refusals_are_located_diagnostics(old: str, new: str, code: str, where: str) -> None:
+    text = MINIMAL.replace(old, new)
+    if code == "TM905":
+        text = text.replace("attributes: {id: string}", "attributes: {id: string, id2: string}")
+    if code == "TM904":
+        text = text.replace(
+            "global_indexes:\n    - {name: gsi", "global_indexes:\n    - {name: gsi"
+        )
+    assert text != MINIMAL
+    with pytest.raises(GenerateError) as caught:
+        _generate_text(text)
+    found = {d.code: d for d in caught.value.diagnostics}
+    assert code in found, caught.value.diagnostics
+    diagnostic = found[code]
+    assert diagnostic.location.file == "model.yaml"
+    assert diagnostic.location.line is not None
+    assert where in diagnostic.location.dotted_path
+
+
+def test_refusal_on_the_command_line_is_exit_1_without_traceback(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text(MINIMAL.replace("  discriminator_attribute: kind\n", ""), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["generate", str(model)])
+    assert result.exit_code == 1
+    assert "TM901" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_reserved_members_cover_pynamodb_model() -> None:
+    public = {name for name in dir(Model) if not name.startswith("_")}
+    assert public - RESERVED_MEMBERS == set()
+
+
+def test_keyword_and_reserved_attribute_names_are_renamed() -> None:
+    text = MINIMAL.replace(
+        "attributes: {id: string}", "attributes: {id: string, class: string, save: string}"
+    )
+    source = _generate_text(text)
+    assert 'class_ = UnicodeAttribute(attr_name="class")' in source
+    assert 'save_ = UnicodeAttribute(attr_name="save")' in source
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", 'say "hi"', "it's", "both ' and \"", "back\\slash", "é\n"]
+)
+def test_string_literals_round_trip(text: str) -> None:
+    assert eval(pystr(text)) == text
+
+
+def test_a_module_without_a_table_name_refuses_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ALLEYCAT_TABLE_NAME", raising=False)
+    models = generate_and_import(ALLEYCAT, tmp_path)
+    with pytest.raises(NotConfiguredError, match="ALLEYCAT_TABLE_NAME"):
+        list(models.results_by_racer("r1"))
+    with pytest.raises(NotConfiguredError):
+        models.RacerRace.fetch(racer_id="r1", race_id="x")

@@ -1,0 +1,490 @@
+"""Generated models against real engines: moto in-process and DynamoDB Local.
+
+Every test runs on both engines. Values are hostile on purpose: delimiters and the escape
+character inside IDs, IDs that are prefixes of other IDs, decomposed Unicode, maximum lengths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+
+from tablemodel.runtime.errors import (
+    BatchWriteError,
+    InvalidCursorError,
+    ItemExistsError,
+    ItemNotFoundError,
+    UnexpectedItemError,
+    VersionConflictError,
+)
+from tablemodel.runtime.keys import KeyValueError
+from tablemodel.runtime.query import QueryTrace
+from tablemodel.runtime.values import AttributeValueError
+from tests.generated import ALLEYCAT, BOX_OFFICE, generate_and_import, import_path
+
+pytestmark = pytest.mark.engine
+
+ENGINES = ["moto", "dynamodb-local"]
+NOW = dt.datetime(2026, 11, 23, 17, 0, 0, 123456, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=ENGINES)
+def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
+    """None for moto (in-process), the DynamoDB Local URL otherwise."""
+    if request.param == "moto":
+        import moto  # noqa: PLC0415
+
+        with moto.mock_aws():
+            yield None
+    else:
+        yield request.getfixturevalue("dynamodb_local")
+
+
+def _deploy(models: ModuleType, endpoint: str | None) -> Iterator[ModuleType]:
+    models.configure(table_name=f"t-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
+    models.create_table()
+    try:
+        yield models
+    finally:
+        models.delete_table()
+        models.configure(table_name=None, endpoint_url=None, cursor_secret=None)
+
+
+@pytest.fixture
+def alleycat(endpoint: str | None) -> Iterator[ModuleType]:
+    """The committed examples/alleycat/models.py, on a fresh table."""
+    yield from _deploy(import_path(ALLEYCAT / "models.py"), endpoint)
+
+
+@pytest.fixture
+def box_office(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    yield from _deploy(generate_and_import(BOX_OFFICE, tmp_path), endpoint)
+
+
+def _client(endpoint: str | None) -> Any:
+    return boto3.client("dynamodb", endpoint_url=endpoint)
+
+
+def _table_name(models: ModuleType) -> str:
+    name: str = models.ENTITIES[0].Meta.table_name
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# create_table
+
+
+def test_create_table_builds_what_the_model_declares(
+    box_office: ModuleType, endpoint: str | None
+) -> None:
+    client = _client(endpoint)
+    table = client.describe_table(TableName=_table_name(box_office))["Table"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {
+        "PK": "HASH",
+        "SK": "RANGE",
+    }
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    assert types == {"PK": "S", "SK": "S", "LSI1SK": "N", "GSI1PK": "S", "GSI1SK": "S"}
+    (lsi,) = table["LocalSecondaryIndexes"]
+    assert lsi["IndexName"] == "by_price"
+    assert lsi["Projection"]["ProjectionType"] == "ALL"
+    (gsi,) = table["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "by_holder"
+    assert gsi["Projection"]["ProjectionType"] == "INCLUDE"
+    assert gsi["Projection"]["NonKeyAttributes"] == ["kind"]
+    assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    ttl = client.describe_time_to_live(TableName=_table_name(box_office))
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+
+
+def test_alleycat_table_has_its_indexes_billing_and_stream(
+    alleycat: ModuleType, endpoint: str | None
+) -> None:
+    table = _client(endpoint).describe_table(TableName=_table_name(alleycat))["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    (gsi,) = table["GlobalSecondaryIndexes"]
+    assert {k["AttributeName"] for k in gsi["KeySchema"]} == {"SK", "Numeric"}
+    assert sorted(gsi["Projection"]["NonKeyAttributes"]) == sorted(
+        ["entity_type", "racer_id", "race_id", "class_id", "output"]
+    )
+    (lsi,) = table["LocalSecondaryIndexes"]
+    assert {k["AttributeName"] for k in lsi["KeySchema"]} == {"PK", "Numeric"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Round trips of every entity
+
+HOSTILE_IDS = [
+    "1",
+    "10",
+    "1#lap_2",
+    "back\\slash#",
+    "#",
+    "\\",
+    "e\u0301te",  # decomposed: stored as NFC "été"
+    "Ünïcode-✓",
+    "x" * 36,
+]
+
+
+def _alleycat_items(models: ModuleType) -> list[Any]:
+    items: list[Any] = []
+    for n, (racer, race) in enumerate(itertools.pairwise(HOSTILE_IDS)):
+        items += [
+            models.Racer(racer_id=racer, name=f"Racer {n} ✓"),
+            models.RacerRace(
+                racer_id=racer,
+                race_id=race,
+                class_id=race,
+                output=Decimal(n) / 7,
+                results="[1, 2, 3]",
+            ),
+            models.RaceResult(race_id=race, racer_id=racer, output=n * 1000, ts=n),
+            models.ClassRace(class_id=racer, race_id=race, started_at=n),
+            models.ClassBest(class_id=racer, racer_id=race, best_output=Decimal("1e-5")),
+        ]
+    return items
+
+
+def _attributes(item: Any) -> dict[str, Any]:
+    spec = type(item)._spec
+    return {name: getattr(item, spec.py(name)) for name in spec.rules}
+
+
+def _key_values(item: Any) -> dict[str, Any]:
+    spec = type(item)._spec
+    return {spec.py(n): getattr(item, spec.py(n)) for n in spec.primary_sources}
+
+
+def test_every_alleycat_entity_round_trips(alleycat: ModuleType) -> None:
+    items = _alleycat_items(alleycat)
+    for item in items:
+        item.create()
+    for item in items:
+        stored = type(item).fetch(**_key_values(item), consistent_read=True)
+        assert type(stored) is type(item)
+        assert _attributes(stored) == _attributes(item)
+        assert stored.PK == item.PK
+        assert stored.SK == item.SK
+
+
+def test_strings_are_stored_nfc_and_never_case_folded(alleycat: ModuleType) -> None:
+    first = alleycat.Racer(racer_id="e\u0301te", name="A")
+    first.create()
+    assert first.racer_id == unicodedata.normalize("NFC", "e\u0301te")
+    alleycat.Racer(racer_id="\u00c9TE", name="B").create()  # another key: no case folding
+    assert alleycat.Racer.fetch(racer_id="\u00e9te").name == "A"
+    assert alleycat.Racer.fetch(racer_id="\u00c9TE").name == "B"
+    assert alleycat.Racer.fetch(racer_id="\u00c9te") is None
+
+
+def _ticket(models: ModuleType, seq: int, **changes: Any) -> Any:
+    values: dict[str, Any] = {
+        "event_id": "gig-1",
+        "seq": seq,
+        "class_": "vip" if seq % 2 else "standard",
+        "price": Decimal(seq) + Decimal("0.5"),
+        "issued_at": NOW + dt.timedelta(seconds=seq),
+        "from_": dt.date(2026, 12, 1),
+        "active": True,
+        "holder": "ann#1" if seq < 5 else None,
+        "tags": {"a", "b#c"},
+        "scores": {Decimal("1.5"), Decimal(-2)},
+        "blob": bytes(range(256)),
+        "notes": ["x", 1, {"deep": [Decimal("2.25")]}],
+        "meta": {"k": "v", "n": Decimal(3)},
+        "expires_at": 1_900_000_000,
+    }
+    values.update(changes)
+    return models.Ticket(**values)
+
+
+def test_every_box_office_attribute_type_round_trips(box_office: ModuleType) -> None:
+    ticket = _ticket(box_office, 7)
+    ticket.create()
+    assert ticket.version == 1
+    stored = box_office.Ticket.fetch(event_id="gig-1", seq=7, consistent_read=True)
+    assert _attributes(stored) == _attributes(ticket)
+    assert stored.SK == "ticket-0007"
+    assert stored.GSI1SK == "issued-2026-11-23T17:00:07.123456Z"
+    event = box_office.Event(event_id="gig-1", name="Gig", starts_on=dt.date(2026, 12, 1))
+    event.create()
+    assert box_office.Event.fetch(event_id="gig-1").starts_on == dt.date(2026, 12, 1)
+
+
+def test_create_refuses_a_taken_key_and_keeps_the_stored_item(alleycat: ModuleType) -> None:
+    alleycat.Racer(racer_id="r1", name="first").create()
+    with pytest.raises(ItemExistsError, match=r"Racer: an item with key .*racer-r1"):
+        alleycat.Racer(racer_id="r1", name="second").create()
+    assert alleycat.Racer.fetch(racer_id="r1").name == "first"
+    alleycat.Racer(racer_id="r1", name="third").put()
+    assert alleycat.Racer.fetch(racer_id="r1").name == "third"
+
+
+def test_invalid_values_fail_before_any_request(alleycat: ModuleType) -> None:
+    with pytest.raises(KeyValueError, match="racer_id is empty"):
+        alleycat.Racer(racer_id="", name="x")
+    with pytest.raises(AttributeValueError, match="over its max_length of 36"):
+        alleycat.Racer(racer_id="x" * 37, name="x")
+    with pytest.raises(AttributeValueError, match="below its minimum 0"):
+        alleycat.RaceResult(race_id="r", racer_id="x", output=-1, ts=1)
+    with pytest.raises(AttributeValueError, match="is required"):
+        alleycat.Racer(racer_id="x")
+    with pytest.raises(AttributeValueError, match="not an attribute of Racer"):
+        alleycat.Racer(racer_id="x", name="y", nickname="z")
+
+
+def test_modify_changes_attributes_and_the_index_keys_built_from_them(
+    box_office: ModuleType,
+) -> None:
+    ticket = _ticket(box_office, 3)
+    ticket.create()
+    ticket.modify(price=Decimal("99.5"), tags=set())
+    stored = box_office.Ticket.fetch(event_id="gig-1", seq=3, consistent_read=True)
+    assert stored.price == Decimal("99.5")
+    assert stored.LSI1SK == Decimal("99.5")
+    assert stored.tags == set()
+    assert [t.seq for t in box_office.tickets_by_price("gig-1", 99, 100)] == [3]
+    assert [t.seq for t in box_office.tickets_by_holder("ann#1")] == [3]
+    # Removing the optional holder takes the item out of the sparse GSI.
+    stored.modify(holder=None)
+    again = box_office.Ticket.fetch(event_id="gig-1", seq=3, consistent_read=True)
+    assert again.holder is None
+    assert again.GSI1PK is None
+    assert again.version == 3
+    assert list(box_office.tickets_by_holder("ann#1")) == []
+
+
+def test_modify_refuses_key_attributes_and_missing_items(box_office: ModuleType) -> None:
+    ticket = _ticket(box_office, 4)
+    with pytest.raises(ItemNotFoundError):
+        ticket.modify(price=1)
+    assert box_office.Ticket.fetch(event_id="gig-1", seq=4, consistent_read=True) is None
+    ticket.create()
+    with pytest.raises(AttributeValueError, match="feeds the table key"):
+        box_office._entities.modify(ticket, ticket._spec, {"seq": 5})
+
+
+def test_optimistic_locking_on_put_modify_and_delete(box_office: ModuleType) -> None:
+    _ticket(box_office, 1).create()
+    mine = box_office.Ticket.fetch(event_id="gig-1", seq=1, consistent_read=True)
+    theirs = box_office.Ticket.fetch(event_id="gig-1", seq=1, consistent_read=True)
+    mine.modify(price=5)
+    with pytest.raises(VersionConflictError, match="changed since version 1"):
+        theirs.put()
+    with pytest.raises(VersionConflictError):
+        theirs.modify(price=6)
+    with pytest.raises(VersionConflictError):
+        theirs.delete()
+    stored = box_office.Ticket.fetch(event_id="gig-1", seq=1, consistent_read=True)
+    assert stored.price == 5
+    assert stored.version == 2
+    mine.delete()
+    assert box_office.Ticket.fetch(event_id="gig-1", seq=1, consistent_read=True) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Access patterns
+
+
+def _load_alleycat(models: ModuleType) -> None:
+    models.batch_write(_alleycat_items(models))
+
+
+def test_alleycat_patterns_return_exactly_their_items(alleycat: ModuleType) -> None:
+    _load_alleycat(alleycat)
+    # racer "1" is a prefix of racer "10" and of "1#lap_2": neither may leak in.
+    assert [r.race_id for r in alleycat.results_by_racer("1")] == ["10"]
+    assert [r.racer_id for r in alleycat.results_by_racer("1#lap_2")] == ["1#lap_2"]
+    assert [r.racer_id for r in alleycat.racer_profile("10")] == ["10"]
+    assert [c.race_id for c in alleycat.races_by_class("1")] == ["10"]
+    assert [b.racer_id for b in alleycat.best_by_class("10")] == ["1#lap_2"]
+    assert [(r.racer_id, r.race_id) for r in alleycat.top_scores_by_race("10")] == [("1", "10")]
+    assert [r.results for r in alleycat.performance_in_race("1", "10")] == ["[1, 2, 3]"]
+
+
+def test_order_limit_and_pages(alleycat: ModuleType) -> None:
+    alleycat.batch_write(
+        alleycat.RaceResult(race_id="final", racer_id=f"r{n}", output=(n * 37) % 101, ts=n)
+        for n in range(30)
+    )
+    outputs = sorted(((n * 37) % 101 for n in range(30)), reverse=True)
+    board = [r.output for r in alleycat.race_leaderboard("final")]
+    assert board == outputs[:10]
+    assert [r.output for r in alleycat.race_leaderboard("final", limit=None)] == outputs
+    assert [r.output for r in alleycat.race_leaderboard("final", descending=False, limit=3)] == (
+        sorted(outputs)[:3]
+    )
+    trace = QueryTrace()
+    paged = list(alleycat.race_leaderboard("final", limit=None, page_size=4, trace=trace))
+    assert [r.output for r in paged] == outputs
+    assert len(trace.pages) >= 8
+    assert trace.items_returned == 30
+
+
+def test_page_cursors_walk_the_whole_result_once(alleycat: ModuleType) -> None:
+    alleycat.batch_write(
+        alleycat.RaceResult(race_id="final", racer_id=f"r{n:02d}", output=n, ts=n)
+        for n in range(23)
+    )
+    seen: list[str] = []
+    page = alleycat.race_leaderboard_page("final", page_size=4, limit=None)
+    pages = 1
+    seen += [r.racer_id for r in page.items]
+    while page.cursor is not None:
+        page = alleycat.race_leaderboard_page("final", page_size=4, limit=None, cursor=page.cursor)
+        seen += [r.racer_id for r in page.items]
+        pages += 1
+    assert seen == [f"r{n:02d}" for n in reversed(range(23))]
+    assert pages >= 6
+    # The pattern's own limit (10) holds across pages too.
+    limited: list[str] = []
+    page = alleycat.race_leaderboard_page("final", page_size=4)
+    limited += [r.racer_id for r in page.items]
+    while page.cursor is not None:
+        page = alleycat.race_leaderboard_page("final", page_size=4, cursor=page.cursor)
+        limited += [r.racer_id for r in page.items]
+    assert limited == seen[:10]
+
+
+def test_cursors_are_bound_to_their_query_and_can_be_signed(alleycat: ModuleType) -> None:
+    alleycat.batch_write(
+        alleycat.RaceResult(race_id=race, racer_id=f"r{n}", output=n, ts=n)
+        for race in ("a", "b")
+        for n in range(6)
+    )
+    cursor = alleycat.race_leaderboard_page("a", page_size=2).cursor
+    assert cursor is not None
+    with pytest.raises(InvalidCursorError, match="another query"):
+        alleycat.race_leaderboard_page("b", page_size=2, cursor=cursor)
+    with pytest.raises(InvalidCursorError, match="another query"):
+        alleycat.race_leaderboard_page("a", page_size=2, cursor=cursor, descending=False)
+    with pytest.raises(InvalidCursorError):
+        alleycat.race_leaderboard_page("a", page_size=2, cursor=cursor[:-3] + "AAA")
+    with pytest.raises(InvalidCursorError):
+        alleycat.race_leaderboard_page("a", page_size=2, cursor="not a cursor")
+    alleycat.configure(table_name=_table_name(alleycat), cursor_secret="s3cret")
+    signed = alleycat.race_leaderboard_page("a", page_size=2).cursor
+    assert signed is not None
+    assert len(alleycat.race_leaderboard_page("a", page_size=2, cursor=signed).items) == 2
+    with pytest.raises(InvalidCursorError, match="signature"):
+        alleycat.race_leaderboard_page("a", page_size=2, cursor=cursor)
+
+
+def test_index_reads_decode_unprojected_attributes_from_keys(box_office: ModuleType) -> None:
+    for seq in range(6):
+        _ticket(box_office, seq).create()
+    tickets = list(box_office.tickets_by_holder("ann#1"))
+    # The GSI projects only `kind`; the rest of each key's parts come back decoded.
+    assert [t.seq for t in tickets] == [4, 3, 2, 1, 0]
+    assert {t.event_id for t in tickets} == {"gig-1"}
+    assert tickets[0].issued_at == NOW + dt.timedelta(seconds=4)
+    assert tickets[0].holder == "ann#1"
+    assert tickets[0].price is None  # not projected and not in a key: honestly absent
+
+
+def test_filters_between_and_descending_patterns(box_office: ModuleType) -> None:
+    for seq in range(10):
+        _ticket(box_office, seq, holder=None).create()
+    assert [t.seq for t in box_office.tickets_for_event("gig-1", "vip")] == [1, 3, 5, 7, 9]
+    assert [t.seq for t in box_office.tickets_between("gig-1", 2, 4)] == [2, 3, 4]
+    prices = [t.price for t in box_office.tickets_by_price("gig-1", Decimal(3), 6.5)]
+    assert prices == [Decimal("6.5"), Decimal("5.5"), Decimal("4.5"), Decimal("3.5")]
+
+
+def test_an_item_of_another_type_is_refused_not_returned(
+    alleycat: ModuleType, endpoint: str | None
+) -> None:
+    alleycat.RacerRace(racer_id="r1", race_id="x", class_id="c", output=1, results="").create()
+    _client(endpoint).put_item(
+        TableName=_table_name(alleycat),
+        Item={"PK": {"S": "racer-r1"}, "SK": {"S": "race-y"}, "entity_type": {"S": "Racer"}},
+    )
+    with pytest.raises(UnexpectedItemError, match="'Racer' at key .*race-y.*expected RacerRace"):
+        list(alleycat.results_by_racer("r1"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+def test_batch_write_splits_into_25s_and_writes_every_item(alleycat: ModuleType) -> None:
+    stats = alleycat.batch_write(
+        alleycat.RaceResult(race_id="big", racer_id=f"r{n}", output=n, ts=n) for n in range(60)
+    )
+    assert stats.requests == 3
+    assert stats.retries == 0
+    assert len(list(alleycat.race_leaderboard("big", limit=None))) == 60
+    stats = alleycat.batch_write(deletes=list(alleycat.race_leaderboard("big", limit=None)))
+    assert stats.requests == 3
+    assert list(alleycat.race_leaderboard("big", limit=None)) == []
+
+
+def test_batch_write_backs_off_on_unprocessed_items(
+    alleycat: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = alleycat.AlleycatItem._get_connection()
+    real = connection.batch_write_item
+    calls: list[int] = []
+
+    def throttled(**kwargs: Any) -> Any:
+        calls.append(len(kwargs.get("put_items") or []))
+        if len(calls) <= 2:  # hand half of the items back twice, as a throttled table does
+            puts = kwargs["put_items"]
+            real(put_items=puts[: len(puts) // 2])
+            left = [{"PutRequest": {"Item": item}} for item in puts[len(puts) // 2 :]]
+            return {"UnprocessedItems": {_table_name(alleycat): left}}
+        return real(**kwargs)
+
+    monkeypatch.setattr(connection, "batch_write_item", throttled)
+    waits: list[float] = []
+    stats = alleycat.batch_write(
+        [alleycat.RaceResult(race_id="b", racer_id=f"r{n}", output=n, ts=n) for n in range(20)],
+        sleep=waits.append,
+        rng=lambda: 1.0,
+        base_delay=0.1,
+    )
+    assert calls == [20, 10, 5]
+    assert waits == [0.2, 0.4]  # full jitter at its maximum: base * 2**attempt
+    assert stats.retries == 2
+    assert len(list(alleycat.race_leaderboard("b", limit=None))) == 20
+
+    monkeypatch.setattr(
+        connection,
+        "batch_write_item",
+        lambda **kw: {
+            "UnprocessedItems": {
+                _table_name(alleycat): [{"PutRequest": {"Item": i}} for i in kw["put_items"]]
+            }
+        },
+    )
+    with pytest.raises(BatchWriteError, match="1 item\\(s\\) still unprocessed after 3"):
+        alleycat.batch_write(
+            [alleycat.RaceResult(race_id="c", racer_id="x", output=1, ts=1)],
+            max_attempts=3,
+            sleep=waits.append,
+        )
+
+
+def test_batch_write_refuses_versioned_entities_and_duplicate_keys(
+    box_office: ModuleType, alleycat: ModuleType
+) -> None:
+    with pytest.raises(TypeError, match="version attribute"):
+        box_office.batch_write([_ticket(box_office, 1)])
+    racer = alleycat.Racer(racer_id="same", name="a")
+    with pytest.raises(ValueError, match="two writes to the key"):
+        alleycat.batch_write([racer, alleycat.Racer(racer_id="same", name="b")])
