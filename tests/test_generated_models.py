@@ -256,7 +256,7 @@ def test_modify_changes_attributes_and_the_index_keys_built_from_them(
     ticket.modify(price=Decimal("99.5"), tags=set())
     stored = box_office.Ticket.fetch(event_id="gig-1", seq=3, consistent_read=True)
     assert stored.price == Decimal("99.5")
-    assert stored.LSI1SK == Decimal("99.5")
+    assert Decimal("99.5") == stored.LSI1SK
     assert stored.tags == set()
     assert [t.seq for t in box_office.tickets_by_price("gig-1", 99, 100)] == [3]
     assert [t.seq for t in box_office.tickets_by_holder("ann#1")] == [3]
@@ -414,7 +414,7 @@ def test_an_item_of_another_type_is_refused_not_returned(
         TableName=_table_name(alleycat),
         Item={"PK": {"S": "racer-r1"}, "SK": {"S": "race-y"}, "entity_type": {"S": "Racer"}},
     )
-    with pytest.raises(UnexpectedItemError, match="'Racer' at key .*race-y.*expected RacerRace"):
+    with pytest.raises(UnexpectedItemError, match=r"'Racer' at key .*race-y.*expected RacerRace"):
         list(alleycat.results_by_racer("r1"))
 
 
@@ -472,7 +472,7 @@ def test_batch_write_backs_off_on_unprocessed_items(
             }
         },
     )
-    with pytest.raises(BatchWriteError, match="1 item\\(s\\) still unprocessed after 3"):
+    with pytest.raises(BatchWriteError, match=r"1 item\(s\) still unprocessed after 3"):
         alleycat.batch_write(
             [alleycat.RaceResult(race_id="c", racer_id="x", output=1, ts=1)],
             max_attempts=3,

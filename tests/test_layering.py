@@ -24,11 +24,20 @@ LIBRARY = [
     "api.py",
     "formats.py",
     "docgen.py",
+    "generate",
 ]
 FORBIDDEN = {"boto3", "botocore", "moto", "rich", "pynamodb", "click"}
 KEY_LANGUAGES = ["charset.py", "templates.py", "automata.py"]
-# What generated service code imports: no validation library either.
+# What generated service code imports: PynamoDB and botocore/boto3, no engine, terminal, CLI or
+# validation library. The codec and value checks underneath are standard library only.
 RUNTIME = ["runtime"]
+RUNTIME_FORBIDDEN = {"moto", "rich", "click", "pydantic", "yaml"}
+RUNTIME_STDLIB_ONLY = ["runtime/keys.py", "runtime/values.py", "runtime/errors.py"]
+# Engines (DynamoDB Local as a child process): stdlib, diagnostics and boto3/botocore (lazily);
+# never moto (the in-process moto engine lives elsewhere), terminal, CLI or validation libraries.
+ENGINES = ["engines"]
+ENGINES_FORBIDDEN = {"moto", "rich", "click", "pydantic", "yaml"}
+ENGINES_MAY_IMPORT = {"boto3", "botocore", "tablemodel", "__future__"}
 
 
 def _files(entries: list[str]) -> list[Path]:
@@ -66,8 +75,66 @@ def test_key_languages_use_only_the_standard_library(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", _files(RUNTIME), ids=lambda p: p.name)
-def test_runtime_imports_only_the_key_languages(path: Path) -> None:
-    assert _imports(path) & (FORBIDDEN | {"pydantic", "yaml"}) == set()
+def test_runtime_imports_no_engine_terminal_or_validation_library(path: Path) -> None:
+    assert _imports(path) & RUNTIME_FORBIDDEN == set()
+
+
+@pytest.mark.parametrize("path", _files(RUNTIME_STDLIB_ONLY), ids=lambda p: p.name)
+def test_runtime_codec_and_values_use_only_the_standard_library(path: Path) -> None:
+    third_party = {
+        name
+        for name in _imports(path)
+        if name not in sys.stdlib_module_names and name not in {"tablemodel", "__future__"}
+    }
+    assert third_party == set()
+
+
+def test_generated_code_imports_only_pynamodb_and_the_runtime() -> None:
+    models = PACKAGE.parent / "examples" / "alleycat" / "models.py"
+    third_party = {
+        name
+        for name in _imports(models)
+        if name not in sys.stdlib_module_names and name != "__future__"
+    }
+    assert third_party == {"pynamodb", "tablemodel"}
+    assert {
+        name for name in _tablemodel_imports(models) if not name.startswith("tablemodel.runtime")
+    } == set()
+
+
+def _tablemodel_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("tablemodel")}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("tablemodel"):
+                found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):  # relative: inside the package itself
+            found.add("tablemodel.engines")
+    return found
+
+
+@pytest.mark.parametrize("path", _files(ENGINES), ids=lambda p: p.name)
+def test_engines_import_only_stdlib_diagnostics_and_the_sdk(path: Path) -> None:
+    imported = _imports(path)
+    assert imported & ENGINES_FORBIDDEN == set()
+    third_party = {
+        name
+        for name in imported
+        if name not in sys.stdlib_module_names and name not in ENGINES_MAY_IMPORT
+    }
+    assert third_party == set()
+    assert {
+        name
+        for name in _tablemodel_imports(path)
+        if name != "tablemodel.diagnostics" and not name.startswith("tablemodel.engines")
+    } == set()
+
+
+def test_engines_package_exists() -> None:
+    assert _files(ENGINES), "tablemodel/engines/ has no module to check"
 
 
 def test_static_check_loads_no_sdk_engine_or_terminal_module() -> None:

@@ -971,10 +971,8 @@ class ModuleWriter:
         base = self.base
         classes = [self.entity_classes[n] for n in self.design.entities]
         head = f"ENTITIES: tuple[type[{base}], ...] = "
-        if len(classes) == 1:
-            lines = [f"{head}({classes[0]},)"]
-        else:
-            lines = _call(head + "(", classes, "")
+        one = [f"{head}({classes[0]},)"]
+        lines = one if len(classes) == 1 else _call(head + "(", classes, "")
         patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
         lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {_mapping(patterns)}"]
         lines += ["", ""]
@@ -1086,10 +1084,17 @@ def _parameter_order(pattern: PatternDesign) -> list[str]:
                 seen += [v for v in template.variable_names if v not in seen]
     for predicate in pattern.spec.filter.values():
         for value in predicate.operands:
-            if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
-                if value[1:] not in seen:
-                    seen.append(value[1:])
+            name = _parameter(value)
+            if name is not None and name not in seen:
+                seen.append(name)
     return seen + [n for n in pattern.parameters if n not in seen]
+
+
+def _parameter(value: object) -> str | None:
+    """The parameter a `$name` operand names; None for a literal (`$$` escapes a `$`)."""
+    if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+        return value[1:]
+    return None
 
 
 def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:
@@ -1101,8 +1106,9 @@ def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str
 def _filter_term(attribute: str, operator: str, operands: Sequence[object]) -> str:
     rendered: list[str] = []
     for value in operands:
-        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
-            rendered.append(f"Param({pystr(value[1:])})")
+        name = _parameter(value)
+        if name is not None:
+            rendered.append(f"Param({pystr(name)})")
         elif isinstance(value, str):
             rendered.append(pystr(value[1:] if value.startswith("$$") else value))
         else:

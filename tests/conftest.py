@@ -1,0 +1,62 @@
+"""Shared fixtures: dummy AWS credentials, moto in-process, and one DynamoDB Local per session.
+
+An engine that cannot start fails the test with the engine's own message (what to install):
+it is never skipped, since a skipped engine test would count as a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tablemodel.engines import DynamoDBLocal, EngineError
+
+DUMMY_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[str]:
+    """The endpoint URL (``http://127.0.0.1:<port>``) of one DynamoDB Local for the session.
+
+    It runs in memory with ``-sharedDb``: every credential and region sees the same tables,
+    so tests should use table names of their own.
+    """
+    engine = DynamoDBLocal()
+    try:
+        engine.start()
+    except EngineError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield engine.endpoint_url
+    finally:
+        engine.stop()
+
+
+@pytest.fixture
+def aws_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Dummy credentials and region, and no profile or config file of the machine's own."""
+    for name, value in DUMMY_AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    nowhere = tmp_path_factory.mktemp("aws") / "absent"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(nowhere))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
+
+
+@pytest.fixture
+def moto_engine(aws_credentials: None) -> Iterator[None]:
+    """Run the test inside ``moto.mock_aws()``: boto3 calls without an endpoint go to moto."""
+    import moto  # noqa: PLC0415  (only tests that ask for moto pay for importing it)
+
+    with moto.mock_aws():
+        yield

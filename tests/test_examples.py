@@ -1,0 +1,29 @@
+"""The shipped examples run as their READMEs say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.generated import ALLEYCAT
+
+
+@pytest.mark.engine
+def test_alleycat_demo_runs_on_moto(aws_credentials: None) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ALLEYCAT / "demo.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "races of racer '1' (not '10', not '1#lap_2'):\n  spin-mon: " in out
+    assert "\n  spin-tue: " in out
+    assert "1. racer" in out
+    assert "5. racer" in out
+    assert "6. racer" not in out
+    assert "stored key of racer '1#lap_2': PK='racer-1\\\\#lap_2' SK='profile'" in out
