@@ -32,7 +32,12 @@ KEY_LANGUAGES = ["charset.py", "templates.py", "automata.py"]
 # validation library. The codec and value checks underneath are standard library only.
 RUNTIME = ["runtime"]
 RUNTIME_FORBIDDEN = {"moto", "rich", "click", "pydantic", "yaml"}
-RUNTIME_STDLIB_ONLY = ["runtime/keys.py", "runtime/values.py", "runtime/errors.py"]
+RUNTIME_STDLIB_ONLY = [
+    "runtime/keys.py",
+    "runtime/values.py",
+    "runtime/errors.py",
+    "runtime/size.py",
+]
 # Engines (DynamoDB Local as a child process): stdlib, diagnostics and boto3/botocore (lazily);
 # never moto (the in-process moto engine lives elsewhere), terminal, CLI or validation libraries.
 ENGINES = ["engines"]
