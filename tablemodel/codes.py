@@ -43,6 +43,7 @@ FAMILIES: dict[str, str] = {
     "projection": "Projection",
     "intent": "Intent versus keys",
     "generate": "Code generation",
+    "run": "Engine run",
 }
 
 _CODE = re.compile(r"^TM\d{3}$")
@@ -566,5 +567,51 @@ declare(
 
     Good:
         SK: "{first}#{last}"
+    """,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine run (`tablemodel check --run`): what a pattern returned on a real engine.
+
+RUN_DIFFERS = "TM851"
+declare(
+    RUN_DIFFERS,
+    "run-differs-from-intent",
+    Severity.ERROR,
+    "run",
+    """On the engine, the pattern returned other items than its intent selects.
+
+    Why: the run executes the pattern's generated function against sample data (hostile IDs
+    included) and evaluates the intent over the same items in plain Python; any item missing,
+    any item too many (other entity types included), a broken order or a limit not honoured
+    is a result a service would get in production.
+
+    Bad:
+        key_condition: {PK: "racer-{racer_id}"}            # also reaches the racer's profile
+
+    Good:
+        key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+    """,
+)
+
+RUN_CALL_FAILED = "TM852"
+declare(
+    RUN_CALL_FAILED,
+    "run-call-failed",
+    Severity.ERROR,
+    "run",
+    """On the engine, the pattern's generated function raised instead of returning items.
+
+    Why: a Query the engine refuses (a consistent read on a GSI, a filter on a key attribute,
+    a parameter the key codec cannot encode) fails in production the same way.
+
+    Bad:
+        index: GSI_SK_Numeric
+        consistent_read: true
+
+    Good:
+        index: GSI_SK_Numeric
+        consistent_read: false
     """,
 )

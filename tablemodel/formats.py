@@ -21,6 +21,7 @@ import tablemodel
 from tablemodel import codes
 from tablemodel.check.report import CheckReport
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity
+from tablemodel.run.report import RunReport
 
 __all__ = [
     "MACHINE_FORMATS",
@@ -31,6 +32,7 @@ __all__ = [
     "render",
     "render_github",
     "render_json",
+    "render_json_with_runs",
     "render_load_error",
     "render_sarif",
     "rule_help_uri",
@@ -94,6 +96,17 @@ def render(outcomes: Sequence[Outcome], fmt: MachineFormat) -> str:
         return "".join(_github_lines(_report_of(outcome)) for outcome in outcomes)
     msg = f"unknown output format {fmt!r}: expected one of {', '.join(MACHINE_FORMATS)}"
     raise ValueError(msg)
+
+
+def render_json_with_runs(outcomes: Sequence[Outcome], runs: Sequence[RunReport | None]) -> str:
+    """JSON of `check --run`: each target's report with its run under `"run"`."""
+    documents = []
+    for outcome, run in zip(outcomes, runs, strict=True):
+        document = _json_document(outcome)
+        document["run"] = None if run is None else run.to_dict()
+        documents.append(document)
+    payload: Any = documents[0] if len(documents) == 1 else documents
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
 
 
 def render_json(report: CheckReport) -> str:

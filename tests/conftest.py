@@ -12,6 +12,9 @@ import pytest
 
 from tablemodel.engines import DynamoDBLocal, EngineError
 
+# pytester runs the tablemodel pytest plugin in a child pytest (tests/test_run.py).
+pytest_plugins = ["pytester"]
+
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

@@ -25,6 +25,9 @@ LIBRARY = [
     "formats.py",
     "docgen.py",
     "generate",
+    "run/report.py",
+    "run/sample.py",
+    "run/intent.py",
 ]
 FORBIDDEN = {"boto3", "botocore", "moto", "rich", "pynamodb", "click"}
 KEY_LANGUAGES = ["charset.py", "templates.py", "automata.py"]
@@ -38,6 +41,10 @@ RUNTIME_STDLIB_ONLY = [
     "runtime/errors.py",
     "runtime/size.py",
 ]
+# The runner drives engines (boto3, moto, PynamoDB through the generated code) but renders
+# nothing: no terminal or CLI library.
+RUN = ["run"]
+RUN_FORBIDDEN = {"rich", "click"}
 # Engines (DynamoDB Local as a child process): stdlib, diagnostics and boto3/botocore (lazily);
 # never moto (the in-process moto engine lives elsewhere), terminal, CLI or validation libraries.
 ENGINES = ["engines"]
@@ -136,6 +143,11 @@ def test_engines_import_only_stdlib_diagnostics_and_the_sdk(path: Path) -> None:
         for name in _tablemodel_imports(path)
         if name != "tablemodel.diagnostics" and not name.startswith("tablemodel.engines")
     } == set()
+
+
+@pytest.mark.parametrize("path", _files(RUN), ids=lambda p: p.name)
+def test_runner_renders_nothing(path: Path) -> None:
+    assert _imports(path) & RUN_FORBIDDEN == set()
 
 
 def test_engines_package_exists() -> None:

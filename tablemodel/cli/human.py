@@ -7,14 +7,16 @@ passed as a string, so a message such as "expected [a-z]" is not read as rich ma
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
+from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
@@ -22,15 +24,19 @@ from tablemodel.check.report import CheckReport, Verdict
 from tablemodel.codes import FAMILIES, CodeInfo
 from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity
 from tablemodel.formats import LoadFailure, Outcome, rule_help_uri
+from tablemodel.run.report import CallResult, ItemView, RunReport
 
 __all__ = [
     "CI_WIDTH",
     "CodeDocView",
     "LoadErrorView",
     "ReportView",
+    "RunView",
     "diagnostic_view",
+    "difference_table",
     "make_console",
     "outcome_view",
+    "progress_bar",
     "rules_table",
 ]
 
@@ -265,6 +271,136 @@ def outcome_view(outcome: Outcome) -> RenderableType:
     if isinstance(outcome, LoadFailure):
         return LoadErrorView(outcome.source, outcome.error)
     return ReportView(outcome)
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine run
+
+
+RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow"}
+
+
+@dataclass(frozen=True)
+class RunView:
+    """`check --run`: per pattern, the static verdict beside what the engine returned."""
+
+    run: RunReport
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        run = self.run
+        loaded = ", ".join(f"{n} {e}" for e, n in run.entities_loaded.items())
+        yield Text.assemble(
+            ("Run on ", "bold"),
+            (run.engine, "bold blue"),
+            (f"  table {run.table_name}", "dim"),
+        )
+        yield Text(
+            f"{run.items_loaded} sample items loaded in {run.load_seconds:.2f} s ({loaded})",
+            style="dim",
+        )
+        for note in run.notes:
+            yield Text(f"note: {note}", style="yellow")
+        yield Text()
+        yield self._table()
+        for pattern in run.failures:
+            call = pattern.first_failure
+            if call is None or (not call.missing and not call.unexpected):
+                continue
+            yield Text()
+            yield Text.assemble((pattern.name, "bold"), ("  first failing call", "dim"))
+            yield _indented(difference_table(call))
+        yield Text()
+        failed = len(run.failures)
+        total = _count(len(run.patterns), "pattern")
+        if failed:
+            yield Text(f"{failed} of {total} failed on {run.engine}", style="bold red")
+        else:
+            yield Text(f"All {total} returned what their intent says", style="bold green")
+
+    def _table(self) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)
+        for name, justify in (
+            ("Pattern", "left"),
+            ("Static", "left"),
+            ("Run", "left"),
+            ("Calls", "right"),
+            ("Expected", "right"),
+            ("Returned", "right"),
+            ("Pages", "right"),
+            ("Read", "right"),
+            ("RCU/call", "right"),
+            ("ms/call", "right"),
+        ):
+            table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        for pattern in self.run.patterns:
+            calls = pattern.calls
+            count = max(len(calls), 1)
+            table.add_row(
+                Text(pattern.name),
+                Text(pattern.static_verdict),
+                Text(pattern.verdict, style=RUN_STYLE[pattern.verdict]),
+                Text(str(len(calls))),
+                Text(str(sum(c.expected_count for c in calls))),
+                Text(str(sum(c.actual_count for c in calls))),
+                Text(str(sum(c.pages for c in calls))),
+                Text(str(sum(c.items_read for c in calls))),
+                Text(f"{sum(c.read_units for c in calls) / count:.1f}"),
+                Text(f"{sum(c.seconds for c in calls) / count * 1000:.1f}"),
+            )
+        return table
+
+
+def difference_table(call: CallResult) -> Table:
+    args = ", ".join(f"{k}={v!r}" for k, v in call.parameters.items())
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+        show_edge=False,
+        title=Text(f"({args}): expected {call.expected_count}, returned {call.actual_count}"),
+        title_justify="left",
+    )
+    table.add_column("Missing (the intent selects them)", overflow="fold")
+    table.add_column("Unexpected (the key condition brought them in)", overflow="fold")
+    rows = max(len(call.missing), len(call.unexpected))
+    for i in range(min(rows, 5)):
+        table.add_row(
+            _item_text(call.missing[i]) if i < len(call.missing) else Text(),
+            _item_text(call.unexpected[i]) if i < len(call.unexpected) else Text(),
+        )
+    if rows > 5:
+        table.add_row(
+            Text(f"... {len(call.missing)} in all"), Text(f"... {len(call.unexpected)} in all")
+        )
+    return table
+
+
+def _item_text(view: ItemView) -> Text:
+    text = Text(view.label())
+    if view.index_key is None:
+        text.append("  (not in the index)", style="dim")
+    elif view.index_key != dict(view.key):
+        key = ", ".join(f"{k}={v!r}" for k, v in view.index_key.items())
+        text.append(f"  index key {key}", style="dim")
+    return text
+
+
+@contextlib.contextmanager
+def progress_bar(file: TextIO) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on `file` while sample items load and patterns run."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    console = Console(file=file, markup=False, emoji=False, highlight=False)
+    with Progress(console=console, transient=True) as progress:
+        tasks: dict[str, TaskID] = {}
+        labels = {"load": "loading sample items", "patterns": "running access patterns"}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 # ---------------------------------------------------------------------------------------------

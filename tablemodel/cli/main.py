@@ -21,7 +21,9 @@ import tablemodel
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from tablemodel.check.report import CheckReport
     from tablemodel.formats import MachineFormat, Outcome
+    from tablemodel.run.report import RunReport
 
 FORMATS = ("human", "json", "sarif", "github")
 
@@ -102,6 +104,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the output to FILE instead of standard output.",
 )
+@click.option(
+    "--run",
+    "run_patterns",
+    is_flag=True,
+    help="Also run every access pattern on an engine and compare it with its intent.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["moto", "dynamodb-local", "endpoint"]),
+    default="moto",
+    show_default=True,
+    help="With --run: moto in-process, DynamoDB Local (started on 127.0.0.1), or --endpoint-url.",
+)
+@click.option("--endpoint-url", metavar="URL", help="With --run: an engine you run yourself.")
+@click.option(
+    "--allow-aws",
+    is_flag=True,
+    help="With --run: allow real AWS (a table with a unique name is created, then deleted).",
+)
+@click.option(
+    "--seed", type=int, help="With --run: seed of the sample data (the model's by default)."
+)
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="With --run: DynamoDB Limit per request, small so that every pattern pages.",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -111,6 +142,12 @@ def check(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     output: Path | None,
+    run_patterns: bool,
+    engine: str,
+    endpoint_url: str | None,
+    allow_aws: bool,
+    seed: int | None,
+    page_size: int,
 ) -> None:
     """Check one or more models and report every finding.
 
@@ -124,27 +161,93 @@ def check(
 
     selected = _parse_codes(select, "--select")
     ignored = _parse_codes(ignore, "--ignore")
+    if not run_patterns and (endpoint_url or allow_aws or engine != "moto" or seed is not None):
+        raise click.UsageError("--engine, --endpoint-url, --allow-aws and --seed need --run")
 
     outcomes: list[Outcome] = []
+    runs: list[RunReport | None] = []
     exit_code = 0
     for path in paths:
         try:
-            report = check_target(path, select=selected, ignore=ignored)
+            if run_patterns:
+                report, run = _check_and_run(
+                    path,
+                    fmt=fmt,
+                    engine=engine,
+                    endpoint_url=endpoint_url,
+                    allow_aws=allow_aws,
+                    seed=seed,
+                    page_size=page_size,
+                    select=selected,
+                    ignore=ignored,
+                )
+            else:
+                report, run = check_target(path, select=selected, ignore=ignored), None
         except ModelLoadError as exc:
             outcomes.append(LoadFailure(path, exc))
+            runs.append(None)
             exit_code = 2
         else:
             outcomes.append(report)
+            runs.append(run)
             exit_code = max(exit_code, 1 if report.has_findings else 0)
 
     fmt = fmt.lower()
     if fmt == "human":
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.cli.human import RunView, outcome_view  # noqa: PLC0415
 
-        _write_human([outcome_view(outcome) for outcome in outcomes], output)
+        views: list[RenderableType] = []
+        for outcome, run in zip(outcomes, runs, strict=True):
+            views.append(outcome_view(outcome))
+            if run is not None:
+                views.append(RunView(run))
+        _write_human(views, output)
+    elif fmt == "json" and run_patterns:
+        from tablemodel.formats import render_json_with_runs  # noqa: PLC0415
+
+        _write_text(render_json_with_runs(outcomes, runs), output)
     else:
         _write_text(render(outcomes, cast("MachineFormat", fmt)), output)
     ctx.exit(exit_code)
+
+
+def _check_and_run(
+    path: str,
+    *,
+    fmt: str,
+    engine: str,
+    endpoint_url: str | None,
+    allow_aws: bool,
+    seed: int | None,
+    page_size: int,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> tuple[CheckReport, RunReport | None]:
+    """The static check and the run; an engine fault is one line and exit code 2."""
+    from tablemodel.run.check import check_and_run  # noqa: PLC0415
+    from tablemodel.run.engine import EngineFault  # noqa: PLC0415
+    from tablemodel.run.runner import RunOptions  # noqa: PLC0415
+
+    def run(progress: Any = None) -> tuple[CheckReport, RunReport | None]:
+        options = RunOptions(
+            engine=engine,
+            endpoint_url=endpoint_url,
+            allow_aws=allow_aws,
+            seed=seed,
+            page_size=page_size,
+            progress=progress,
+        )
+        return check_and_run(path, options, select=select, ignore=ignore)
+
+    try:
+        if fmt.lower() == "human" and sys.stderr.isatty():
+            from tablemodel.cli.human import progress_bar  # noqa: PLC0415
+
+            with progress_bar(sys.stderr) as progress:
+                return run(progress)
+        return run()
+    except EngineFault as fault:
+        raise _ExitTwo(f"engine: {fault}") from None
 
 
 def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:

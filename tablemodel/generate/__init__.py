@@ -38,8 +38,8 @@ class GenerateError(TableModelError):
 
 
 def model_digest(loaded: LoadedModel) -> str:
-    """A hash of the model's content (not of its formatting or comments)."""
-    data = loaded.model.model_dump(mode="json", by_alias=True)
+    """A hash of what the model says: not its formatting, comments or unstated defaults."""
+    data = loaded.model.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 

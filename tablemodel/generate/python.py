@@ -1075,6 +1075,11 @@ def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str])
     return [f"{INDENT}{py_name} = {cls}({', '.join(args)})"]
 
 
+def parameter_name(name: str) -> str:
+    """The Python name a generated pattern function gives the pattern parameter `name`."""
+    return _Names.python(name, PATTERN_OPTIONS)
+
+
 def _parameter_order(pattern: PatternDesign) -> list[str]:
     """Parameters in the order a reader meets them: partition key, sort key, filter, rest."""
     seen: list[str] = []

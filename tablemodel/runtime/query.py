@@ -113,10 +113,17 @@ class PageTrace:
 
 @dataclass
 class QueryTrace:
-    """Every page a call fetched, in order."""
+    """Every page a call fetched, in order.
+
+    With `audit=True` (what `tablemodel check --run` uses) an item of an entity type the
+    pattern does not return is recorded in `unexpected` and skipped instead of raising
+    `UnexpectedItemError`; it still counts against the limit, as it would for a caller.
+    """
 
     pattern: str = ""
     pages: list[PageTrace] = field(default_factory=list)
+    audit: bool = False
+    unexpected: list[UnexpectedItemError] = field(default_factory=list)
 
     @property
     def items_read(self) -> int:
@@ -223,7 +230,9 @@ class PatternSpec(Generic[T]):
         while remaining is None or remaining > 0:
             raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
             for item in raw.get("Items", []):
-                yield self._convert(item)
+                converted = self._convert(item, trace)
+                if converted is not None:
+                    yield converted
                 if remaining is not None:
                     remaining -= 1
                     if remaining == 0:
@@ -251,10 +260,12 @@ class PatternSpec(Generic[T]):
         if cursor is not None:
             start, remaining = self._decode_cursor(cursor, query)
         raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
-        items = [self._convert(item) for item in raw.get("Items", [])]
+        raw_items = raw.get("Items", [])
         if remaining is not None:
-            items = items[:remaining]
-            remaining -= len(items)
+            raw_items = raw_items[:remaining]
+            remaining -= len(raw_items)
+        converted = [self._convert(item, trace) for item in raw_items]
+        items = [item for item in converted if item is not None]
         last = raw.get("LastEvaluatedKey")
         more = bool(last) and (remaining is None or remaining > 0)
         return Page(items, self._encode_cursor(last, remaining, query) if more else None)
@@ -371,7 +382,7 @@ class PatternSpec(Generic[T]):
             )
         return raw
 
-    def _convert(self, item: dict[str, Any]) -> T:
+    def _convert(self, item: dict[str, Any], trace: QueryTrace | None) -> T | None:
         attribute = self.table.discriminator
         found = item.get(attribute, {}).get("S")
         entry = self.specs.get(found) if isinstance(found, str) else None
@@ -381,7 +392,13 @@ class PatternSpec(Generic[T]):
                 for name in self.table.primary_key
                 if name in item
             }
-            raise UnexpectedItemError(f"access pattern {self.name}", key, found, tuple(self.specs))
+            error = UnexpectedItemError(
+                f"access pattern {self.name}", key, found, tuple(self.specs)
+            )
+            if trace is not None and trace.audit:
+                trace.unexpected.append(error)
+                return None
+            raise error
         cls, spec = entry
         instance = cls.from_raw_data(item)
         complete(instance, spec)

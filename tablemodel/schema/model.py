@@ -468,23 +468,41 @@ class WritePattern(_Strict):
 
 
 # ---------------------------------------------------------------------------------------------
-# Sample data (the generator comes with the runner)
+# Sample data: what `tablemodel.run.sample` generates and loads for `check --run`
 
 
 class SampleEntity(_Strict):
-    count: int = Field(1, ge=0, le=100_000, description="Items of this entity")
+    """How many items of one entity the sample holds, and which items they belong to.
+
+    With a `parent`, each item copies the values of a parent item for every attribute of the
+    same name, so that the two entity types share partitions as they do in production.
+    """
+
+    count: int | None = Field(
+        None,
+        ge=0,
+        le=100_000,
+        description="Items of this entity (default: per_parent for each parent item, else 3)",
+    )
     parent: Identifier | None = Field(None, description="Entity whose items these belong to")
-    per_parent: int | None = Field(None, ge=1, le=10_000)
+    per_parent: int | None = Field(
+        None, ge=1, le=10_000, description="Items for each parent item (default 3)"
+    )
     values: dict[Identifier, tuple[Scalar, ...]] = Field(
         default_factory=dict, description="Explicit choices for attributes"
     )
 
 
 class Sample(_Strict):
+    """The sample data the runner loads: generated items, fixture files, or both."""
+
     seed: int = 0
     hostile: bool = Field(True, description="Include hostile key values (delimiters, prefixes)")
+    generate: bool = Field(True, description="Generate items; false: load only the fixtures")
     entities: dict[Identifier, SampleEntity] = Field(default_factory=dict)
-    fixtures: tuple[str, ...] = Field((), description="JSON Lines or YAML files of items")
+    fixtures: tuple[str, ...] = Field(
+        (), description="JSON Lines or YAML files of items, relative to the model file"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""`tablemodel check --run`: sample data, the intent oracle, and running patterns on an engine."""

@@ -1,0 +1,164 @@
+"""Where `check --run` sends its requests: moto in-process, DynamoDB Local, or an endpoint.
+
+Every engine problem becomes one `EngineFault` with a one-line message (exit code 2 on the
+command line): the engine cannot be reached or started, a table exists already, the engine
+throttles beyond the retries. Credentials for the two local engines are dummies, set only for
+the duration of the session and restored afterwards; an endpoint uses the caller's own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from tablemodel.diagnostics import TableModelError
+
+__all__ = ["ENGINES", "EngineFault", "EngineSession", "describe_fault", "engine_session"]
+
+EngineKind = Literal["moto", "dynamodb-local", "endpoint"]
+ENGINES: tuple[str, ...] = ("moto", "dynamodb-local", "endpoint")
+
+_DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "tablemodel",
+    "AWS_SECRET_ACCESS_KEY": "tablemodel",
+    "AWS_SESSION_TOKEN": "tablemodel",
+}
+_CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+_THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+}
+
+
+class EngineFault(TableModelError):
+    """The engine, not the model, stopped the run; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EngineSession:
+    """An engine ready for requests: its name and the endpoint to send them to."""
+
+    name: str
+    endpoint_url: str | None
+    region: str
+
+
+@contextlib.contextmanager
+def engine_session(
+    kind: str = "moto",
+    *,
+    endpoint_url: str | None = None,
+    allow_aws: bool = False,
+    region: str | None = None,
+) -> Iterator[EngineSession]:
+    """Start (or reach) the engine, yield it, and stop it again."""
+    if kind not in ENGINES:
+        msg = f"unknown engine {kind!r}: expected one of {', '.join(ENGINES)}"
+        raise EngineFault(msg)
+    if endpoint_url is not None and kind != "endpoint":
+        kind = "endpoint"
+    if kind == "moto":
+        import moto  # noqa: PLC0415  (only runs on moto pay for importing it)
+
+        with _local_environment(region or "us-east-1"), moto.mock_aws():
+            yield EngineSession("moto", None, region or "us-east-1")
+        return
+    if kind == "dynamodb-local":
+        from tablemodel.engines import DynamoDBLocal, EngineError  # noqa: PLC0415
+
+        engine = DynamoDBLocal()
+        try:
+            engine.start()
+        except EngineError as err:
+            raise EngineFault(str(err)) from None
+        try:
+            with _local_environment(region or "us-east-1"):
+                yield EngineSession("dynamodb-local", engine.endpoint_url, region or "us-east-1")
+        finally:
+            engine.stop()
+        return
+    yield _reach(endpoint_url, allow_aws=allow_aws, region=region)
+
+
+def _reach(endpoint_url: str | None, *, allow_aws: bool, region: str | None) -> EngineSession:
+    if endpoint_url is None and not allow_aws:
+        msg = "the endpoint engine needs --endpoint-url URL (or --allow-aws for real AWS)"
+        raise EngineFault(msg)
+    if endpoint_url is not None:
+        parsed = urlparse(endpoint_url)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            msg = f"--endpoint-url {endpoint_url!r} is not an http(s) URL"
+            raise EngineFault(msg)
+        if parsed.hostname.endswith(".amazonaws.com") and not allow_aws:
+            msg = f"{endpoint_url} is an AWS endpoint: pass --allow-aws to run against real AWS"
+            raise EngineFault(msg)
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1}),
+    )
+    where = endpoint_url or "AWS"
+    try:
+        client.list_tables(Limit=1)
+    except Exception as err:
+        raise EngineFault(f"cannot reach the engine at {where}: {describe_fault(err)}") from None
+    return EngineSession("endpoint", endpoint_url, client.meta.region_name)
+
+
+@contextlib.contextmanager
+def _local_environment(region: str) -> Iterator[None]:
+    """Dummy credentials and a region for a local engine, restored on the way out."""
+    wanted = dict(_DUMMY_CREDENTIALS)
+    wanted["AWS_DEFAULT_REGION"] = region
+    saved = {name: os.environ.get(name) for name in (*wanted, *_CLEARED)}
+    for name in _CLEARED:  # a profile or endpoint of the user's must not redirect the run
+        os.environ.pop(name, None)
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def describe_fault(err: BaseException) -> str:
+    """One line for an SDK or PynamoDB error, down to the service's own error code."""
+    cause: Any = err
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        response = getattr(cause, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            error = response["Error"]
+            code = error.get("Code", "")
+            message = error.get("Message", "")
+            if code in _THROTTLING:
+                return f"the engine throttled the requests ({code}) beyond every retry"
+            return f"{code}: {message}".strip(": ")
+        nested = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+        if nested is None:
+            break
+        cause = nested
+    text = " ".join(str(cause if cause is not None else err).split())
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def is_engine_error(err: BaseException) -> bool:
+    """True for errors that come from the engine or the network, not from tablemodel."""
+    module = type(err).__module__
+    if module.startswith(("botocore", "urllib3", "pynamodb")):
+        return True
+    return isinstance(err, ConnectionError | TimeoutError)

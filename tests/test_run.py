@@ -1,0 +1,262 @@
+"""`tablemodel check --run`: every access pattern on a real engine, compared with its intent."""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from click.testing import CliRunner
+
+from tablemodel.api import load
+from tablemodel.cli.main import cli
+from tablemodel.run.check import check_and_run
+from tablemodel.run.engine import EngineFault
+from tablemodel.run.report import RunReport
+from tablemodel.run.runner import RunOptions, run_model
+from tests.generated import ALLEYCAT, ROOT
+
+pytestmark = pytest.mark.engine
+
+BROKEN = ROOT / "tests" / "data" / "run"
+
+
+def _run(target: Path, **options: Any) -> RunReport:
+    report, run = check_and_run(target, RunOptions(**options))
+    assert run is not None, report.diagnostics
+    return run
+
+
+@pytest.mark.parametrize("engine", ["moto", "dynamodb-local"])
+def test_every_alleycat_pattern_passes(engine: str, request: pytest.FixtureRequest) -> None:
+    if engine == "dynamodb-local":
+        request.getfixturevalue("dynamodb_local")  # fail early, with the install hint
+    run = _run(ALLEYCAT, engine=engine)
+    assert run.problem is None
+    assert run.items_loaded > 50
+    assert len(run.patterns) == 8
+    failures = {p.name: p.first_failure for p in run.failures}
+    assert failures == {}
+    for pattern in run.patterns:
+        assert pattern.calls, pattern.name
+        assert pattern.static_verdict == "proven"
+    # Small pages: patterns that return several items really paged.
+    assert any(call.pages > 2 for p in run.patterns for call in p.calls)
+    # Hostile data reached the patterns: some call asked for an ID that prefixes another.
+    leaderboard = next(p for p in run.patterns if p.name == "race_leaderboard")
+    assert all(call.actual_count <= 10 for call in leaderboard.calls)
+    assert any(call.read_units > 0 for p in run.patterns for call in p.calls)
+
+
+def _failure(run: RunReport, name: str) -> Any:
+    pattern = next(p for p in run.patterns if p.name == name)
+    assert not pattern.ok, f"{name} passed on the broken model"
+    call = pattern.first_failure
+    assert call is not None
+    return call
+
+
+def test_a_wrong_prefix_names_the_intruders_and_the_missing() -> None:
+    call = _failure(_run(BROKEN / "wrong_prefix.yaml"), "best_by_class")
+    assert {v.entity for v in call.unexpected} == {"ClassRace"}
+    assert {v.entity for v in call.missing} == {"ClassBest"}
+    assert all(v.key["SK"].startswith("class-race-") for v in call.unexpected)
+
+
+def test_a_missing_sort_condition_lets_the_profile_in() -> None:
+    call = _failure(_run(BROKEN / "missing_sort_condition.yaml"), "results_by_racer")
+    assert {v.entity for v in call.unexpected} == {"Racer"}
+    assert call.missing == ()
+    assert all(v.key["SK"] == "profile" for v in call.unexpected)
+
+
+def test_a_wrong_order_is_caught_with_the_limit() -> None:
+    call = _failure(_run(BROKEN / "wrong_order.yaml"), "race_leaderboard")
+    # Ascending with limit 10 returns the worst results instead of the best.
+    assert call.misordered_at is not None or (call.missing and call.unexpected)
+
+
+def test_a_wrong_index_breaks_the_order() -> None:
+    call = _failure(_run(BROKEN / "wrong_index.yaml"), "races_by_class")
+    assert call.missing == ()
+    assert call.unexpected == ()
+    assert call.misordered_at is not None
+    assert call.expected_order
+    assert call.actual_order
+
+
+def test_run_findings_are_located_diagnostics(tmp_path: Path) -> None:
+    report, run = check_and_run(BROKEN / "missing_sort_condition.yaml", RunOptions())
+    assert run is not None
+    (diagnostic,) = [d for d in report.diagnostics if d.code == "TM851"]
+    assert diagnostic.pattern == "results_by_racer"
+    assert diagnostic.location.line is not None
+    assert "results_by_racer(racer_id=" in diagnostic.message
+    assert "Racer {PK=" in (diagnostic.example or "")
+
+
+def test_a_model_that_cannot_be_generated_reports_why() -> None:
+    report, run = check_and_run(ALLEYCAT / "article.yaml", RunOptions())
+    assert run is None
+    assert "TM901" in {d.code for d in report.diagnostics}
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_cli_run_passes_on_alleycat() -> None:
+    result = CliRunner().invoke(cli, ["check", str(ALLEYCAT), "--run"])
+    assert result.exit_code == 0, result.output
+    assert "Run on moto" in result.output
+    assert "All 8 patterns returned what their intent says" in result.output
+
+
+def test_cli_run_fails_on_a_broken_model_and_shows_the_items() -> None:
+    result = CliRunner().invoke(
+        cli, ["check", str(BROKEN / "missing_sort_condition.yaml"), "--run"]
+    )
+    assert result.exit_code == 1
+    assert "TM851" in result.output
+    assert "Unexpected (the key condition brought them in)" in result.output
+    assert "Racer {PK=" in result.output
+
+
+def test_cli_run_json_and_sarif() -> None:
+    result = CliRunner().invoke(cli, ["check", str(ALLEYCAT), "--run", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["run"]["ok"] is True
+    assert {p["run_verdict"] for p in document["run"]["patterns"]} == {"pass"}
+    broken = str(BROKEN / "wrong_prefix.yaml")
+    result = CliRunner().invoke(cli, ["check", broken, "--run", "--format", "sarif"])
+    assert result.exit_code == 1
+    rules = {r["ruleId"] for r in json.loads(result.output)["runs"][0]["results"]}
+    assert "TM851" in rules
+
+
+def test_run_options_need_run() -> None:
+    result = CliRunner().invoke(cli, ["check", str(ALLEYCAT), "--engine", "dynamodb-local"])
+    assert result.exit_code == 2
+    assert "need --run" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine faults: one line, exit 2
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _one_line_exit_2(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert expected in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_engine(aws_credentials: None) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    _one_line_exit_2(
+        ["check", str(ALLEYCAT), "--run", "--engine", "endpoint", "--endpoint-url", url],
+        f"cannot reach the engine at {url}",
+    )
+
+
+def test_aws_endpoint_needs_allow_aws() -> None:
+    _one_line_exit_2(
+        [
+            "check",
+            str(ALLEYCAT),
+            "--run",
+            "--endpoint-url",
+            "https://dynamodb.eu-west-1.amazonaws.com",
+        ],
+        "pass --allow-aws",
+    )
+
+
+def test_missing_jar(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TABLEMODEL_DYNAMODB_LOCAL_JAR", str(tmp_path / "absent.jar"))
+    _one_line_exit_2(["check", str(ALLEYCAT), "--run", "--engine", "dynamodb-local"], "npm")
+
+
+def test_existing_table_is_never_touched(
+    dynamodb_local: str, aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixed = uuid.UUID(int=7)
+    monkeypatch.setattr("tablemodel.run.runner.uuid.uuid4", lambda: fixed)
+    name = f"alleycat-tm-{fixed.hex[:10]}"
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_local)
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName=name, Item={"id": {"S": "precious"}})
+    try:
+        with pytest.raises(EngineFault, match="exists already"):
+            run_model(load(ALLEYCAT), RunOptions(engine="endpoint", endpoint_url=dynamodb_local))
+        assert client.get_item(TableName=name, Key={"id": {"S": "precious"}})["Item"]
+        assert name in client.list_tables()["TableNames"]
+    finally:
+        client.delete_table(TableName=name)
+
+
+def test_throttling_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pynamodb.connection.base import Connection  # noqa: PLC0415
+
+    real = Connection.dispatch
+
+    def throttled(self: Connection, operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation == "BatchWriteItem":
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}
+            raise ClientError(error, operation)
+        return real(self, operation, kwargs)
+
+    monkeypatch.setattr(Connection, "dispatch", throttled)
+    _one_line_exit_2(["check", str(ALLEYCAT), "--run"], "throttled")
+
+
+# ---------------------------------------------------------------------------------------------
+# pytest plugin
+
+
+def test_pytest_plugin_makes_one_item_per_pattern(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--tablemodel", str(ALLEYCAT), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=9)
+
+
+def test_pytest_plugin_explains_a_failing_pattern(pytester: pytest.Pytester) -> None:
+    model = BROKEN / "missing_sort_condition.yaml"
+    result = pytester.runpytest_subprocess("--tablemodel", str(model), "-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1
+    text = result.stdout.str()
+    assert "results_by_racer" in text
+    assert "TM851" in text
+    assert "Unexpected (the key condition brought them in)" in text
+
+
+def test_tablemodel_run_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        def test_design(tablemodel_run):
+            report, run = tablemodel_run({str(ALLEYCAT)!r})
+            assert run.ok
+            assert not report.errors
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
