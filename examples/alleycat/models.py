@@ -81,6 +81,7 @@ class AlleycatItem(Model):
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
     Numeric = DecimalAttribute(null=True)
+    _spec: ClassVar[EntitySpec]  # set by each entity subclass
     entity_type = DiscriminatorAttribute()
     lsi_numeric_index = LSINumericIndex()
     gsi_sk_numeric_index = GSISKNumericIndex()

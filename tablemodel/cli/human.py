@@ -380,7 +380,7 @@ def _item_text(view: ItemView) -> Text:
     if view.index_key is None:
         text.append("  (not in the index)", style="dim")
     elif view.index_key != dict(view.key):
-        key = ", ".join(f"{k}={v!r}" for k, v in view.index_key.items())
+        key = ", ".join(f'{k}="{v}"' for k, v in view.index_key.items())
         text.append(f"  index key {key}", style="dim")
     return text
 

@@ -227,6 +227,7 @@ def _check_and_run(
     from tablemodel.run.check import check_and_run  # noqa: PLC0415
     from tablemodel.run.engine import EngineFault  # noqa: PLC0415
     from tablemodel.run.runner import RunOptions  # noqa: PLC0415
+    from tablemodel.run.sample import SampleError  # noqa: PLC0415
 
     def run(progress: Any = None) -> tuple[CheckReport, RunReport | None]:
         options = RunOptions(
@@ -248,6 +249,8 @@ def _check_and_run(
         return run()
     except EngineFault as fault:
         raise _ExitTwo(f"engine: {fault}") from None
+    except SampleError as err:
+        raise _ExitTwo(f"sample data: {err}") from None
 
 
 def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
@@ -349,6 +352,52 @@ def _write_atomically(text: str, output: Path) -> None:
         temporary.unlink(missing_ok=True)
         msg = f"cannot write {output}: {exc.strerror or exc}"
         raise _ExitTwo(msg) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# sample
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "yaml"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines or YAML; either loads back as a fixture file.",
+)
+@click.option(
+    "--seed", type=int, help="Seed of the generator (the model's sample.seed by default)."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the items to FILE instead of standard output.",
+)
+@click.pass_context
+def sample(
+    ctx: click.Context, *, model: str, fmt: str, seed: int | None, output: Path | None
+) -> None:
+    """Print the sample items `check --run` loads for MODEL (generated, then fixtures)."""
+    from tablemodel.api import design_of, load  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.run.sample import SampleError, dump_samples, generate_samples  # noqa: PLC0415
+
+    try:
+        loaded = load(model)
+        items = generate_samples(design_of(loaded), seed=seed)
+    except ModelLoadError as exc:
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+
+        _write_human([outcome_view(LoadFailure(model, exc))], None)
+        ctx.exit(2)
+    except SampleError as err:
+        raise _ExitTwo(f"sample data: {err}") from None
+    _write_text(dump_samples(items, cast("Any", fmt)), output)
 
 
 # ---------------------------------------------------------------------------------------------

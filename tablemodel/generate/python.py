@@ -682,6 +682,7 @@ class ModuleWriter:
             role = primary.get(name)
             options = [f"{role}=True"] if role else ["null=True"]
             lines += _attribute_line(_Names.python(name, RESERVED_MEMBERS), attr_cls, name, options)
+        lines.append(f"{INDENT}_spec: ClassVar[EntitySpec]  # set by each entity subclass")
         if t.discriminator_attribute:
             self.used_attribute_classes.add("DiscriminatorAttribute")
             disc = t.discriminator_attribute

@@ -30,7 +30,7 @@ class ItemView:
         }
 
     def label(self) -> str:
-        key = ", ".join(f"{k}={_plain(v)!r}" for k, v in self.key.items())
+        key = ", ".join(f'{k}="{_plain(v)}"' for k, v in self.key.items())
         return f"{self.entity} {{{key}}}"
 
 
