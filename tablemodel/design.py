@@ -15,6 +15,7 @@ from tablemodel import codes
 from tablemodel.automata import Encoding, ValueDomain
 from tablemodel.charset import CharSet, CharSetSyntaxError
 from tablemodel.diagnostics import Diagnostic, Location, PathPart, did_you_mean
+from tablemodel.runtime.values import Rule
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import (
     AccessPattern,
@@ -168,6 +169,26 @@ class Design:
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def rule_of(spec: AttributeSpec) -> Rule:
+    """The runtime rule generated code builds for `spec` (CharSetSyntaxError on a bad charset)."""
+    return Rule(
+        spec.type,
+        optional=spec.optional,
+        min_length=spec.min_length,
+        max_length=spec.max_length,
+        charset=spec.charset,
+        minimum=_bound(spec.minimum),
+        maximum=_bound(spec.maximum),
+        max_items=spec.max_items,
+        values=tuple(spec.values),
+    )
+
+
+def _bound(value: float | None) -> int | float | None:
+    # As generated code writes it: `minimum 0`, not `0.0`, in every message.
+    return int(value) if value is not None and value.is_integer() else value
 
 
 def value_domain(spec: AttributeSpec) -> ValueDomain:

@@ -240,3 +240,31 @@ def test_a_module_without_a_table_name_refuses_before_any_request(
         list(models.results_by_racer("r1"))
     with pytest.raises(NotConfiguredError):
         models.RacerRace.fetch(racer_id="r1", race_id="x")
+
+
+def test_runtime_and_schema_agree_on_attribute_types() -> None:
+    from typing import get_args  # noqa: PLC0415
+
+    from tablemodel.generate.python import _ATTRIBUTE_CLASS, _RUNTIME_ATTRIBUTES  # noqa: PLC0415
+    from tablemodel.runtime import attributes  # noqa: PLC0415
+    from tablemodel.runtime.values import Kind  # noqa: PLC0415
+    from tablemodel.schema.model import AttributeType  # noqa: PLC0415
+
+    # The runtime cannot import the schema (pydantic), so it repeats the list of types.
+    assert get_args(Kind) == get_args(AttributeType)
+    assert set(_ATTRIBUTE_CLASS) == set(get_args(AttributeType))
+    assert set(attributes.__all__) == _RUNTIME_ATTRIBUTES
+
+
+@pytest.mark.parametrize("model", [ALLEYCAT, BOX_OFFICE], ids=["alleycat", "box_office"])
+def test_emitted_rules_are_the_rules_of_the_model(model: Path) -> None:
+    from tablemodel.api import design_of  # noqa: PLC0415
+    from tablemodel.design import rule_of  # noqa: PLC0415
+    from tablemodel.generate.python import _rule  # noqa: PLC0415
+    from tablemodel.runtime.values import Rule  # noqa: PLC0415
+
+    design = design_of(load(model))
+    specs = [s for e in design.entities.values() for s in e.spec.attributes.values()]
+    specs += [s for p in design.patterns.values() for s in p.parameters.values()]
+    for spec in specs:
+        assert eval(_rule(spec), {"Rule": Rule}) == rule_of(spec)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tablemodel.design import Design, build_design
+from tablemodel.design import Design, build_design, rule_of
 from tablemodel.run.intent import expected_result
 from tablemodel.run.sample import (
     DEFAULT_COUNT,
@@ -27,7 +27,6 @@ from tablemodel.run.sample import (
     generate_samples,
     load_fixture,
     parameter_sets,
-    rule_of,
 )
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.schema.loader import load_model, load_model_from_text

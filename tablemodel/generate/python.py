@@ -442,21 +442,16 @@ class ModuleWriter:
 
     def _check_codecs(self) -> None:
         """Build every key codec the module will build at import, to report failures here."""
+        from tablemodel.design import rule_of  # noqa: PLC0415
         from tablemodel.runtime.keys import KeyCodec  # noqa: PLC0415
-        from tablemodel.runtime.values import Rule  # noqa: PLC0415
 
         codec = self.table.key_codec
 
         def build(where: str, attr: str, template: str, rules: dict[str, AttributeSpec]) -> str:
-            parts = {}
-            for var, spec in rules.items():
-                rule = Rule(
-                    spec.type,
-                    charset=spec.charset,
-                    max_length=spec.max_length,
-                    values=tuple(spec.values),
-                )
-                parts[var] = rule.part_spec()
+            try:
+                parts = {var: rule_of(spec).part_spec() for var, spec in rules.items()}
+            except ValueError as err:  # a charset the checker reports (TM1xx)
+                return str(err)
             try:
                 KeyCodec(
                     where,

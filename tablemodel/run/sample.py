@@ -65,7 +65,7 @@ from typing import Any, Literal
 import yaml
 
 from tablemodel.charset import CharSet, CharSetSyntaxError
-from tablemodel.design import Design, EntityDesign, PatternDesign
+from tablemodel.design import Design, EntityDesign, PatternDesign, rule_of
 from tablemodel.diagnostics import PathPart, TableModelError, did_you_mean
 from tablemodel.run.intent import compare_stored, parameter_of, stored
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES, KeyCodec
@@ -82,7 +82,6 @@ __all__ = [
     "generate_samples",
     "load_fixture",
     "parameter_sets",
-    "rule_of",
 ]
 
 DEFAULT_COUNT = 3
@@ -120,26 +119,6 @@ class SampleItem:
     entity: str
     values: Mapping[str, object]
     origin: str
-
-
-def rule_of(spec: AttributeSpec) -> Rule:
-    """The runtime rule generated code builds for `spec` (CharSetSyntaxError on a bad charset)."""
-    return Rule(
-        spec.type,
-        optional=spec.optional,
-        min_length=spec.min_length,
-        max_length=spec.max_length,
-        charset=spec.charset,
-        minimum=_bound(spec.minimum),
-        maximum=_bound(spec.maximum),
-        max_items=spec.max_items,
-        values=tuple(spec.values),
-    )
-
-
-def _bound(value: float | None) -> int | float | None:
-    # As generated code writes it: `minimum 0`, not `0.0`, in every message.
-    return int(value) if value is not None and value.is_integer() else value
 
 
 # ---------------------------------------------------------------------------------------------
