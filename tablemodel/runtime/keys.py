@@ -41,6 +41,7 @@ from tablemodel.diagnostics import TableModelError
 from tablemodel.templates import KeyTemplate, Literal, Variable, parse_template
 
 __all__ = [
+    "CHUNK_SORT_KEY_PREFIX",
     "PARTITION_KEY_MAX_BYTES",
     "SORT_KEY_MAX_BYTES",
     "KeyCodec",
@@ -54,6 +55,9 @@ PARTITION_KEY_MAX_BYTES = 2048
 
 SORT_KEY_MAX_BYTES = 1024
 """A sort key holds 1 to 1,024 UTF-8 bytes."""
+
+CHUNK_SORT_KEY_PREFIX = "~chunk#"
+"""Sort keys of the chunk items of chunked records start with this (see `runtime.chunks`)."""
 
 NUMBER_MAX_DIGITS = 38
 _NUMBER_MIN_EXPONENT = -130

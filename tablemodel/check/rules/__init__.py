@@ -8,6 +8,7 @@ from tablemodel.check.rules import (
     isolation,
     projection,
     resolution,
+    size,
     structure,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "isolation",
     "projection",
     "resolution",
+    "size",
     "structure",
 ]

@@ -1,0 +1,265 @@
+"""Item size: entities that can outgrow DynamoDB's 400 KB item, and chunked records' layout.
+
+The largest item of an entity is estimated from its declared bounds with the exact size rules
+of `tablemodel.runtime.size` (attribute names, UTF-8 strings at 4 bytes per character unless
+the charset is ASCII, numbers at their 21-byte maximum, list and map overhead, LSI entries).
+Attributes without a bound (a string without `max_length`, a list without `max_items`) add
+nothing, so the estimate is a lower bound of the worst case: a finding is certain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tablemodel.automata import intersect, template_nfa
+from tablemodel.charset import CharSet, CharSetSyntaxError
+from tablemodel.check.languages import condition_language, match_condition
+from tablemodel.codes import rule
+from tablemodel.design import Design, EntityDesign
+from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX
+from tablemodel.runtime.size import ITEM_SIZE_LIMIT, NUMBER_MAX_BYTES
+from tablemodel.schema.model import AttributeSpec
+from tablemodel.templates import Literal, parse_template
+
+from ._common import finding
+
+_ASCII = CharSet.range("\x00", "\x7f")
+_FIXED = {"boolean": 1, "datetime": 27, "date": 10}
+
+
+def _char_bytes(spec: AttributeSpec) -> int:
+    """The most UTF-8 bytes one character of the attribute can take."""
+    if spec.charset is None:
+        return 4
+    try:
+        chars = CharSet.parse(spec.charset)
+    except CharSetSyntaxError:
+        return 4
+    return 1 if (chars - _ASCII).is_empty else 4
+
+
+def value_bytes(spec: AttributeSpec) -> int | None:
+    """The largest stored size of a value of `spec`, or None when the model sets no bound."""
+    kind = spec.type
+    if kind in _FIXED:
+        return _FIXED[kind]
+    if kind in {"number", "integer"}:
+        return NUMBER_MAX_BYTES
+    if kind == "enum":
+        return max(len(v.encode()) for v in spec.values)
+    if kind == "string":
+        return None if spec.max_length is None else spec.max_length * _char_bytes(spec)
+    if kind == "binary":
+        return spec.max_length
+    if spec.max_items is None:
+        return None
+    if kind == "number_set":
+        return spec.max_items * NUMBER_MAX_BYTES
+    if kind in {"string_set", "binary_set"}:
+        return None  # element lengths are not declared
+    element = value_bytes(spec.items) if kind == "list" and spec.items is not None else None
+    if element is None:
+        return None
+    return 3 + spec.max_items * (1 + element)
+
+
+def largest_item(design: Design, entity: EntityDesign) -> tuple[int, list[str]]:
+    """The largest item `entity` can write (bytes), and the unbounded attributes left out."""
+    chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
+    total = 0
+    unbounded: list[str] = []
+    for name, spec in entity.spec.attributes.items():
+        if name in chunked:
+            continue
+        size = value_bytes(spec)
+        if size is None:
+            unbounded.append(name)
+            continue
+        total += len(name.encode()) + size
+    for key_attr in entity.templates:
+        total += len(key_attr.encode()) + _key_bytes(design, entity, key_attr)
+    disc = design.model.table.discriminator_attribute
+    if disc:
+        total += len(disc.encode()) + len(entity.discriminator.encode())
+    return total, unbounded
+
+
+def _key_bytes(design: Design, entity: EntityDesign, key_attr: str) -> int:
+    """The largest key `entity` composes into `key_attr` (escaping can double a value)."""
+    template = entity.templates.get(key_attr)
+    if template is None:
+        return 0
+    if design.key_type(key_attr) == "N":
+        return NUMBER_MAX_BYTES
+    limit = 2048 if key_attr == design.model.table.partition_key.name else 1024
+    size = sum(len(p.text.encode()) for p in template.parts if isinstance(p, Literal))
+    for var in template.variable_names:
+        spec = entity.spec.attributes[var]
+        if spec.type == "string" and spec.max_length is not None:
+            # An escaped character takes two bytes; a four-byte character is never escaped.
+            per_char = max(_char_bytes(spec), 2 if design.encoding.escape else 1)
+            size += spec.max_length * per_char
+        else:
+            size += value_bytes(spec) or limit
+    return min(size, limit)
+
+
+def _with_local_indexes(design: Design, entity: EntityDesign, item: int) -> int:
+    """The item plus its entries in the LSIs it lands in (they share the 400 KB budget)."""
+    total = item
+    pk = design.model.table.partition_key.name
+    for index in design.indexes.values():
+        if index.kind != "lsi" or not entity.in_index(index):
+            continue
+        if index.projection.type == "all":
+            total += item
+            continue
+        entry = 0
+        for name in (pk, *index.key_names[1:]):
+            entry += len(name.encode()) + _key_bytes(design, entity, name)
+        if index.projection.type == "include":
+            for name in index.projection.attributes:
+                spec = entity.spec.attributes.get(name)
+                size = value_bytes(spec) if spec is not None else None
+                entry += len(name.encode()) + (size or 0)
+        total += entry
+    return total
+
+
+@rule("TM604", "item-too-large", Severity.ERROR, "hazard")
+def check_item_size(design: Design) -> Iterator[Diagnostic]:
+    """An entity can write an item above DynamoDB's 409,600-byte limit and is not chunked.
+
+    Why: DynamoDB refuses the whole write of an item above 400 KB (409,600 bytes, names and
+    values counted, and on a table with LSIs its index entries too). The bounds in the model
+    (max_length, max_items) say how large an item can get; above the limit, declare the large
+    attributes chunked so the generated code splits them across items that never tear.
+
+    Bad:
+        RaceTelemetry:
+          attributes: {points: {type: list, max_items: 36000, items: {type: number}}}
+
+    Good:
+        RaceTelemetry:
+          attributes: {points: {type: list, max_items: 36000, items: {type: number}}}
+          chunking: {attributes: [points], codec: json, compress: true}
+    """
+    for entity in design.entities.values():
+        item, unbounded = largest_item(design, entity)
+        total = _with_local_indexes(design, entity, item)
+        if total <= ITEM_SIZE_LIMIT:
+            continue
+        what = "item" if total == item else "item with its LSI entries"
+        least = " at least" if unbounded else ""
+        chunked = entity.spec.chunking is not None
+        yield finding(
+            design,
+            "TM604",
+            entity.path,
+            f"`{entity.name}` can write an {what} of{least} {total:,} bytes, over DynamoDB's "
+            f"limit of {ITEM_SIZE_LIMIT:,}"
+            + (" even without its chunked attributes" if chunked else ""),
+            found=f"largest {what}: {total:,} bytes (from the declared bounds)",
+            expected=f"at most {ITEM_SIZE_LIMIT:,} bytes per item",
+            hint="declare the large attributes under `chunking`"
+            if not chunked
+            else "chunk more attributes, or lower their bounds",
+            entity=entity.name,
+        )
+
+
+@rule("TM404", "chunk-items-reachable", Severity.ERROR, "isolation")
+def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
+    """A pattern's key condition can reach the chunk items of a chunked entity.
+
+    Why: a chunked record stores its large attributes in chunk items in the same partition,
+    under sort keys starting with `~chunk#`. They carry only the keys and raw payload; a
+    pattern that reaches them returns unreadable items. Give the pattern a sort key condition
+    that stops at the entity's own prefix.
+
+    Bad:
+        key_condition: {PK: "race-{race_id}"}
+
+    Good:
+        key_condition: {PK: "race-{race_id}", SK: {begins_with: "telemetry#"}}
+    """
+    chunked = [e for e in design.entities.values() if e.spec.chunking is not None]
+    if not chunked:
+        return
+    table = design.model.table
+    chunks = template_nfa(parse_template(CHUNK_SORT_KEY_PREFIX), {}, design.encoding)
+    chunk_keys = chunks.then_anything()
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if not pattern.queryable or index is None or index.kind != "table":
+            continue  # chunk items hold no index key: they are in no secondary index
+        assert pattern.partition is not None
+        for entity in chunked:
+            if not match_condition(design, pattern, entity, pattern.partition).possible:
+                continue
+            if pattern.sort is not None and table.sort_key is not None:
+                language = condition_language(design, pattern, pattern.sort)
+                if intersect(chunk_keys, language).shortest_witness() is None:
+                    continue
+            yield finding(
+                design,
+                "TM404",
+                (*pattern.path, "key_condition"),
+                f"pattern `{pattern.name}` can also return the chunk items of `{entity.name}` "
+                f"(sort keys starting with `{CHUNK_SORT_KEY_PREFIX}`)",
+                found=pattern.key_condition_text(),
+                expected=f"a sort key condition that excludes `{CHUNK_SORT_KEY_PREFIX}` keys",
+                hint="add a sort key condition that matches only the entities it returns",
+                pattern=pattern.name,
+                entity=entity.name,
+            )
+
+
+@rule("TM121", "chunking-layout", Severity.ERROR, "structure")
+def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
+    """A chunked entity needs a string sort key, and its chunked attributes stay out of keys.
+
+    Why: chunk items live in the record's partition under sort keys built from the record's
+    own sort key, so the table needs a string (S) sort key; and a chunked attribute is stored
+    across several items, so no key template can be built from it.
+
+    Bad:
+        keys: {PK: "race-{race_id}", SK: "telemetry#{points}"}
+        chunking: {attributes: [points]}
+
+    Good:
+        keys: {PK: "race-{race_id}", SK: "telemetry#{racer_id}"}
+        chunking: {attributes: [points]}
+    """
+    table = design.model.table
+    for entity in design.entities.values():
+        chunking = entity.spec.chunking
+        if chunking is None:
+            continue
+        if table.sort_key is None or table.sort_key.type != "S":
+            yield finding(
+                design,
+                "TM121",
+                (*entity.path, "chunking"),
+                f"`{entity.name}` is chunked, but the table has no string sort key to order "
+                "its chunk items under",
+                found="no sort key"
+                if table.sort_key is None
+                else f"sort key type {table.sort_key.type}",
+                expected="a table sort key of type S",
+                entity=entity.name,
+            )
+            continue
+        for key_attr, template in entity.templates.items():
+            used = sorted(set(template.variable_names) & set(chunking.attributes))
+            for name in used:
+                yield finding(
+                    design,
+                    "TM121",
+                    (*entity.path, "keys", key_attr),
+                    f"`{entity.name}` builds key `{key_attr}` from chunked attribute `{name}`",
+                    found=f"{key_attr}: {template.source!r}",
+                    expected="key templates built from attributes that are not chunked",
+                    entity=entity.name,
+                )
