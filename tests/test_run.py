@@ -90,6 +90,17 @@ def test_a_wrong_index_breaks_the_order() -> None:
     assert call.actual_order
 
 
+def test_a_call_the_engine_refuses_is_tm852() -> None:
+    report, run = check_and_run(BROKEN / "consistent_gsi.yaml", RunOptions())
+    assert run is not None
+    codes = {d.code for d in report.diagnostics if d.pattern == "top_scores_by_race"}
+    assert {"TM304", "TM852"} <= codes
+    (diagnostic,) = [d for d in report.diagnostics if d.code == "TM852"]
+    assert "cannot be read consistently" in diagnostic.message
+    others = [p for p in run.patterns if p.name != "top_scores_by_race"]
+    assert all(p.ok for p in others)
+
+
 def test_run_findings_are_located_diagnostics(tmp_path: Path) -> None:
     report, run = check_and_run(BROKEN / "missing_sort_condition.yaml", RunOptions())
     assert run is not None

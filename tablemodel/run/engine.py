@@ -134,6 +134,20 @@ def _local_environment(region: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def error_code(err: BaseException) -> str | None:
+    """The service's error code (`ValidationException`) anywhere in `err`'s causes."""
+    cause: Any = err
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        response = getattr(cause, "response", None)
+        if isinstance(response, dict) and "Error" in response:
+            code = response["Error"].get("Code")
+            return str(code) if code else None
+        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+    return None
+
+
 def describe_fault(err: BaseException) -> str:
     """One line for an SDK or PynamoDB error, down to the service's own error code."""
     cause: Any = err
@@ -157,7 +171,9 @@ def describe_fault(err: BaseException) -> str:
 
 
 def is_engine_error(err: BaseException) -> bool:
-    """True for errors that come from the engine or the network, not from tablemodel."""
+    """True for errors of the engine or the network (not a request the engine refused)."""
+    if error_code(err) in {"ValidationException", "ConditionalCheckFailedException"}:
+        return False
     module = type(err).__module__
     if module.startswith(("botocore", "urllib3", "pynamodb")):
         return True

@@ -269,7 +269,7 @@ class _Run:
             paged = self._walk_pages(pager, kwargs)
         except Exception as err:
             fault = _fault(err, f"running {pattern.name}")
-            if isinstance(fault, EngineFault) and "throttled" in str(fault):
+            if isinstance(fault, EngineFault):  # the engine failed, not the pattern
                 raise fault from err
             return CallResult(
                 parameters=dict(params),

@@ -184,9 +184,6 @@ class PatternSpec(Generic[T]):
         self.descending = descending
         self.limit = limit
         self.consistent_read = consistent_read
-        if consistent_read and index_kind == "gsi":
-            msg = f"{name}: a global secondary index cannot be read consistently"
-            raise ValueError(msg)
         self._codecs: dict[tuple[str, int], KeyCodec] = {}
         for term in (partition, sort):
             if term is None:
