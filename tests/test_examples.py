@@ -27,3 +27,19 @@ def test_alleycat_demo_runs_on_moto(aws_credentials: None) -> None:
     assert "5. racer" in out
     assert "6. racer" not in out
     assert "stored key of racer '1#lap_2': PK='racer-1\\\\#lap_2' SK='profile'" in out
+
+
+@pytest.mark.engine
+def test_hour_race_compares_layouts_and_round_trips(aws_credentials: None) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ALLEYCAT / "hour_race.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "article: 600 points a row            60" in out
+    assert "tablemodel: JSON + zlib               3" in out
+    assert "round trip on moto: 36,000 points back" in out

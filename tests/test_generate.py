@@ -27,6 +27,12 @@ def test_committed_alleycat_module_is_what_the_model_generates() -> None:
     assert ALLEYCAT_MODELS.read_text(encoding="utf-8") == expected
 
 
+def test_committed_hour_race_module_is_what_the_model_generates() -> None:
+    models = ALLEYCAT / "hour_race_models.py"
+    expected = generate_source(load(ALLEYCAT / "hour_race.yaml"), output=models)
+    assert models.read_text(encoding="utf-8") == expected
+
+
 def test_output_is_deterministic_and_names_the_model_and_its_hash() -> None:
     first = generate_source(load(BOX_OFFICE), output=Path("out/models.py"))
     second = generate_source(load(BOX_OFFICE), output=Path("out/models.py"))

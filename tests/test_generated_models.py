@@ -488,3 +488,61 @@ def test_batch_write_refuses_versioned_entities_and_duplicate_keys(
     racer = alleycat.Racer(racer_id="same", name="a")
     with pytest.raises(ValueError, match="two writes to the key"):
         alleycat.batch_write([racer, alleycat.Racer(racer_id="same", name="b")])
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunked records (examples/alleycat/hour_race.yaml)
+
+HOUR_RACE = ALLEYCAT / "hour_race.yaml"
+
+
+@pytest.fixture
+def hour_race(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    models = generate_and_import(HOUR_RACE, tmp_path)
+    # moto refuses items above 405,000 bytes by its own measure; DynamoDB Local takes 409,600.
+    models.configure(chunk_budget=350_000 if endpoint is None else None)
+    yield from _deploy(models, endpoint)
+
+
+def _points(count: int) -> list[list[Decimal]]:
+    return [[Decimal(i), Decimal(i % 400) / 10, Decimal(90 + i % 7)] for i in range(count)]
+
+
+def test_a_chunked_record_round_trips_with_optimistic_locking(
+    hour_race: ModuleType, endpoint: str | None
+) -> None:
+    points = _points(30_000)  # about 0.9 MB as JSON: several chunk items
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a#1", seconds=3600, points=points).create()
+    with pytest.raises(ItemExistsError):
+        hour_race.RaceTelemetry(race_id="r1", racer_id="a#1", seconds=1, points=[]).create()
+    mine = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a#1")
+    theirs = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a#1")
+    assert mine.points == points
+    assert mine.seconds == 3600
+    mine.points = points[:10]  # a record that shrinks never reads its old tail
+    mine.put()
+    with pytest.raises(VersionConflictError):
+        theirs.put()
+    assert hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a#1").points == points[:10]
+    heads = list(hour_race.telemetry_of_race("r1"))
+    assert [(h.racer_id, h.points) for h in heads] == [("a#1", None)]
+    client = _client(endpoint)
+    items = client.query(
+        TableName=_table_name(hour_race),
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "race-r1"}},
+        ConsistentRead=True,
+    )["Items"]
+    chunk_keys = [i["SK"]["S"] for i in items if i["SK"]["S"].startswith("~chunk#")]
+    assert len(chunk_keys) == 1  # the old write's chunks are gone
+    mine.delete()
+    assert hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a#1") is None
+
+
+def test_chunked_entities_refuse_batches_and_partial_updates(hour_race: ModuleType) -> None:
+    record = hour_race.RaceTelemetry(race_id="r", racer_id="x", seconds=1, points=[])
+    with pytest.raises(TypeError, match="chunked"):
+        hour_race.batch_write([record])
+    assert not hasattr(hour_race.RaceTelemetry, "modify")
+    with pytest.raises(TypeError, match="chunked"):
+        hour_race._entities.modify(record, record._spec, {"seconds": 2})

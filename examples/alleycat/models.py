@@ -1009,12 +1009,14 @@ def configure(
     region: str | Unset | None = UNSET,
     endpoint_url: str | Unset | None = UNSET,
     cursor_secret: bytes | str | Unset | None = UNSET,
+    chunk_budget: int | Unset | None = UNSET,
 ) -> None:
     """Point the models at a table; settings not given stay as they are.
 
     Without a table name, the environment variable ALLEYCAT_TABLE_NAME names it.
 
     cursor_secret signs every pagination cursor (HMAC-SHA256); None: unsigned.
+    chunk_budget is the largest item chunked records write (None: 409,600).
     """
     _entities.configure(
         AlleycatItem,
@@ -1022,6 +1024,7 @@ def configure(
         table_name=table_name,
         region=region,
         endpoint_url=endpoint_url,
+        chunk_budget=chunk_budget,
     )
     _set_cursor_secret(AlleycatItem, cursor_secret)
 

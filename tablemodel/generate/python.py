@@ -409,6 +409,22 @@ class ModuleWriter:
                         "an S or N key attribute",
                         entity=name,
                     )
+            chunking = entity.spec.chunking
+            if chunking is not None and (
+                entity.spec.version_attribute in chunking.attributes
+                or (
+                    chunking.codec == "binary"
+                    and [entity.spec.attributes[a].type for a in chunking.attributes] != ["binary"]
+                )
+            ):
+                self._problem(
+                    "TM903",
+                    (*epath, "chunking"),
+                    "chunking needs attributes other than the version attribute, and the "
+                    "binary codec exactly one binary attribute",
+                    "codec: json for several attributes, or one binary attribute",
+                    entity=name,
+                )
             if entity.spec.version_attribute:
                 version = entity.spec.attributes.get(entity.spec.version_attribute)
                 if version is not None and version.type != "integer":
@@ -549,6 +565,7 @@ class ModuleWriter:
         lines += _import("tablemodel.runtime.attributes", runtime_attrs)
         lines += ["from tablemodel.runtime.batch import BatchStats"]
         lines += ["from tablemodel.runtime.batch import batch_write as _batch_write"]
+        lines += _import("tablemodel.runtime.chunked", used(["Chunking"]))
         lines += _import(
             "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
         )
@@ -556,6 +573,7 @@ class ModuleWriter:
         query = used(["FilterTerm", "KeyTerm", "Page", "Param", "PatternSpec", "QueryTrace"])
         lines += _import("tablemodel.runtime.query", query)
         lines += ["from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret"]
+        lines += _import("tablemodel.runtime.size", used(["LocalIndexShape"]))
         lines += _import("tablemodel.runtime.values", used(["Number", "Rule"]))
         return lines
 
@@ -703,7 +721,11 @@ class ModuleWriter:
         doc += [f"    {k} = {pystr(t.source)}" for k, t in entity.templates.items()]
         lines += _docstring(doc, INDENT)
         lines.append("")
+        chunked = set(spec.chunking.attributes) if spec.chunking else set()
         for attr, aspec in spec.attributes.items():
+            if attr in chunked:  # the record's payload: a plain attribute, not in the head item
+                lines.append(f"{INDENT}{py[attr]}: {_python_type(aspec)} | None = None")
+                continue
             if attr == version:
                 self.used_attribute_classes.add("VersionAttribute")
                 lines += _attribute_line(py[attr], "VersionAttribute", attr, ["null=True"])
@@ -739,7 +761,32 @@ class ModuleWriter:
             )
         if spec.version_attribute:
             args.append(f"version={pystr(spec.version_attribute)}")
+        if spec.chunking is not None:
+            args.append("chunking=" + self._chunking(entity))
         return _call("_spec: ClassVar[EntitySpec] = EntitySpec(", args, INDENT)
+
+    def _chunking(self, entity: EntityDesign) -> str:
+        chunking = entity.spec.chunking
+        assert chunking is not None
+        args = [_tuple([pystr(a) for a in chunking.attributes])]
+        if chunking.codec != "json":
+            args.append(f"codec={pystr(chunking.codec)}")
+        if chunking.compress:
+            args.append("compress=True")
+        shapes = []
+        for index in self.design.indexes.values():
+            if index.kind != "lsi" or index.sort_key is None:
+                continue
+            shape = [pystr(index.sort_key.name), pystr(index.projection.type)]
+            if index.projection.attributes:
+                shape.append(_tuple([pystr(a) for a in index.projection.attributes]))
+            shapes.append("LocalIndexShape(" + ", ".join(shape) + ")")
+        if shapes:
+            args.append("local_indexes=" + _tuple(shapes))
+        one = "Chunking(" + ", ".join(args) + ")"
+        if len(one) <= LINE - 20:
+            return one
+        return "Chunking(\n" + "".join(f"{INDENT}{a},\n" for a in args) + ")"
 
     def _constructor(self, entity: EntityDesign, py: dict[str, str]) -> list[str]:
         spec = entity.spec
@@ -825,7 +872,7 @@ class ModuleWriter:
             for a, s in spec.attributes.items()
             if a not in primary_sources and a != spec.version_attribute
         ]
-        if mutable:
+        if mutable and spec.chunking is None:
             params = ["self", "*"]
             for attr, aspec in mutable:
                 none = " | None" if aspec.optional else ""
@@ -980,6 +1027,7 @@ class ModuleWriter:
                 "region: str | Unset | None = UNSET",
                 "endpoint_url: str | Unset | None = UNSET",
                 "cursor_secret: bytes | str | Unset | None = UNSET",
+                "chunk_budget: int | Unset | None = UNSET",
             ],
             "None",
             "",
@@ -991,6 +1039,7 @@ class ModuleWriter:
                 f"Without a table name, the environment variable {self.env} names it.",
                 "",
                 "cursor_secret signs every pagination cursor (HMAC-SHA256); None: unsigned.",
+                "chunk_budget is the largest item chunked records write (None: 409,600).",
             ],
             INDENT,
         )
@@ -1002,6 +1051,7 @@ class ModuleWriter:
                 "table_name=table_name",
                 "region=region",
                 "endpoint_url=endpoint_url",
+                "chunk_budget=chunk_budget",
             ],
             INDENT,
         )

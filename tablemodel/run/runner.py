@@ -225,15 +225,16 @@ class _Run:
         total = len(instances)
         done = 0
         for batch in rounds:
-            versioned = [i for i in batch if i._spec.version]
-            plain = [i for i in batch if not i._spec.version]
+            # Versioned and chunked entities cannot go in a batch: one conditional write each.
+            single = [i for i in batch if i._spec.version or i._spec.chunking]
+            plain = [i for i in batch if not (i._spec.version or i._spec.chunking)]
             try:
                 for start in range(0, len(plain), 100):
                     chunk = plain[start : start + 100]
                     self.module.batch_write(chunk)
                     done += len(chunk)
                     self._progress("load", done, total)
-                for instance in versioned:
+                for instance in single:
                     instance.put()
                     done += 1
                     self._progress("load", done, total)

@@ -117,6 +117,9 @@ def _spec_of(item: Model) -> EntitySpec:
     if not isinstance(spec, EntitySpec):
         msg = f"{type(item).__name__} is not a generated tablemodel entity"
         raise TypeError(msg)
+    if spec.chunking is not None:
+        msg = f"{spec.name} is chunked: write its records with put() or create()"
+        raise TypeError(msg)
     if spec.version:
         msg = (
             f"{spec.name} has the version attribute {spec.version!r}: a batch write cannot "

@@ -26,6 +26,8 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from tablemodel.runtime import chunked
+from tablemodel.runtime.chunked import Chunking
 from tablemodel.runtime.errors import (
     ItemExistsError,
     ItemNotFoundError,
@@ -120,12 +122,15 @@ class EntitySpec:
         *,
         python_names: Mapping[str, str] | None = None,
         version: str | None = None,
+        chunking: Chunking | None = None,
     ) -> None:
         self.table = table
         self.name = name
         self.discriminator = discriminator
         self.rules = dict(attributes)
         self.version = version
+        self.chunking = chunking
+        self.chunked = frozenset(chunking.attributes) if chunking else frozenset()
         self.python_names = dict(python_names or {})
         self.model_names = {py: model for model, py in self.python_names.items()}
         self.codecs: dict[str, KeyCodec] = {}
@@ -235,6 +240,7 @@ def configure(
     table_name: str | Unset | None = UNSET,
     region: str | Unset | None = UNSET,
     endpoint_url: str | Unset | None = UNSET,
+    chunk_budget: int | Unset | None = UNSET,
 ) -> None:
     """Point the generated models at a table: each setting given replaces the current one.
 
@@ -242,7 +248,8 @@ def configure(
     module names (`<TABLE>_TABLE_NAME`) is read when the models are first used. Region and
     endpoint fall back to botocore's own resolution (`AWS_REGION`/`AWS_DEFAULT_REGION`,
     `AWS_ENDPOINT_URL_DYNAMODB`, config files). Open connections are dropped so the next call
-    uses the new settings.
+    uses the new settings. `chunk_budget` is the largest item chunked records write (None:
+    409,600; lower it for moto, which refuses items above 405,000 by its own measure).
     """
     meta: Any = base.Meta
     if not isinstance(table_name, Unset):
@@ -251,6 +258,8 @@ def configure(
         meta.region = region
     if not isinstance(endpoint_url, Unset):
         meta.host = endpoint_url
+    if not isinstance(chunk_budget, Unset):
+        chunked.set_chunk_budget(base, chunk_budget)
     for cls in _model_classes(base):
         cls._connection = None
 
@@ -303,9 +312,13 @@ def init(instance: Model, spec: EntitySpec, values: dict[str, Any]) -> None:
         return
     checked = spec.check(values)
     keys = spec.compose(checked)
-    attributes: dict[str, Any] = {spec.py(a): v for a, v in checked.items()}
+    attributes: dict[str, Any] = {
+        spec.py(a): v for a, v in checked.items() if a not in spec.chunked
+    }
     attributes |= {spec.table.py(k): v for k, v in keys.items() if v is not None}
     Model.__init__(instance, **attributes)
+    for name in spec.chunked:  # the record's payload, not attributes of its head item
+        setattr(instance, spec.py(name), checked.get(name))
 
 
 def refresh_keys(instance: Model, spec: EntitySpec) -> dict[str, object]:
@@ -327,6 +340,9 @@ def create(instance: Model, spec: EntitySpec) -> None:
     """Write a new item; `ItemExistsError` when an item holds the key already."""
     _ready(type(instance), spec)
     refresh_keys(instance, spec)
+    if spec.chunking is not None:
+        _chunked_write(instance, spec, create=True)
+        return
     condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
     try:
         instance.save(condition=condition.does_not_exist())
@@ -340,6 +356,9 @@ def put(instance: Model, spec: EntitySpec) -> None:
     """Write the item whether or not it exists (conditional on the version if there is one)."""
     _ready(type(instance), spec)
     refresh_keys(instance, spec)
+    if spec.chunking is not None:
+        _chunked_write(instance, spec, create=False)
+        return
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
         instance.save()
@@ -351,6 +370,9 @@ def put(instance: Model, spec: EntitySpec) -> None:
 
 def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> None:
     """Change non-key attributes in one UpdateItem; index keys built from them follow."""
+    if spec.chunking is not None:
+        msg = f"{spec.name} is chunked: change the instance and put() it (one versioned write)"
+        raise TypeError(msg)
     given = {name: value for name, value in changes.items() if value is not UNSET}
     if not given:
         return
@@ -397,6 +419,11 @@ def delete(
 ) -> Any:
     """Delete the item (conditional on the version read, if the entity has one)."""
     _ready(type(instance), spec)
+    if spec.chunking is not None:
+        chunked.delete(
+            instance, root_model(type(instance)), spec.chunking, spec.table.primary_key, spec.name
+        )
+        return None
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
         return Model.delete(
@@ -426,6 +453,12 @@ def fetch(
     """The item whose table key the given attributes compose, or None."""
     key = spec.primary_key_of(values)
     _ready(cls, spec)
+    if spec.chunking is not None:
+        wire = {name: _wire(cls, spec, name, value) for name, value in key.items()}
+        record = chunked.read(cls, root_model(cls), spec.chunking, wire, spec.python_names)
+        if record is not None:
+            complete(record, spec)
+        return record
     try:
         item = _get(cls, spec, key, consistent_read=consistent_read)
     except DoesNotExist:
@@ -442,9 +475,31 @@ def _get(cls: type[M], spec: EntitySpec, key: Mapping[str, Any], *, consistent_r
     return cls.get(key[table.partition_key], range_key, consistent_read=consistent_read)
 
 
+def _wire(cls: type[Model], spec: EntitySpec, key_attr: str, value: object) -> dict[str, Any]:
+    attribute = cls.get_attributes()[spec.table.py(key_attr)]
+    return {attribute.attr_type: attribute.serialize(value)}
+
+
+def _chunked_write(instance: Model, spec: EntitySpec, *, create: bool) -> None:
+    assert spec.chunking is not None
+    chunked.write(
+        instance,
+        root_model(type(instance)),
+        spec.chunking,
+        primary_key=spec.table.primary_key,
+        python_names=spec.python_names,
+        entity=spec.name,
+        create=create,
+    )
+
+
 def complete(instance: Model, spec: EntitySpec) -> None:
     """Fill attributes the read did not return from the keys that hold them."""
-    missing = [a for a in spec.rules if a != spec.version and getattr(instance, spec.py(a)) is None]
+    missing = [
+        a
+        for a in spec.rules
+        if a != spec.version and a not in spec.chunked and getattr(instance, spec.py(a)) is None
+    ]
     if not missing:
         return
     for key_attr, codec in spec.codecs.items():

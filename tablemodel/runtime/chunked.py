@@ -1,0 +1,159 @@
+"""Generated entities with chunked attributes: records above 400 KB, stored without tearing.
+
+An entity whose model declares `chunking` keeps its chunked attributes out of its PynamoDB
+item: the item becomes the head of a chunked record (`tablemodel.runtime.chunks`), and the
+chunked attributes travel as the record's payload. `create`, `put`, `fetch` and `delete` of
+such an entity go through the `ChunkStore` of its table, on the very client PynamoDB uses
+(same endpoint, region and credentials):
+
+- `create()` fails with `ItemExistsError` when a record exists;
+- `put()` replaces the record at the version the instance was read with (optimistic locking
+  is built into the layout); a new instance's `put()` is a create;
+- `fetch()` returns the whole record, checksum-verified, or None;
+- `delete()` removes the head, then its chunks.
+
+Access-pattern queries return heads: the chunked attributes are None until the record is
+fetched. `modify()` is not generated for chunked entities (a partial update would bypass the
+record's version), and batch writes refuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pynamodb.models import Model
+
+from tablemodel.runtime.chunks import ChunkConflictError, ChunkStore
+from tablemodel.runtime.errors import ItemExistsError, VersionConflictError
+from tablemodel.runtime.size import ITEM_SIZE_LIMIT, LocalIndexShape
+
+__all__ = ["Chunking", "chunk_budget", "set_chunk_budget"]
+
+M = TypeVar("M", bound=Model)
+
+_budgets: dict[type[Model], int] = {}
+_VERSION = "_chunk_version"
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """Which attributes of an entity are chunked, and how their payload is encoded."""
+
+    attributes: tuple[str, ...]
+    codec: Literal["json", "binary"] = "json"
+    compress: bool = False
+    local_indexes: tuple[LocalIndexShape, ...] = ()
+
+
+def set_chunk_budget(base: type[Model], budget: int | None) -> None:
+    """The largest item chunked records of `base`'s table write (None: 409,600).
+
+    DynamoDB and DynamoDB Local take 409,600 bytes; moto refuses items above 405,000 by its own
+    inexact measure, so runs on moto set a lower budget.
+    """
+    if budget is None:
+        _budgets.pop(base, None)
+    elif not 0 < budget <= ITEM_SIZE_LIMIT:
+        msg = f"the chunk budget must be 1 to {ITEM_SIZE_LIMIT:,} bytes, got {budget:,}"
+        raise ValueError(msg)
+    else:
+        _budgets[base] = budget
+
+
+def chunk_budget(base: type[Model]) -> int:
+    return _budgets.get(base, ITEM_SIZE_LIMIT)
+
+
+def store(cls: type[Model], base: type[Model], chunking: Chunking) -> ChunkStore:
+    """The chunk store of `cls`'s table, on PynamoDB's own client for it."""
+    connection: Any = cls._get_connection().connection
+    table = cls.Meta.table_name
+    return ChunkStore(
+        connection.client,
+        table,
+        budget=chunk_budget(base),
+        local_indexes=chunking.local_indexes,
+        codec=chunking.codec,
+        compress=chunking.compress,
+    )
+
+
+def split(instance: Model, primary_key: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The instance's item as (table key, other attributes), in DynamoDB's wire form."""
+    wire = instance.serialize()
+    key = {name: wire.pop(name) for name in primary_key}
+    return key, wire
+
+
+def payload_of(instance: Model, chunking: Chunking, python_names: Mapping[str, str]) -> Any:
+    """The chunked attributes as the store's payload: a mapping, or the bytes of a binary one."""
+    values = {name: getattr(instance, python_names.get(name, name)) for name in chunking.attributes}
+    if chunking.codec == "binary":
+        ((_, data),) = values.items()
+        return data
+    return values
+
+
+def write(
+    instance: Model,
+    base: type[Model],
+    chunking: Chunking,
+    *,
+    primary_key: tuple[str, ...],
+    python_names: Mapping[str, str],
+    entity: str,
+    create: bool,
+) -> None:
+    key, attributes = split(instance, primary_key)
+    expected = None if create else getattr(instance, _VERSION, None)
+    try:
+        done = store(type(instance), base, chunking).write(
+            key, attributes, payload_of(instance, chunking, python_names), expected_version=expected
+        )
+    except ChunkConflictError as err:
+        plain = {name: next(iter(value.values())) for name, value in key.items()}
+        if expected is None:
+            raise ItemExistsError(entity, plain) from err
+        raise VersionConflictError(entity, plain, expected) from err
+    setattr(instance, _VERSION, done.version)
+
+
+def read(
+    cls: type[M],
+    base: type[Model],
+    chunking: Chunking,
+    key: Mapping[str, Any],
+    python_names: Mapping[str, str],
+) -> M | None:
+    record = store(cls, base, chunking).read(key)
+    if record is None:
+        return None
+    instance = cls.from_raw_data({**key, **record.attributes})
+    if chunking.codec == "binary":
+        (name,) = chunking.attributes
+        setattr(instance, python_names.get(name, name), record.payload)
+    else:
+        for name in chunking.attributes:
+            setattr(instance, python_names.get(name, name), record.payload.get(name))
+    setattr(instance, _VERSION, record.version)
+    return instance
+
+
+def delete(
+    instance: Model,
+    base: type[Model],
+    chunking: Chunking,
+    primary_key: tuple[str, ...],
+    entity: str,
+) -> None:
+    key, _ = split(instance, primary_key)
+    version = getattr(instance, _VERSION, None)
+    plain = {name: next(iter(value.values())) for name, value in key.items()}
+    if version is None:
+        raise VersionConflictError(entity, plain, "unknown (fetch the record before deleting it)")
+    try:
+        store(type(instance), base, chunking).delete(key, expected_version=version)
+    except ChunkConflictError as err:
+        raise VersionConflictError(entity, plain, version) from err
