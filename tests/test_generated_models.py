@@ -546,3 +546,32 @@ def test_chunked_entities_refuse_batches_and_partial_updates(hour_race: ModuleTy
     assert not hasattr(hour_race.RaceTelemetry, "modify")
     with pytest.raises(TypeError, match="chunked"):
         hour_race._entities.modify(record, record._spec, {"seconds": 2})
+
+
+def test_vacuum_removes_orphan_chunks_and_keeps_current_ones(
+    hour_race: ModuleType, endpoint: str | None
+) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from tablemodel.cli.main import cli  # noqa: PLC0415
+
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=_points(20_000)).create()
+    table = _table_name(hour_race)
+    client = _client(endpoint)
+    orphan = {
+        "PK": {"S": "race-r1"},
+        "SK": {"S": "~chunk#telemetry#a#0123456789abcdef#000000"},
+        "~d": {"B": b"left by a writer that died"},
+        "~t": {"N": "1000"},
+    }
+    client.put_item(TableName=table, Item=orphan)
+    args = ["vacuum", str(HOUR_RACE), "--table-name", table, "--grace-seconds", "0"]
+    if endpoint is not None:
+        args += ["--endpoint-url", endpoint]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "1 deleted" in result.output
+    left = client.get_item(TableName=table, Key={"PK": orphan["PK"], "SK": orphan["SK"]})
+    assert "Item" not in left
+    stored = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    assert stored.points == _points(20_000)

@@ -19,12 +19,14 @@ from typing import Any, ClassVar, Literal, overload
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from tablemodel.runtime import chunked as _chunked
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime import table as _table
 from tablemodel.runtime.attributes import DecimalAttribute, IntegerAttribute
 from tablemodel.runtime.batch import BatchStats
 from tablemodel.runtime.batch import batch_write as _batch_write
 from tablemodel.runtime.chunked import Chunking
+from tablemodel.runtime.chunks import VacuumStats
 from tablemodel.runtime.entities import UNSET, EntitySpec, TableSpec, Unset
 from tablemodel.runtime.query import KeyTerm, Page, PatternSpec, QueryTrace
 from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret
@@ -373,3 +375,12 @@ def batch_write(
     exponential backoff and jitter (options: max_attempts, base_delay, max_delay).
     """
     return _batch_write(puts, deletes, **options)
+
+
+def vacuum_chunks(*, grace_seconds: float = 3600.0) -> VacuumStats:
+    """Remove chunk items no record points at, older than grace_seconds.
+
+    Safe while writers run: each head is read again just before its old
+    chunks are deleted, and a write still in flight keeps its intent item.
+    """
+    return _chunked.vacuum(AlleycatHourItem, grace_seconds=grace_seconds)

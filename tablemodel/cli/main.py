@@ -401,6 +401,64 @@ def sample(
 
 
 # ---------------------------------------------------------------------------------------------
+# vacuum
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option("--table-name", required=True, help="The table to clean (it must hold MODEL's data).")
+@click.option("--endpoint-url", metavar="URL", help="An engine of your own; AWS without it.")
+@click.option("--region", help="The region (botocore's usual resolution without it).")
+@click.option(
+    "--grace-seconds",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="Leave chunks younger than this: a write may still be in flight.",
+)
+@click.pass_context
+def vacuum(
+    ctx: click.Context,
+    *,
+    model: str,
+    table_name: str,
+    endpoint_url: str | None,
+    region: str | None,
+    grace_seconds: float,
+) -> None:
+    """Remove chunk items that no chunked record points at (left by interrupted writes)."""
+    from tablemodel.api import load  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.generate import GenerateError  # noqa: PLC0415
+    from tablemodel.run.engine import EngineFault  # noqa: PLC0415
+    from tablemodel.run.runner import vacuum_table  # noqa: PLC0415
+
+    try:
+        stats = vacuum_table(
+            load(model),
+            table_name,
+            endpoint_url=endpoint_url,
+            region=region,
+            grace_seconds=grace_seconds,
+        )
+    except ModelLoadError as exc:
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+
+        _write_human([outcome_view(LoadFailure(model, exc))], None)
+        ctx.exit(2)
+    except (GenerateError, ValueError) as err:
+        raise _ExitTwo(str(err)) from None
+    except EngineFault as fault:
+        raise _ExitTwo(f"engine: {fault}") from None
+    click.echo(
+        f"{table_name}: {stats.items_seen} chunk items seen, {stats.chunks_deleted} deleted "
+        f"({stats.writes_removed} abandoned writes, {stats.intents_expired} intents expired), "
+        f"{stats.kept_current} current and {stats.kept_young} younger than the grace period kept"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # explain, rules, schema
 
 

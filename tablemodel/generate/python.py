@@ -100,6 +100,8 @@ MODULE_NAMES = frozenset(
         "batch_write",
         "configure",
         "create_table",
+        "vacuum_chunks",
+        "VacuumStats",
         "datetime",
         "delete_table",
         "overload",
@@ -559,6 +561,8 @@ class ModuleWriter:
         lines += _import("pynamodb.attributes", pyn)
         lines += _import("pynamodb.indexes", self._index_imports())
         lines += ["from pynamodb.models import Model", ""]
+        if "_chunked" in body:
+            lines += ["from tablemodel.runtime import chunked as _chunked"]
         lines += ["from tablemodel.runtime import entities as _entities"]
         lines += ["from tablemodel.runtime import table as _table"]
         runtime_attrs = sorted(self.used_attribute_classes & _RUNTIME_ATTRIBUTES)
@@ -566,6 +570,7 @@ class ModuleWriter:
         lines += ["from tablemodel.runtime.batch import BatchStats"]
         lines += ["from tablemodel.runtime.batch import batch_write as _batch_write"]
         lines += _import("tablemodel.runtime.chunked", used(["Chunking"]))
+        lines += _import("tablemodel.runtime.chunks", used(["VacuumStats"]))
         lines += _import(
             "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
         )
@@ -1086,6 +1091,21 @@ class ModuleWriter:
             INDENT,
         )
         lines.append(f"{INDENT}return _batch_write(puts, deletes, **options)")
+        if any(e.spec.chunking for e in self.design.entities.values()):
+            lines += ["", ""]
+            lines += _def(
+                "vacuum_chunks", ["*", "grace_seconds: float = 3600.0"], "VacuumStats", ""
+            )
+            lines += _docstring(
+                [
+                    "Remove chunk items no record points at, older than grace_seconds.",
+                    "",
+                    "Safe while writers run: each head is read again just before its old",
+                    "chunks are deleted, and a write still in flight keeps its intent item.",
+                ],
+                INDENT,
+            )
+            lines.append(f"{INDENT}return _chunked.vacuum({base}, grace_seconds=grace_seconds)")
         return lines
 
 

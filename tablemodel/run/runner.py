@@ -46,7 +46,7 @@ from tablemodel.runtime.query import PatternSpec, QueryTrace
 from tablemodel.runtime.size import item_size, read_units
 from tablemodel.schema.loader import LoadedModel
 
-__all__ = ["Progress", "RunOptions", "run_model"]
+__all__ = ["Progress", "RunOptions", "run_model", "vacuum_table"]
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total) while items load and patterns run."""
@@ -104,6 +104,33 @@ def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunRepo
             finally:
                 with contextlib.suppress(Exception):  # the run's own result matters more
                     module.delete_table()
+
+
+def vacuum_table(
+    loaded: LoadedModel,
+    table_name: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    grace_seconds: float = 3600.0,
+) -> Any:
+    """Remove orphan chunk items from a table of the model (the generated `vacuum_chunks`).
+
+    Returns the `VacuumStats`. Raises `EngineFault` when the table cannot be reached and
+    `ValueError` when the model has no chunked entity.
+    """
+    if not any(e.chunking for e in loaded.model.entities.values()):
+        msg = "the model has no chunked entity, so its tables hold no chunk items"
+        raise ValueError(msg)
+    with tempfile.TemporaryDirectory(prefix="tablemodel-vacuum-") as folder:
+        target = Path(folder) / "models.py"
+        target.write_text(generate_source(loaded, output=target), encoding="utf-8")
+        with _imported(target) as module:
+            module.configure(table_name=table_name, endpoint_url=endpoint_url, region=region)
+            try:
+                return module.vacuum_chunks(grace_seconds=grace_seconds)
+            except Exception as err:
+                raise _fault(err, f"vacuuming {table_name}") from err
 
 
 @contextmanager

@@ -25,11 +25,11 @@ from typing import Any, Literal, TypeVar
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.chunks import ChunkConflictError, ChunkStore
+from tablemodel.runtime.chunks import ChunkConflictError, ChunkStore, VacuumStats
 from tablemodel.runtime.errors import ItemExistsError, VersionConflictError
 from tablemodel.runtime.size import ITEM_SIZE_LIMIT, LocalIndexShape
 
-__all__ = ["Chunking", "chunk_budget", "set_chunk_budget"]
+__all__ = ["Chunking", "chunk_budget", "set_chunk_budget", "vacuum"]
 
 M = TypeVar("M", bound=Model)
 
@@ -157,3 +157,8 @@ def delete(
         store(type(instance), base, chunking).delete(key, expected_version=version)
     except ChunkConflictError as err:
         raise VersionConflictError(entity, plain, version) from err
+
+
+def vacuum(base: type[Model], *, grace_seconds: float) -> VacuumStats:
+    """Remove the chunk items of `base`'s table that no record points at (see `ChunkStore`)."""
+    return store(base, base, Chunking(())).vacuum(grace_seconds=grace_seconds)
