@@ -294,6 +294,7 @@ class _Run:
         started = time.perf_counter()
         try:
             typed = list(function(**kwargs, page_size=self.options.page_size, trace=trace))
+            seconds = time.perf_counter() - started  # the call as a service makes it
             paged = self._walk_pages(pager, kwargs)
         except Exception as err:
             fault = _fault(err, f"running {pattern.name}")
@@ -306,7 +307,6 @@ class _Run:
                 actual_count=0,
                 error=f"{type(err).__name__}: {err}",
             )
-        seconds = time.perf_counter() - started
         raw = [item for page in trace.pages for item in page.items]
         if limit is not None:
             raw = raw[:limit]
