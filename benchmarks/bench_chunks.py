@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import statistics
 import time
@@ -32,12 +31,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-for _name, _value in {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ.setdefault(_name, _value)
+from _aws import use_dummy_credentials
+
+use_dummy_credentials()
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402

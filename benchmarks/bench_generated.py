@@ -17,7 +17,6 @@ Run: python benchmarks/bench_generated.py [--rounds N] [--calls N]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -29,12 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "alleycat"))
 
-for _name, _value in {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ.setdefault(_name, _value)
+from _aws import use_dummy_credentials  # noqa: E402
+
+use_dummy_credentials()
 
 import boto3  # noqa: E402
 import models  # noqa: E402  (examples/alleycat/models.py, generated)
@@ -114,6 +110,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--calls", type=int, default=40)
     args = parser.parse_args()
+    if args.rounds < 2:
+        parser.error("--rounds must be at least 2 (the figure is a median of per-round ratios)")
 
     with moto.mock_aws():
         models.configure(table_name=TABLE)

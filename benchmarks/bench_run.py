@@ -20,7 +20,6 @@ Run: python benchmarks/bench_run.py [--rounds N]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -30,12 +29,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "alleycat"))
-for _name, _value in {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}.items():
-    os.environ.setdefault(_name, _value)
+from _aws import use_dummy_credentials  # noqa: E402
+
+use_dummy_credentials()
 
 import boto3  # noqa: E402
 import models  # noqa: E402  (examples/alleycat/models.py, to serialise the same items)
@@ -209,6 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
+    if args.rounds < 2:
+        parser.error("--rounds must be at least 2 (the figure is a median of per-round ratios)")
     items, calls = _prepare()
 
     def run() -> None:

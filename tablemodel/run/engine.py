@@ -134,39 +134,38 @@ def _local_environment(region: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def error_code(err: BaseException) -> str | None:
-    """The service's error code (`ValidationException`) anywhere in `err`'s causes."""
+def _service_error(err: BaseException) -> tuple[BaseException, dict[str, Any] | None]:
+    """The innermost cause of `err`, and the service's error document if one carries it."""
     cause: Any = err
     seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
+    while id(cause) not in seen:
         seen.add(id(cause))
         response = getattr(cause, "response", None)
-        if isinstance(response, dict) and "Error" in response:
-            code = response["Error"].get("Code")
-            return str(code) if code else None
-        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
-    return None
-
-
-def describe_fault(err: BaseException) -> str:
-    """One line for an SDK or PynamoDB error, down to the service's own error code."""
-    cause: Any = err
-    seen: set[int] = set()
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        response = getattr(cause, "response", None)
-        if isinstance(response, dict) and "Error" in response:
-            error = response["Error"]
-            code = error.get("Code", "")
-            message = error.get("Message", "")
-            if code in _THROTTLING:
-                return f"the engine throttled the requests ({code}) beyond every retry"
-            return f"{code}: {message}".strip(": ")
+        if isinstance(response, dict) and isinstance(response.get("Error"), dict):
+            return cause, response["Error"]
         nested = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
         if nested is None:
             break
         cause = nested
-    text = " ".join(str(cause if cause is not None else err).split())
+    return cause, None
+
+
+def error_code(err: BaseException) -> str | None:
+    """The service's error code (`ValidationException`) anywhere in `err`'s causes."""
+    _, error = _service_error(err)
+    code = error.get("Code") if error else None
+    return str(code) if code else None
+
+
+def describe_fault(err: BaseException) -> str:
+    """One line for an SDK or PynamoDB error, down to the service's own error code."""
+    cause, error = _service_error(err)
+    if error is not None:
+        code = error.get("Code", "")
+        if code in _THROTTLING:
+            return f"the engine throttled the requests ({code}) beyond every retry"
+        return f"{code}: {error.get('Message', '')}".strip(": ")
+    text = " ".join(str(cause).split())
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
 
 
