@@ -14,7 +14,7 @@ import keyword
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tablemodel.design import Design, EntityDesign, PatternDesign
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
@@ -156,17 +156,11 @@ class Problem:
     pattern: str | None = None
 
 
-@dataclass
-class _Names:
-    """Python names for model names (attributes named like keywords get a trailing `_`)."""
-
-    taken: set[str] = field(default_factory=set)
-
-    @staticmethod
-    def python(name: str, reserved: Iterable[str] = ()) -> str:
-        if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in set(reserved):
-            return name + "_"
-        return name
+def _python_name(name: str, reserved: Iterable[str] = ()) -> str:
+    """The Python name of a model name: a trailing `_` for keywords and reserved names."""
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in set(reserved):
+        return name + "_"
+    return name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,9 +613,9 @@ class ModuleWriter:
         if codec.escape_character != "\\":
             args.append(f"escape_char={pystr(codec.escape_character)}")
         renamed = {
-            k: _Names.python(k, RESERVED_MEMBERS)
+            k: _python_name(k, RESERVED_MEMBERS)
             for k in [*self.key_types, t.discriminator_attribute or ""]
-            if k and _Names.python(k, RESERVED_MEMBERS) != k
+            if k and _python_name(k, RESERVED_MEMBERS) != k
         }
         if renamed:
             args.append(
@@ -666,7 +660,7 @@ class ModuleWriter:
             attr_cls = _KEY_ATTRIBUTE_CLASS[key.type]
             self.used_attribute_classes.add(attr_cls)
             lines += _attribute_line(
-                _Names.python(key.name, RESERVED_MEMBERS), attr_cls, key.name, [f"{role}=True"]
+                _python_name(key.name, RESERVED_MEMBERS), attr_cls, key.name, [f"{role}=True"]
             )
         return lines
 
@@ -699,17 +693,17 @@ class ModuleWriter:
             self.used_attribute_classes.add(attr_cls)
             role = primary.get(name)
             options = [f"{role}=True"] if role else ["null=True"]
-            lines += _attribute_line(_Names.python(name, RESERVED_MEMBERS), attr_cls, name, options)
+            lines += _attribute_line(_python_name(name, RESERVED_MEMBERS), attr_cls, name, options)
         lines.append(f"{INDENT}_spec: ClassVar[EntitySpec]  # set by each entity subclass")
         if t.discriminator_attribute:
             self.used_attribute_classes.add("DiscriminatorAttribute")
             disc = t.discriminator_attribute
             lines += _attribute_line(
-                _Names.python(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
+                _python_name(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
             )
         for index in self.design.indexes.values():
             if index.kind != "table":
-                attr = _Names.python(index.name.lower().replace("-", "_").replace(".", "_"), ())
+                attr = _python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
                 lines.append(f"{INDENT}{attr}_index = {_class_name(index.name)}Index()")
         return lines
 
@@ -717,7 +711,7 @@ class ModuleWriter:
         spec = entity.spec
         name = entity.name
         version = spec.version_attribute
-        py = {a: _Names.python(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = {a: _python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
         lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
         doc = [
             spec.description.strip().splitlines()[0] if spec.description else f"The {name} entity."
@@ -961,10 +955,10 @@ class ModuleWriter:
         lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
         names = _parameter_order(pattern)
         params = [
-            f"{_Names.python(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
+            f"{_python_name(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
             for n in names
         ]
-        values = _mapping([(pystr(n), _Names.python(n, PATTERN_OPTIONS)) for n in names])
+        values = _mapping([(pystr(n), _python_name(n, PATTERN_OPTIONS)) for n in names])
         limit = str(spec.limit) if spec.limit is not None else "None"
         descending = "True" if spec.order == "descending" else "False"
         options = [f"limit: int | None = {limit}"]
@@ -1143,7 +1137,7 @@ def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str])
 
 def parameter_name(name: str) -> str:
     """The Python name a generated pattern function gives the pattern parameter `name`."""
-    return _Names.python(name, PATTERN_OPTIONS)
+    return _python_name(name, PATTERN_OPTIONS)
 
 
 def _parameter_order(pattern: PatternDesign) -> list[str]:
