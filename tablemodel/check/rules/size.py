@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.automata import intersect, template_nfa
+from tablemodel.automata import Nfa, intersect, template_nfa
 from tablemodel.charset import CharSet, CharSetSyntaxError
-from tablemodel.check.languages import condition_language, match_condition
+from tablemodel.check.languages import condition_language, entity_language, match_condition
 from tablemodel.codes import rule
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import Diagnostic, Severity
@@ -171,12 +171,13 @@ def check_item_size(design: Design) -> Iterator[Diagnostic]:
 
 @rule("TM404", "chunk-items-reachable", Severity.ERROR, "isolation")
 def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
-    """A pattern's key condition can reach the chunk items of a chunked entity.
+    """A key condition, or another entity's sort key, can reach a chunked entity's chunk items.
 
     Why: a chunked record stores its large attributes in chunk items in the same partition,
     under sort keys starting with `~chunk#`. They carry only the keys and raw payload; a
-    pattern that reaches them returns unreadable items. Give the pattern a sort key condition
-    that stops at the entity's own prefix.
+    pattern that reaches them returns unreadable items, and an entity whose own sort keys can
+    start with `~chunk#` there could overwrite them. Give the pattern a sort key condition
+    that stops at the entity's own prefix, and entities prefixes of their own.
 
     Bad:
         key_condition: {PK: "race-{race_id}"}
@@ -190,6 +191,7 @@ def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
     table = design.model.table
     chunks = template_nfa(parse_template(CHUNK_SORT_KEY_PREFIX), {}, design.encoding)
     chunk_keys = chunks.then_anything()
+    yield from _entities_writing_chunk_keys(design, chunked, chunk_keys)
     for pattern in design.patterns.values():
         index = pattern.index
         if not pattern.queryable or index is None or index.kind != "table":
@@ -214,6 +216,38 @@ def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
                 pattern=pattern.name,
                 entity=entity.name,
             )
+
+
+def _entities_writing_chunk_keys(
+    design: Design, chunked: list[EntityDesign], chunk_keys: Nfa
+) -> Iterator[Diagnostic]:
+    """Entities whose own sort keys could be taken for chunk items in a chunked partition."""
+    table = design.model.table
+    if table.sort_key is None or design.key_type(table.sort_key.name) != "S":
+        return
+    pk, sk = table.partition_key.name, table.sort_key.name
+    for entity in design.entities.values():
+        own = entity_language(design, entity, sk)
+        if own is None or intersect(own, chunk_keys).shortest_witness() is None:
+            continue
+        mine = entity_language(design, entity, pk)
+        for owner in chunked:
+            theirs = entity_language(design, owner, pk)
+            if mine is None or theirs is None:
+                continue
+            if intersect(mine, theirs).shortest_witness() is None:
+                continue
+            yield finding(
+                design,
+                "TM404",
+                (*entity.path, "keys", sk),
+                f"`{entity.name}` can write sort keys starting with `{CHUNK_SORT_KEY_PREFIX}` in "
+                f"partitions that hold the chunk items of `{owner.name}`",
+                found=f"{sk}: {entity.templates[sk].source!r}",
+                expected=f"sort keys that cannot start with `{CHUNK_SORT_KEY_PREFIX}`",
+                entity=entity.name,
+            )
+            break
 
 
 @rule("TM121", "chunking-layout", Severity.ERROR, "structure")
