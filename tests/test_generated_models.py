@@ -575,3 +575,30 @@ def test_vacuum_removes_orphan_chunks_and_keeps_current_ones(
     assert "Item" not in left
     stored = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
     assert stored.points == _points(20_000)
+
+
+def test_chunked_records_follow_the_tables_own_key_names(
+    endpoint: str | None, tmp_path: Path
+) -> None:
+    text = HOUR_RACE.read_text(encoding="utf-8")
+    text = text.replace("{name: PK, type: S}", "{name: pk, type: S}")
+    text = text.replace("{name: SK, type: S}", "{name: sk, type: S}")
+    text = text.replace('PK: "race-', 'pk: "race-').replace('SK: "result#', 'sk: "result#')
+    text = text.replace('SK: "telemetry#', 'sk: "telemetry#').replace("{PK:", "{pk:")
+    text = text.replace(", SK: {", ", sk: {")
+    model = tmp_path / "lower.yaml"
+    model.write_text(text, encoding="utf-8")
+    models = generate_and_import(model, tmp_path)
+    models.configure(chunk_budget=350_000 if endpoint is None else None)
+    for deployed in _deploy(models, endpoint):
+        points = _points(15_000)
+        deployed.RaceTelemetry(race_id="r", racer_id="x", seconds=1, points=points).create()
+        stored = deployed.RaceTelemetry.fetch(race_id="r", racer_id="x")
+        assert stored.points == points
+        chunk = _client(endpoint).query(
+            TableName=_table_name(deployed),
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
+            ExpressionAttributeValues={":pk": {"S": "race-r"}, ":c": {"S": "~chunk#"}},
+        )["Items"]
+        assert chunk
+        assert set(chunk[0]) == {"pk", "sk", "~d", "~t"}

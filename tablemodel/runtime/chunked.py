@@ -25,8 +25,9 @@ from typing import Any, Literal, TypeVar
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.chunks import ChunkConflictError, ChunkStore, VacuumStats
+from tablemodel.runtime.chunks import ChunkConflictError, ChunkLayout, ChunkStore, VacuumStats
 from tablemodel.runtime.errors import ItemExistsError, VersionConflictError
+from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX
 from tablemodel.runtime.size import ITEM_SIZE_LIMIT, LocalIndexShape
 
 __all__ = ["Chunking", "chunk_budget", "set_chunk_budget", "vacuum"]
@@ -70,9 +71,19 @@ def store(cls: type[Model], base: type[Model], chunking: Chunking) -> ChunkStore
     """The chunk store of `cls`'s table, on PynamoDB's own client for it."""
     connection: Any = cls._get_connection().connection
     table = cls.Meta.table_name
+    range_key = base._range_key_attribute()  # type: ignore[no-untyped-call]
+    if range_key is None:  # the checker reports this (TM121); never a silent default
+        msg = f"{base.__name__}: chunked records need a table sort key"
+        raise TypeError(msg)
+    layout = ChunkLayout(
+        partition_key=base._hash_key_attribute().attr_name,  # type: ignore[no-untyped-call]
+        sort_key=range_key.attr_name,
+        chunk_prefix=CHUNK_SORT_KEY_PREFIX,
+    )
     return ChunkStore(
         connection.client,
         table,
+        layout=layout,
         budget=chunk_budget(base),
         local_indexes=chunking.local_indexes,
         codec=chunking.codec,
