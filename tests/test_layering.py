@@ -40,6 +40,7 @@ RUNTIME_STDLIB_ONLY = [
     "runtime/values.py",
     "runtime/errors.py",
     "runtime/size.py",
+    "runtime/retry.py",
 ]
 # The runner drives engines (boto3, moto, PynamoDB through the generated code) but renders
 # nothing: no terminal or CLI library.

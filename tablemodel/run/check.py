@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from tablemodel import codes
 from tablemodel.api import check_model, load
 from tablemodel.check.report import CheckReport
+from tablemodel.check.rules._common import finding
 from tablemodel.design import Design, build_design
 from tablemodel.diagnostics import Diagnostic
 from tablemodel.generate import GenerateError
@@ -70,35 +71,24 @@ def run_diagnostics(design: Design, run: RunReport) -> list[Diagnostic]:
         if call is None:
             continue
         pattern = design.patterns[pattern_run.name]
-        location = design.locate((*pattern.path, "key_condition"))
+        path = (*pattern.path, "key_condition")
         failing = sum(1 for c in pattern_run.calls if not c.ok)
         also = f" ({failing} of {len(pattern_run.calls)} calls failed)" if failing > 1 else ""
         call_text = _call_text(pattern_run.name, call)
         if call.error is not None and call.expected_count == 0 and call.actual_count == 0:
-            info = codes.get(codes.RUN_CALL_FAILED)
-            assert info is not None
-            out.append(
-                Diagnostic(
-                    code=info.code,
-                    severity=info.severity,
-                    message=f"on {run.engine}, {call_text} raised: {call.error}{also}",
-                    location=location,
-                    pattern=pattern_run.name,
-                )
-            )
+            message = f"on {run.engine}, {call_text} raised: {call.error}{also}"
+            out.append(finding(design, codes.RUN_CALL_FAILED, path, message, pattern=pattern.name))
             continue
-        info = codes.get(codes.RUN_DIFFERS)
-        assert info is not None
         out.append(
-            Diagnostic(
-                code=info.code,
-                severity=info.severity,
-                message=f"on {run.engine}, {call_text} {_difference(call)}{also}",
-                location=location,
+            finding(
+                design,
+                codes.RUN_DIFFERS,
+                path,
+                f"on {run.engine}, {call_text} {_difference(call)}{also}",
                 found=_found(call),
                 expected=f"{call.expected_count} item(s), as the intent selects them",
                 example=_example(call),
-                pattern=pattern_run.name,
+                pattern=pattern.name,
             )
         )
     return out

@@ -20,6 +20,7 @@ from pynamodb.models import Model
 
 from tablemodel.runtime.entities import EntitySpec, ensure_configured, refresh_keys, root_model
 from tablemodel.runtime.errors import BatchWriteError
+from tablemodel.runtime.retry import backoff_delay
 
 __all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write"]
 
@@ -45,7 +46,9 @@ class _Backoff:
     rng: Callable[[], float]
 
     def wait(self, attempt: int, stats: BatchStats) -> None:
-        delay = self.rng() * min(self.max_delay, self.base_delay * 2**attempt)
+        delay = backoff_delay(
+            attempt, base_delay=self.base_delay, max_delay=self.max_delay, rng=self.rng
+        )
         stats.retries += 1
         stats.waited += delay
         self.sleep(delay)

@@ -107,6 +107,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from tablemodel.diagnostics import TableModelError
 from tablemodel.runtime.errors import BatchWriteError
+from tablemodel.runtime.retry import backoff_delay
 from tablemodel.runtime.size import (
     ITEM_SIZE_LIMIT,
     AttributeValue,
@@ -1267,7 +1268,11 @@ class ChunkStore:
     # -- requests --
 
     def _wait(self, attempt: int) -> None:
-        self._sleep(self._rng() * min(self._max_delay, self._base_delay * 2**attempt))
+        self._sleep(
+            backoff_delay(
+                attempt, base_delay=self._base_delay, max_delay=self._max_delay, rng=self._rng
+            )
+        )
 
     def _send(
         self, operation: str, request: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
