@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from pynamodb.models import Model
 
 from tablemodel.api import load
 from tablemodel.cli.main import cli
-from tablemodel.generate import GenerateError, check_source, generate_source
+from tablemodel.generate import GenerateError, _wrap_path, check_source, generate_source
 from tablemodel.generate.python import RESERVED_MEMBERS, pystr
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
@@ -51,15 +54,39 @@ def test_hash_follows_content_not_formatting(tmp_path: Path) -> None:
     assert generate_source(load(a)) == generate_source(load(b)).replace("b.yaml", "a.yaml")
 
 
-@pytest.mark.parametrize("model", [ALLEYCAT, BOX_OFFICE], ids=["alleycat", "box_office"])
-def test_generated_module_passes_ruff_and_mypy_strict(model: Path, tmp_path: Path) -> None:
-    target = tmp_path / "models.py"
+def _far_away_copy(model: Path, tmp_path: Path) -> Path:
+    """The model in a deep folder with spaces, so the header's paths are long and need quoting."""
+    folder = tmp_path / "a folder with spaces" / ("deep" * 30) / "models dir"
+    folder.mkdir(parents=True)
+    copy = folder / model.name
+    copy.write_text(model.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("model", "far"),
+    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True)],
+    ids=["alleycat", "box_office", "box_office_far_away"],
+)
+def test_generated_module_passes_ruff_and_mypy_strict(
+    model: Path, far: bool, tmp_path: Path
+) -> None:
+    if far:
+        model = _far_away_copy(model, tmp_path)
+    target = tmp_path / "out" / "models.py"
+    target.parent.mkdir()
     target.write_text(generate_source(load(model), output=target), encoding="utf-8")
+    if far:  # the path is wrapped at its slashes and reads back whole
+        header = target.read_text(encoding="utf-8").split('"""')[0].splitlines()
+        wrapped = [line.removeprefix("#     ") for line in header if line.startswith("#     ")]
+        assert "".join(wrapped[:-1]) == os.path.relpath(model, target.parent)
+        assert wrapped[-1] == "tablemodel generate MODEL -o FILE"
     config = ["--config", str(ROOT / "pyproject.toml")]
     for command in (
         ["ruff", "format", "--check", *config, str(target)],
         ["ruff", "format", "--check", "--line-length", "88", str(target)],
         ["ruff", "check", *config, str(target)],
+        ["ruff", "check", *config, "--line-length", "88", str(target)],
     ):
         done = subprocess.run(
             [sys.executable, "-m", *command], capture_output=True, text=True, check=False
@@ -274,3 +301,22 @@ def test_emitted_rules_are_the_rules_of_the_model(model: Path) -> None:
     specs += [s for p in design.patterns.values() for s in p.parameters.values()]
     for spec in specs:
         assert eval(_rule(spec), {"Rule": Rule}) == rule_of(spec)
+
+
+@given(st.text(st.sampled_from("ab /.\t"), max_size=300), st.integers(min_value=4, max_value=82))
+def test_a_long_header_path_wraps_losslessly_at_its_slashes(path: str, width: int) -> None:
+    pieces = _wrap_path(path, width)
+    assert "".join(pieces) == path
+    assert all(len(piece) <= width for piece in pieces)
+    assert all(piece == piece.rstrip() or not piece.strip() for piece in pieces[:-1])
+
+
+def test_a_control_character_in_the_model_path_cannot_reach_the_code(tmp_path: Path) -> None:
+    folder = tmp_path / "odd\nimport os; os.system('x')"
+    folder.mkdir()
+    model = folder / "box_office.yaml"
+    model.write_text(BOX_OFFICE.read_text(encoding="utf-8"), encoding="utf-8")
+    source = generate_source(load(model), output=tmp_path / "models.py")
+    head = source.split('"""')[0]
+    assert all(line.startswith("#") for line in head.splitlines())
+    assert "odd\\nimport os" in head

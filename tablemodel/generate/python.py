@@ -534,9 +534,9 @@ class ModuleWriter:
             doc += ["", *self.model.description.strip().splitlines()]
         doc += [
             "",
-            "Configure before use: configure(table_name=...) or the environment variable",
-            f"{self.env}; region and endpoint come from configure() or botocore's environment",
-            "(AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
+            "Configure before use: configure(table_name=...) or the environment variable"
+            f" {self.env}; region and endpoint come from configure() or botocore's environment"
+            " (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
         ]
         lines += _docstring(doc, "")
         lines += ["", "from __future__ import annotations", ""]
