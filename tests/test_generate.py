@@ -81,15 +81,23 @@ def test_generated_module_passes_ruff_and_mypy_strict(
         wrapped = [line.removeprefix("#     ") for line in header if line.startswith("#     ")]
         assert "".join(wrapped[:-1]) == os.path.relpath(model, target.parent)
         assert wrapped[-1] == "tablemodel generate MODEL -o FILE"
-    config = ["--config", str(ROOT / "pyproject.toml")]
+    # This repository's rules as the examples see them (tablemodel third-party), and a user's
+    # project with no configuration but isort's rule, run from that project's folder.
+    config = ["--config", str(ROOT / "examples" / "ruff.toml")]
+    bare = ["--isolated", "--select", "E,F,W,I,UP,B", "--line-length", "88"]
     for command in (
         ["ruff", "format", "--check", *config, str(target)],
         ["ruff", "format", "--check", "--line-length", "88", str(target)],
         ["ruff", "check", *config, str(target)],
         ["ruff", "check", *config, "--line-length", "88", str(target)],
+        ["ruff", "check", *bare, str(target)],
     ):
         done = subprocess.run(
-            [sys.executable, "-m", *command], capture_output=True, text=True, check=False
+            [sys.executable, "-m", *command],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
         )
         assert done.returncode == 0, done.stdout + done.stderr
     done = subprocess.run(

@@ -25,7 +25,6 @@ import moto
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import hour_race_models as models
-
 from tablemodel.runtime.chunks import ChunkStore, encode_payload
 from tablemodel.runtime.size import ITEM_SIZE_LIMIT, item_size
 

@@ -17,7 +17,6 @@ from typing import Any, ClassVar, Literal, overload
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.models import Model
-
 from tablemodel.runtime import chunked as _chunked
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime import table as _table

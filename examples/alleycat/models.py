@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal, overload
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, IncludeProjection
 from pynamodb.models import Model
-
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime import table as _table
 from tablemodel.runtime.attributes import DecimalAttribute, IntegerAttribute

@@ -554,7 +554,9 @@ class ModuleWriter:
         pyn = sorted(self.used_attribute_classes & _PYNAMODB_ATTRIBUTES)
         lines += _import("pynamodb.attributes", pyn)
         lines += _import("pynamodb.indexes", self._index_imports())
-        lines += ["from pynamodb.models import Model", ""]
+        # One third-party section: in the project that imports this module, tablemodel is as
+        # third-party as PynamoDB, and isort (or ruff's I001) merges the two.
+        lines += ["from pynamodb.models import Model"]
         if "_chunked" in body:
             lines += ["from tablemodel.runtime import chunked as _chunked"]
         lines += ["from tablemodel.runtime import entities as _entities"]
