@@ -24,6 +24,7 @@ from tablemodel.runtime.errors import (
     InvalidCursorError,
     ItemExistsError,
     ItemNotFoundError,
+    PartialItemError,
     UnexpectedItemError,
     VersionConflictError,
 )
@@ -397,6 +398,41 @@ def test_index_reads_decode_unprojected_attributes_from_keys(box_office: ModuleT
     assert tickets[0].price is None  # not projected and not in a key: honestly absent
 
 
+def test_a_partial_read_refuses_writes_that_would_erase_what_it_lacks(
+    alleycat: ModuleType,
+) -> None:
+    alleycat.RacerRace(
+        racer_id="r1", race_id="x", class_id="c", output=7, results="[1, 2]"
+    ).create()
+    (partial,) = alleycat.top_scores_by_race("x")  # the GSI does not project `results`
+    assert [partial.results] == [None]  # (a list: mypy would narrow the type for good)
+    for write in (partial.put, partial.create, lambda: alleycat.batch_write([partial])):
+        with pytest.raises(PartialItemError, match=r"did not return results; fetch\(\)"):
+            write()
+    stored = alleycat.RacerRace.fetch(racer_id="r1", race_id="x")
+    assert (stored.results, stored.output) == ("[1, 2]", 7)
+    # modify needs only what the read returned (output feeds the Numeric keys): allowed, and
+    # UpdateItem hands back the whole item, so the instance is complete afterwards.
+    partial.modify(output=9)
+    assert (partial.results, partial.output) == ("[1, 2]", 9)
+    partial.put()
+    stored = alleycat.RacerRace.fetch(racer_id="r1", race_id="x")
+    assert (stored.results, stored.output) == ("[1, 2]", 9)
+
+
+def test_a_partial_read_of_a_versioned_entity_cannot_modify_or_delete(
+    box_office: ModuleType,
+) -> None:
+    _ticket(box_office, 1).create()
+    (ticket,) = box_office.tickets_by_holder("ann#1")
+    for write in (ticket.put, lambda: ticket.modify(active=False), ticket.delete):
+        with pytest.raises(PartialItemError, match="version"):
+            write()
+    stored = box_office.Ticket.fetch(event_id="gig-1", seq=1)
+    assert stored.active is True
+    assert stored.price == Decimal("1.5")
+
+
 def test_filters_between_and_descending_patterns(box_office: ModuleType) -> None:
     for seq in range(10):
         _ticket(box_office, seq, holder=None).create()
@@ -526,6 +562,8 @@ def test_a_chunked_record_round_trips_with_optimistic_locking(
     assert hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a#1").points == points[:10]
     heads = list(hour_race.telemetry_of_race("r1"))
     assert [(h.racer_id, h.points) for h in heads] == [("a#1", None)]
+    with pytest.raises(PartialItemError, match="did not return points"):
+        heads[0].put()  # a Query never reads a record's payload: writing it back would erase it
     client = _client(endpoint)
     items = client.query(
         TableName=_table_name(hour_race),

@@ -18,7 +18,13 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import EntitySpec, ensure_configured, refresh_keys, root_model
+from tablemodel.runtime.entities import (
+    EntitySpec,
+    ensure_configured,
+    refresh_keys,
+    refuse_partial,
+    root_model,
+)
 from tablemodel.runtime.errors import BatchWriteError
 from tablemodel.runtime.retry import backoff_delay
 
@@ -77,6 +83,7 @@ def batch_write(
     operations: list[tuple[str, Model]] = []
     for item in puts:
         spec = _spec_of(item)
+        refuse_partial(item, spec, "batch-write")
         refresh_keys(item, spec)
         operations.append(("put", item))
     operations += [("delete", _checked(item)) for item in deletes]

@@ -32,6 +32,7 @@ from tablemodel.runtime.errors import (
     ItemExistsError,
     ItemNotFoundError,
     NotConfiguredError,
+    PartialItemError,
     UnexpectedItemError,
     VersionConflictError,
 )
@@ -165,6 +166,28 @@ class EntitySpec:
 
     def py(self, name: str) -> str:
         return self.python_names.get(name, name)
+
+    def unread_through(self, projected: frozenset[str] | None) -> tuple[str, ...]:
+        """The attributes a Query through an index projecting `projected` cannot give back.
+
+        `projected` is None for the table or an ALL projection. Attributes that a projected key
+        spells are recovered from it (`complete`); chunked payloads are never in a Query.
+        """
+        if projected is None:
+            return tuple(sorted(self.chunked))
+        derivable = {
+            v
+            for key_attr, codec in self.codecs.items()
+            if key_attr in projected
+            for v in codec.template.variable_names
+        }
+        return tuple(
+            sorted(
+                a
+                for a in self.rules
+                if a in self.chunked or (a not in projected and a not in derivable)
+            )
+        )
 
     # -- values ------------------------------------------------------------------------------
 
@@ -336,9 +359,36 @@ def _key(instance: Model, spec: EntitySpec) -> dict[str, object]:
     return {k: getattr(instance, spec.table.py(k)) for k in spec.table.primary_key}
 
 
+# An instance an access pattern read through a partial projection remembers what it lacks.
+_UNREAD = "_tablemodel_unread"
+
+
+def mark_unread(instance: Model, names: tuple[str, ...]) -> None:
+    """Record that the read which produced `instance` did not return `names`."""
+    if names:
+        setattr(instance, _UNREAD, names)
+
+
+def unread(instance: Model) -> tuple[str, ...]:
+    """What `instance` lacks because its read did not return it (see PartialItemError)."""
+    names: tuple[str, ...] = getattr(instance, _UNREAD, ())
+    return names
+
+
+def refuse_partial(
+    instance: Model, spec: EntitySpec, action: str, needed: Iterable[str] | None = None
+) -> None:
+    """PartialItemError if the write needs attributes the instance's read did not return."""
+    wanted = None if needed is None else set(needed)
+    missing = tuple(a for a in unread(instance) if wanted is None or a in wanted)
+    if missing:
+        raise PartialItemError(spec.name, _key(instance, spec), missing, action)
+
+
 def create(instance: Model, spec: EntitySpec) -> None:
     """Write a new item; `ItemExistsError` when an item holds the key already."""
     _ready(type(instance), spec)
+    refuse_partial(instance, spec, "create")
     refresh_keys(instance, spec)
     if spec.chunking is not None:
         _chunked_write(instance, spec, create=True)
@@ -355,6 +405,7 @@ def create(instance: Model, spec: EntitySpec) -> None:
 def put(instance: Model, spec: EntitySpec) -> None:
     """Write the item whether or not it exists (conditional on the version if there is one)."""
     _ready(type(instance), spec)
+    refuse_partial(instance, spec, "put")
     refresh_keys(instance, spec)
     if spec.chunking is not None:
         _chunked_write(instance, spec, create=False)
@@ -386,6 +437,11 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
             "feeds the table key, so changing it moves the item: create a new item and "
             "delete this one instead",
         )
+    recomposed = spec.key_users(checked)
+    needed = {v for k in recomposed for v in spec.codecs[k].template.variable_names}
+    if spec.version:
+        needed.add(spec.version)
+    refuse_partial(instance, spec, "modify", needed - set(checked))
     cls = type(instance)
     attrs = cls.get_attributes()
     current = {a: getattr(instance, spec.py(a)) for a in spec.rules}
@@ -394,7 +450,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     for attr, value in checked.items():
         target = attrs[spec.py(attr)]
         actions.append(target.remove() if value is None else target.set(value))
-    for key_attr, key in spec.compose(merged, spec.key_users(checked)).items():
+    for key_attr, key in spec.compose(merged, recomposed).items():
         target = attrs[spec.table.py(key_attr)]
         actions.append(target.remove() if key is None else target.set(key))
     exists = attrs[spec.table.py(spec.table.partition_key)].exists()
@@ -408,6 +464,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
         if spec.version and _still_there(instance, spec):
             raise VersionConflictError(spec.name, key, version) from None
         raise ItemNotFoundError(spec.name, key) from None
+    instance.__dict__.pop(_UNREAD, None)  # UpdateItem returned the whole item (ALL_NEW)
 
 
 def delete(
@@ -419,6 +476,8 @@ def delete(
 ) -> Any:
     """Delete the item (conditional on the version read, if the entity has one)."""
     _ready(type(instance), spec)
+    if spec.version and add_version_condition and condition is None:
+        refuse_partial(instance, spec, "delete", {spec.version})
     if spec.chunking is not None:
         chunked.delete(
             instance, root_model(type(instance)), spec.chunking, spec.table.primary_key, spec.name

@@ -12,6 +12,7 @@ __all__ = [
     "ItemExistsError",
     "ItemNotFoundError",
     "NotConfiguredError",
+    "PartialItemError",
     "TableExistsError",
     "UnexpectedItemError",
     "VersionConflictError",
@@ -54,6 +55,27 @@ class VersionConflictError(TableModelError):
         super().__init__(
             f"{entity}: item {_key_text(key)} changed since version {version} was read "
             "(or was deleted); read it again and retry"
+        )
+
+
+class PartialItemError(TableModelError):
+    """A write would use attributes that the read which produced the instance did not return.
+
+    An access pattern on an index with a partial projection (or on a chunked entity, whose
+    payload a Query never reads) gives instances without some attributes. Writing such an
+    instance back would erase them, so `put`, `create` and batch writes refuse it, and `modify`
+    and `delete` refuse when they would need one of them. `fetch()` reads the whole item.
+    """
+
+    def __init__(
+        self, entity: str, key: Mapping[str, object], missing: tuple[str, ...], action: str
+    ) -> None:
+        self.entity = entity
+        self.key = dict(key)
+        self.missing = missing
+        super().__init__(
+            f"{entity}: cannot {action} item {_key_text(key)} as read: the read that produced "
+            f"it did not return {', '.join(missing)}; fetch() the whole item first"
         )
 
 

@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -38,6 +38,7 @@ from tablemodel.runtime.entities import (
     Unset,
     complete,
     ensure_configured,
+    mark_unread,
 )
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
 from tablemodel.runtime.keys import KeyCodec
@@ -177,9 +178,12 @@ class PatternSpec(Generic[T]):
         self.parameters = dict(parameters)
         self.returns = returns
         self.specs: dict[str, tuple[type[Model], EntitySpec]] = {}
+        projected = _projected(base, table, index, index_keys.values())
+        self._unread: dict[str, tuple[str, ...]] = {}
         for cls in returns:
             spec: EntitySpec = cls._spec  # type: ignore[attr-defined]
             self.specs[spec.discriminator] = (cls, spec)
+            self._unread[spec.discriminator] = spec.unread_through(projected)
         self.filters = filters
         self.descending = descending
         self.limit = limit
@@ -399,6 +403,7 @@ class PatternSpec(Generic[T]):
         cls, spec = entry
         instance = cls.from_raw_data(item)
         complete(instance, spec)
+        mark_unread(instance, self._unread[spec.discriminator])
         return instance  # type: ignore[return-value]
 
     # -- cursors -----------------------------------------------------------------------------
@@ -460,6 +465,22 @@ class _Query:
     forward: bool
     consistent: bool
     digest: str
+
+
+def _projected(
+    base: type[Model], table: TableSpec, index: str | None, index_keys: Iterable[str]
+) -> frozenset[str] | None:
+    """The attribute names a Query on `index` returns; None when it returns whole items."""
+    if index is None:
+        return None
+    found = base._indexes.get(index)
+    if found is None:
+        msg = f"{base.__name__} declares no index {index!r}"
+        raise ValueError(msg)
+    projection = found.Meta.projection
+    if projection.projection_type == "ALL":
+        return None
+    return frozenset([*table.primary_key, *index_keys, *(projection.non_key_attributes or [])])
 
 
 def _compare(target: Any, op: str, value: object) -> Condition:
