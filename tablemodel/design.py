@@ -167,6 +167,36 @@ class Design:
     def entities_in(self, index: IndexDesign) -> list[EntityDesign]:
         return [e for e in self.entities.values() if e.in_index(index)]
 
+    def projected_attributes(self, index: IndexDesign) -> set[str] | None:
+        """Attribute names a Query on `index` returns, or None when it returns whole items."""
+        if index.kind == "table" or index.projection.type == "all":
+            return None
+        names = set(self.table.key_names) | set(index.key_names)
+        return names | set(index.projection.attributes)
+
+    def unread(self, entity: EntityDesign, index: IndexDesign) -> tuple[str, ...]:
+        """The attributes of `entity` that a Query on `index` cannot give back, sorted.
+
+        Projected attributes come back, and so do those a projected key spells (decoded from
+        it); a chunked record's payload never does. The runtime computes the same from the
+        generated index classes (`EntitySpec.unread_through`); a test holds the two together.
+        """
+        chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
+        projected = self.projected_attributes(index)
+        readable = (
+            set(entity.spec.attributes) if projected is None else recoverable(entity, projected)
+        )
+        return tuple(sorted(a for a in entity.spec.attributes if a in chunked or a not in readable))
+
+
+def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
+    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
+    found = {a for a in entity.spec.attributes if a in projected}
+    for key, template in entity.templates.items():
+        if key in projected:
+            found |= set(template.variable_names)
+    return found
+
 
 # ---------------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pynamodb.models import Model
 
 from tablemodel.api import load
 from tablemodel.cli.main import cli
+from tablemodel.design import build_design
 from tablemodel.generate import GenerateError, _wrap_path, check_source, generate_source
 from tablemodel.generate.python import RESERVED_MEMBERS, pystr
 from tablemodel.runtime.errors import NotConfiguredError
@@ -328,3 +329,84 @@ def test_a_control_character_in_the_model_path_cannot_reach_the_code(tmp_path: P
     head = source.split('"""')[0]
     assert all(line.startswith("#") for line in head.splitlines())
     assert "odd\\nimport os" in head
+
+
+# ---------------------------------------------------------------------------------------------
+# Results of partial reads are typed as what the read gave back
+
+USER_CODE = """
+from decimal import Decimal
+
+import models
+
+
+def use() -> None:
+    row = next(models.top_scores_by_race("r1"))
+    output: Decimal = row.output
+    row.modify(output=output + 1)
+    row.results  # E: not projected by GSI_SK_Numeric
+    row.put()  # E: writing back a partial read
+    whole = models.RacerRace.fetch(racer_id=row.racer_id, race_id=row.race_id)
+    if whole is not None:
+        text: str = whole.results
+        whole.put()
+    ticket = next(models.tickets_by_holder("ann"))
+    seq: int = ticket.seq
+    ticket.price  # E: not projected by by_holder
+    ticket.modify(active=False)  # E: the version is not projected
+"""
+
+
+def test_mypy_rejects_what_a_partial_read_did_not_return(tmp_path: Path) -> None:
+    """The lines marked E fail type checking, each for the reason given; nothing else does."""
+    for name, model in (("models", ALLEYCAT / "tablemodel.yaml"), ("tickets", BOX_OFFICE)):
+        target = tmp_path / f"{name}.py"
+        target.write_text(generate_source(load(model), output=target), encoding="utf-8")
+    code = USER_CODE.replace("models.tickets_by_holder", "tickets.tickets_by_holder")
+    (tmp_path / "user.py").write_text("import tickets\n" + code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(ROOT)},
+    )
+    lines = (tmp_path / "user.py").read_text(encoding="utf-8").splitlines()
+    expected = {i + 1 for i, line in enumerate(lines) if "# E:" in line}
+    # (Only user.py's errors count: without this repository's mypy settings, mypy also says
+    # that boto3 and botocore have no type stubs.)
+    errors = [line for line in done.stdout.splitlines() if line.startswith("user.py:")]
+    found = {int(line.split(":")[1]) for line in errors if ": error:" in line}
+    assert found == expected, done.stdout
+    assert '"RacerRaceFromGSISKNumeric" has no attribute "results"' in done.stdout
+    assert '"RacerRaceFromGSISKNumeric" has no attribute "put"' in done.stdout
+    assert '"TicketFromByHolder" has no attribute "price"' in done.stdout
+    assert '"TicketFromByHolder" has no attribute "modify"' in done.stdout
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE],
+    ids=["alleycat", "hour_race", "box_office"],
+)
+def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
+    model: Path, tmp_path: Path
+) -> None:
+    loaded = load(model)
+    design = build_design(loaded.model, loaded)
+    module = generate_and_import(model, tmp_path)
+    for name, spec in module.ACCESS_PATTERNS.items():
+        pattern = design.patterns[name]
+        assert pattern.index is not None
+        for entity in pattern.returns:
+            expected = design.unread(design.entities[entity], pattern.index)
+            discriminator = design.entities[entity].discriminator
+            assert spec._unread[discriminator] == expected, (name, entity)
+    partial = [
+        (p.name, e)
+        for p in design.patterns.values()
+        for e in p.returns
+        if p.index is not None and design.unread(design.entities[e], p.index)
+    ]
+    assert partial  # every one of these models has at least one partial read

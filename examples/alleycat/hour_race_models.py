@@ -13,7 +13,7 @@ environment (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -192,6 +192,23 @@ class RaceTelemetry(AlleycatHourItem, discriminator="RaceTelemetry"):
         _entities.put(self, self._spec)
 
 
+class RaceTelemetryFromTable(Protocol):
+    """RaceTelemetry as a Query on the table returns it, without points.
+
+    The instances are RaceTelemetry objects. Writes that would need what is
+    missing raise PartialItemError; RaceTelemetry.fetch() reads the whole item.
+    """
+
+    @property
+    def race_id(self) -> str: ...
+
+    @property
+    def racer_id(self) -> str: ...
+
+    @property
+    def seconds(self) -> int: ...
+
+
 _RESULTS_OF_RACE: PatternSpec[RaceResult] = PatternSpec(
     AlleycatHourItem,
     TABLE,
@@ -256,7 +273,7 @@ def results_of_race_page(
     )
 
 
-_TELEMETRY_OF_RACE: PatternSpec[RaceTelemetry] = PatternSpec(
+_TELEMETRY_OF_RACE: PatternSpec[RaceTelemetryFromTable] = PatternSpec(
     AlleycatHourItem,
     TABLE,
     "telemetry_of_race",
@@ -278,7 +295,7 @@ def telemetry_of_race(
     descending: bool = False,
     consistent_read: bool = False,
     trace: QueryTrace | None = None,
-) -> Iterator[RaceTelemetry]:
+) -> Iterator[RaceTelemetryFromTable]:
     """The telemetry records of a race (heads; fetch one for its points).
 
     Query on the table: PK = "race-{race_id}" AND begins_with(SK, "telemetry#").
@@ -303,7 +320,7 @@ def telemetry_of_race_page(
     descending: bool = False,
     consistent_read: bool = False,
     trace: QueryTrace | None = None,
-) -> Page[RaceTelemetry]:
+) -> Page[RaceTelemetryFromTable]:
     """The telemetry records of a race (heads; fetch one for its points).
 
     Query on the table: PK = "race-{race_id}" AND begins_with(SK, "telemetry#").

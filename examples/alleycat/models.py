@@ -13,7 +13,8 @@ environment (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar, Literal, overload
+from decimal import Decimal
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, IncludeProjection
@@ -469,6 +470,36 @@ class ClassBest(AlleycatItem, discriminator="ClassBest"):
         _entities.modify(self, self._spec, {"best_output": best_output})
 
 
+class RacerRaceFromGSISKNumeric(Protocol):
+    """RacerRace as GSI `GSI_SK_Numeric` returns it, without results.
+
+    The instances are RacerRace objects. Writes that would need what is missing
+    raise PartialItemError; RacerRace.fetch() reads the whole item.
+    """
+
+    @property
+    def racer_id(self) -> str: ...
+
+    @property
+    def race_id(self) -> str: ...
+
+    @property
+    def class_id(self) -> str: ...
+
+    @property
+    def output(self) -> Decimal: ...
+
+    def modify(
+        self,
+        *,
+        class_id: str | Unset = ...,
+        output: Number | Unset = ...,
+        results: str | Unset = ...,
+    ) -> None: ...
+
+    def delete(self) -> Any: ...
+
+
 _RESULTS_BY_RACER: PatternSpec[RacerRace] = PatternSpec(
     AlleycatItem,
     TABLE,
@@ -660,7 +691,7 @@ def best_by_class_page(
     )
 
 
-_TOP_SCORES_BY_RACE: PatternSpec[RacerRace] = PatternSpec(
+_TOP_SCORES_BY_RACE: PatternSpec[RacerRaceFromGSISKNumeric] = PatternSpec(
     AlleycatItem,
     TABLE,
     "top_scores_by_race",
@@ -681,7 +712,7 @@ def top_scores_by_race(
     page_size: int | None = None,
     descending: bool = True,
     trace: QueryTrace | None = None,
-) -> Iterator[RacerRace]:
+) -> Iterator[RacerRaceFromGSISKNumeric]:
     """4. Get the list of top scores by race ID.
 
     Query on GSI GSI_SK_Numeric: SK = "race-{race_id}".
@@ -704,7 +735,7 @@ def top_scores_by_race_page(
     limit: int | None = None,
     descending: bool = True,
     trace: QueryTrace | None = None,
-) -> Page[RacerRace]:
+) -> Page[RacerRaceFromGSISKNumeric]:
     """4. Get the list of top scores by race ID.
 
     Query on GSI GSI_SK_Numeric: SK = "race-{race_id}".

@@ -88,6 +88,7 @@ MODULE_NAMES = frozenset(
         "Iterator",
         "KeyTerm",
         "Literal",
+        "Protocol",
         "Model",
         "Number",
         "Page",
@@ -331,6 +332,7 @@ class ModuleWriter:
         self.key_limits = self._key_limits()
         self.entity_classes = {name: name for name in design.entities}
         self.used_attribute_classes: set[str] = set()
+        self.views = self._views()
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -521,6 +523,8 @@ class ModuleWriter:
         body += ["", "", *self._base_class()]
         for entity in self.design.entities.values():
             body += ["", "", *self._entity_class(entity)]
+        for entity_name, index_name in self.views:
+            body += ["", "", *self._view_class(entity_name, index_name)]
         for pattern in self.design.patterns.values():
             body += ["", "", *self._pattern(pattern)]
         body += ["", "", *self._module_functions()]
@@ -549,7 +553,7 @@ class ModuleWriter:
         stdlib = ["import datetime"] if used(["datetime"]) else []
         stdlib += _import("collections.abc", used(["Iterable", "Iterator"]))
         stdlib += _import("decimal", used(["Decimal"]))
-        stdlib += _import("typing", used(["Any", "ClassVar", "Literal", "overload"]))
+        stdlib += _import("typing", used(["Any", "ClassVar", "Literal", "Protocol", "overload"]))
         lines += [*stdlib, ""]
         pyn = sorted(self.used_attribute_classes & _PYNAMODB_ATTRIBUTES)
         lines += _import("pynamodb.attributes", pyn)
@@ -860,19 +864,7 @@ class ModuleWriter:
             [f"Write this {name}, replacing the item at its key{locking}."], INDENT * 2
         )
         lines += [f"{INDENT * 2}_entities.put(self, self._spec)"]
-        primary_sources: set[str] = set()
-        for key_attr in (
-            self.table.partition_key.name,
-            self.table.sort_key.name if self.table.sort_key else "",
-        ):
-            template = entity.templates.get(key_attr)
-            if template is not None:
-                primary_sources |= set(template.variable_names)
-        mutable = [
-            (a, s)
-            for a, s in spec.attributes.items()
-            if a not in primary_sources and a != spec.version_attribute
-        ]
+        mutable = self._mutable(entity)
         if mutable and spec.chunking is None:
             params = ["self", "*"]
             for attr, aspec in mutable:
@@ -909,10 +901,97 @@ class ModuleWriter:
             )
         return lines
 
+    def _mutable(self, entity: EntityDesign) -> list[tuple[str, AttributeSpec]]:
+        """The attributes `modify` takes: outside the table key, not the version."""
+        primary_sources: set[str] = set()
+        for key_attr in (
+            self.table.partition_key.name,
+            self.table.sort_key.name if self.table.sort_key else "",
+        ):
+            template = entity.templates.get(key_attr)
+            if template is not None:
+                primary_sources |= set(template.variable_names)
+        return [
+            (a, s)
+            for a, s in entity.spec.attributes.items()
+            if a not in primary_sources and a != entity.spec.version_attribute
+        ]
+
+    def _views(self) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+        """(entity, index) -> (view class, attributes a Query there cannot give back).
+
+        Only pairs some pattern returns and where something is missing: a partial projection,
+        or a chunked record's head. The pattern then returns the view, a Protocol with what
+        the read did give back, so that mypy rejects reading (or writing back) the rest.
+        """
+        views: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+        for pattern in self.design.patterns.values():
+            index = pattern.index
+            if index is None:
+                continue
+            for name in pattern.returns:
+                unread = self.design.unread(self.design.entities[name], index)
+                if unread and (name, index.name) not in views:
+                    where = "Table" if index.kind == "table" else _class_name(index.name)
+                    views[name, index.name] = (f"{name}From{where}", unread)
+        return views
+
+    def _returns(self, pattern: PatternDesign) -> list[str]:
+        """The classes (or views) a pattern's results are typed as."""
+        assert pattern.index is not None
+        out = []
+        for name in pattern.returns:
+            view = self.views.get((name, pattern.index.name))
+            out.append(view[0] if view else self.entity_classes[name])
+        return out
+
+    def _view_class(self, entity_name: str, index_name: str) -> list[str]:
+        view, unread = self.views[entity_name, index_name]
+        entity = self.design.entities[entity_name]
+        spec = entity.spec
+        index = self.design.indexes[index_name]
+        py = {a: _python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        where = "a Query on the table" if index.kind == "table" else f"{index.label}"
+        doc = [
+            f"{entity_name} as {where} returns it, without {', '.join(unread)}.",
+            "",
+            f"The instances are {entity_name} objects. Writes that would need what is missing"
+            f" raise PartialItemError; {entity_name}.fetch() reads the whole item.",
+        ]
+        lines = [f"class {view}(Protocol):"]
+        lines += _docstring(doc, INDENT)
+        for attr, aspec in spec.attributes.items():
+            if attr in unread:
+                continue
+            nullable = aspec.optional or aspec.type.endswith("_set")
+            nullable = nullable or attr == spec.version_attribute
+            kind = _stored_type(aspec) + (" | None" if nullable else "")
+            lines += ["", f"{INDENT}@property", *_def(py[attr], ["self"], kind, INDENT, "...")]
+        missing = set(unread)
+        if spec.chunking is None and spec.version_attribute not in missing:
+            params = ["self", "*"]
+            for attr, aspec in self._mutable(entity):
+                needed = {
+                    v
+                    for template in entity.templates.values()
+                    if attr in template.variable_names
+                    for v in template.variable_names
+                }
+                if (needed - {attr}) & missing:
+                    continue  # recomposing a key would need an attribute the read lacks
+                none = " | None" if aspec.optional else ""
+                params.append(f"{py[attr]}: {_python_type(aspec)} | Unset{none} = ...")
+            if len(params) > 2:
+                lines.append("")
+                lines += _def("modify", params, "None", INDENT, "...")
+            lines.append("")
+            lines += _def("delete", ["self"], "Any", INDENT, "...")
+        return lines
+
     def _pattern(self, pattern: PatternDesign) -> list[str]:
         spec = pattern.spec
         const = "_" + pattern.name.upper()
-        returns = " | ".join(self.entity_classes[r] for r in pattern.returns) or "Any"
+        returns = " | ".join(self._returns(pattern)) or "Any"
         assert pattern.index is not None
         assert pattern.partition is not None
         index = pattern.index

@@ -5,27 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tablemodel.codes import rule
-from tablemodel.design import Design, EntityDesign, IndexDesign
+from tablemodel.design import Design, recoverable
 from tablemodel.diagnostics import Diagnostic, Severity
 
 from ._common import finding, quoted
-
-
-def projected_attributes(design: Design, index: IndexDesign) -> set[str] | None:
-    """Attribute names an index holds, or None when it projects everything."""
-    if index.kind == "table" or index.projection.type == "all":
-        return None
-    names = set(design.table.key_names) | set(index.key_names)
-    return names | set(index.projection.attributes)
-
-
-def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
-    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
-    found = {a for a in entity.spec.attributes if a in projected}
-    for key, template in entity.templates.items():
-        if key in projected:
-            found |= set(template.variable_names)
-    return found
 
 
 @rule("TM701", "attribute-not-projected", Severity.ERROR, "projection")
@@ -49,7 +32,7 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
         index = pattern.index
         if index is None:
             continue
-        projected = projected_attributes(design, index)
+        projected = design.projected_attributes(index)
         if projected is None:
             continue
         for name in pattern.returns:
@@ -108,7 +91,7 @@ def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
         index = pattern.index
         if index is None:
             continue
-        projected = projected_attributes(design, index)
+        projected = design.projected_attributes(index)
         if projected is None or attribute in projected:
             continue
         yield finding(
