@@ -613,14 +613,14 @@ def _stray(engine: Engine, key: dict[str, Any], chunks: list[dict[str, Any]]) ->
     ids=lambda value: getattr(value, "__name__", None),
 )
 def test_damaged_records_raise_what_is_wrong(
-    on_moto: Engine, damage: Damage, problem: str, index: int | None, message: str
+    engine: Engine, damage: Damage, problem: str, index: int | None, message: str
 ) -> None:
-    store = on_moto.store(budget=SMALL_BUDGET)
+    store = engine.store(budget=SMALL_BUDGET)
     key = _key("damaged")
     store.write(key, {}, _bytes(3500, 5), expected_version=None)
-    chunks = sorted(_chunk_items(on_moto, key), key=lambda item: str(item["SK"]["S"]))
+    chunks = sorted(_chunk_items(engine, key), key=lambda item: str(item["SK"]["S"]))
     assert len(chunks) == 4
-    damage(on_moto, key, chunks)
+    damage(engine, key, chunks)
     with pytest.raises(ChunkCorruptionError) as raised:
         store.read(key)
     assert (raised.value.problem, raised.value.index) == (problem, index)
