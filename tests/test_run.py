@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from tablemodel.api import load
 from tablemodel.cli.main import cli
 from tablemodel.run.check import check_and_run
-from tablemodel.run.engine import EngineFault
+from tablemodel.run.engine import EngineFault, resolve_region
 from tablemodel.run.report import RunReport
 from tablemodel.run.runner import RunOptions, run_model
 from tests.generated import ALLEYCAT, ROOT
@@ -151,8 +151,11 @@ def test_cli_run_json_and_sarif() -> None:
     assert "TM851" in rules
 
 
-def test_run_options_need_run() -> None:
-    result = CliRunner().invoke(cli, ["check", str(ALLEYCAT), "--engine", "dynamodb-local"])
+@pytest.mark.parametrize(
+    "option", [["--engine", "dynamodb-local"], ["--region", "eu-west-1"], ["--seed", "3"]]
+)
+def test_run_options_need_run(option: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["check", str(ALLEYCAT), *option])
     assert result.exit_code == 2
     assert "need --run" in result.output
 
@@ -182,6 +185,63 @@ def test_unreachable_engine(aws_credentials: None) -> None:
         ["check", str(ALLEYCAT), "--run", "--engine", "endpoint", "--endpoint-url", url],
         f"cannot reach the engine at {url}",
     )
+
+
+def test_allow_aws_alone_means_aws_not_moto(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a region the run stops before any request; on moto it would have passed.
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION")
+    _one_line_exit_2(["check", str(ALLEYCAT), "--run", "--allow-aws"], "no AWS region")
+    _one_line_exit_2(
+        ["check", str(ALLEYCAT), "--run", "--allow-aws", "--engine", "dynamodb-local"],
+        "--allow-aws runs on real AWS",
+    )
+
+
+def test_an_endpoint_without_credentials_says_so(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("AWS_SECURITY_TOKEN")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    _one_line_exit_2(["check", str(ALLEYCAT), "--run", "--endpoint-url", url], "no AWS credentials")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "given", "environment", "expected"),
+    [
+        ("http://127.0.0.1:8000", "eu-north-1", "ap-south-1", "eu-north-1"),
+        ("http://127.0.0.1:8000", None, "ap-south-1", "ap-south-1"),
+        ("http://127.0.0.1:8000", None, None, "us-east-1"),
+        ("https://dynamodb.eu-west-1.amazonaws.com", None, None, "eu-west-1"),
+        ("https://dynamodb-fips.us-gov-west-1.amazonaws.com", None, None, "us-gov-west-1"),
+    ],
+)
+def test_the_region_comes_from_the_option_botocore_or_the_endpoint(  # noqa: PLR0917
+    aws_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: str,
+    given: str | None,
+    environment: str | None,
+    expected: str,
+) -> None:
+    monkeypatch.delenv("AWS_REGION")
+    if environment is None:
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+    else:
+        monkeypatch.setenv("AWS_DEFAULT_REGION", environment)
+    assert resolve_region(endpoint, given) == expected
+
+
+def test_aws_without_a_region_is_refused_before_any_request(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(EngineFault, match="pass --region"):
+        resolve_region(None, None)
 
 
 def test_aws_endpoint_needs_allow_aws() -> None:

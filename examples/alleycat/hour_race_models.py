@@ -7,7 +7,7 @@ Alleycat hour-long races with chunked telemetry.
 
 Configure before use: configure(table_name=...) or the environment variable
 ALLEYCAT_HOUR_TABLE_NAME; region and endpoint come from configure() or botocore's
-environment (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).
+environment (AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB).
 """
 
 from __future__ import annotations

@@ -124,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     help="With --run: allow real AWS (a table with a unique name is created, then deleted).",
 )
 @click.option(
+    "--region",
+    help="With --run and --endpoint-url or --allow-aws: the region (botocore's resolution, or"
+    " the AWS endpoint's, without it).",
+)
+@click.option(
     "--seed", type=int, help="With --run: seed of the sample data (the model's by default)."
 )
 @click.option(
@@ -146,6 +151,7 @@ def check(
     engine: str,
     endpoint_url: str | None,
     allow_aws: bool,
+    region: str | None,
     seed: int | None,
     page_size: int,
 ) -> None:
@@ -161,8 +167,12 @@ def check(
 
     selected = _parse_codes(select, "--select")
     ignored = _parse_codes(ignore, "--ignore")
-    if not run_patterns and (endpoint_url or allow_aws or engine != "moto" or seed is not None):
-        raise click.UsageError("--engine, --endpoint-url, --allow-aws and --seed need --run")
+    if not run_patterns and (
+        endpoint_url or allow_aws or engine != "moto" or seed is not None or region
+    ):
+        raise click.UsageError(
+            "--engine, --endpoint-url, --allow-aws, --region and --seed need --run"
+        )
 
     outcomes: list[Outcome] = []
     runs: list[RunReport | None] = []
@@ -176,6 +186,7 @@ def check(
                     engine=engine,
                     endpoint_url=endpoint_url,
                     allow_aws=allow_aws,
+                    region=region,
                     seed=seed,
                     page_size=page_size,
                     select=selected,
@@ -218,6 +229,7 @@ def _check_and_run(
     engine: str,
     endpoint_url: str | None,
     allow_aws: bool,
+    region: str | None,
     seed: int | None,
     page_size: int,
     select: tuple[str, ...],
@@ -234,6 +246,7 @@ def _check_and_run(
             engine=engine,
             endpoint_url=endpoint_url,
             allow_aws=allow_aws,
+            region=region,
             seed=seed,
             page_size=page_size,
             progress=progress,

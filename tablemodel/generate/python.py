@@ -540,7 +540,7 @@ class ModuleWriter:
             "",
             "Configure before use: configure(table_name=...) or the environment variable"
             f" {self.env}; region and endpoint come from configure() or botocore's environment"
-            " (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
+            " (AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
         ]
         lines += _docstring(doc, "")
         lines += ["", "from __future__ import annotations", ""]

@@ -61,8 +61,11 @@ def engine_session(
     if kind not in ENGINES:
         msg = f"unknown engine {kind!r}: expected one of {', '.join(ENGINES)}"
         raise EngineFault(msg)
-    if endpoint_url is not None and kind != "endpoint":
-        kind = "endpoint"
+    if allow_aws and endpoint_url is None and kind == "dynamodb-local":
+        msg = "--allow-aws runs on real AWS; --engine dynamodb-local starts an engine of its own"
+        raise EngineFault(msg)
+    if (endpoint_url is not None or allow_aws) and kind != "endpoint":
+        kind = "endpoint"  # an endpoint, or AWS itself, is what the user asked to reach
     if kind == "moto":
         import moto  # noqa: PLC0415  (only runs on moto pay for importing it)
 
@@ -101,18 +104,46 @@ def _reach(endpoint_url: str | None, *, allow_aws: bool, region: str | None) -> 
     import boto3  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
 
-    client = boto3.client(
+    # A session of its own: boto3's default one keeps the credentials it found first.
+    client = boto3.session.Session().client(
         "dynamodb",
         endpoint_url=endpoint_url,
-        region_name=region,
+        region_name=resolve_region(endpoint_url, region),
         config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1}),
     )
     where = endpoint_url or "AWS"
     try:
         client.list_tables(Limit=1)
     except Exception as err:
+        if _no_credentials(err):
+            raise EngineFault(describe_fault(err)) from None
         raise EngineFault(f"cannot reach the engine at {where}: {describe_fault(err)}") from None
     return EngineSession("endpoint", endpoint_url, client.meta.region_name)
+
+
+def resolve_region(endpoint_url: str | None, region: str | None) -> str:
+    """The region to sign requests for, or an EngineFault saying how to give one.
+
+    The given region, else botocore's own (AWS_DEFAULT_REGION, the profile's config), else the
+    one an AWS endpoint's host names (dynamodb.eu-west-1.amazonaws.com). An engine of the
+    user's own that is not AWS takes any region: us-east-1, as DynamoDB Local's docs use.
+    """
+    if region:
+        return region
+    import boto3  # noqa: PLC0415
+
+    found = boto3.session.Session().region_name
+    if found:
+        return str(found)
+    host = (urlparse(endpoint_url).hostname or "") if endpoint_url else ""
+    if host.endswith(".amazonaws.com"):
+        parts = host.split(".")
+        if len(parts) >= 4 and parts[0].startswith("dynamodb"):
+            return parts[1]
+    elif host:
+        return "us-east-1"
+    msg = "no AWS region: pass --region, or set AWS_DEFAULT_REGION (or a region in the profile)"
+    raise EngineFault(msg)
 
 
 @contextlib.contextmanager
@@ -157,8 +188,19 @@ def error_code(err: BaseException) -> str | None:
     return str(code) if code else None
 
 
+def _no_credentials(err: BaseException) -> bool:
+    cause, _ = _service_error(err)
+    return type(cause).__name__ == "NoCredentialsError"
+
+
 def describe_fault(err: BaseException) -> str:
     """One line for an SDK or PynamoDB error, down to the service's own error code."""
+    if _no_credentials(err):
+        return (
+            "no AWS credentials to sign the requests with: set AWS_ACCESS_KEY_ID and"
+            " AWS_SECRET_ACCESS_KEY, or a profile (an engine of your own, such as DynamoDB"
+            " Local, accepts any values)"
+        )
     cause, error = _service_error(err)
     if error is not None:
         code = error.get("Code", "")

@@ -37,7 +37,13 @@ from tablemodel.check import run_checks
 from tablemodel.design import Design, PatternDesign, build_design
 from tablemodel.generate import generate_source
 from tablemodel.generate.python import parameter_name
-from tablemodel.run.engine import EngineFault, describe_fault, engine_session, is_engine_error
+from tablemodel.run.engine import (
+    EngineFault,
+    describe_fault,
+    engine_session,
+    is_engine_error,
+    resolve_region,
+)
 from tablemodel.run.intent import compare, expected_result
 from tablemodel.run.report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.sample import SampleItem, generate_samples, parameter_sets
@@ -126,6 +132,7 @@ def vacuum_table(
         target = Path(folder) / "models.py"
         target.write_text(generate_source(loaded, output=target), encoding="utf-8")
         with _imported(target) as module:
+            region = resolve_region(endpoint_url, region)
             module.configure(table_name=table_name, endpoint_url=endpoint_url, region=region)
             try:
                 return module.vacuum_chunks(grace_seconds=grace_seconds)

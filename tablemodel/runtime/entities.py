@@ -269,7 +269,7 @@ def configure(
 
     Without a table name (never given, or given as None) the environment variable the generated
     module names (`<TABLE>_TABLE_NAME`) is read when the models are first used. Region and
-    endpoint fall back to botocore's own resolution (`AWS_REGION`/`AWS_DEFAULT_REGION`,
+    endpoint fall back to botocore's own resolution (`AWS_DEFAULT_REGION`,
     `AWS_ENDPOINT_URL_DYNAMODB`, config files). Open connections are dropped so the next call
     uses the new settings. `chunk_budget` is the largest item chunked records write (None:
     409,600; lower it for moto, which refuses items above 405,000 by its own measure).
