@@ -4,12 +4,18 @@ Every document goes through the loader and, when it loads, through the whole che
 document that fails to load must raise `ModelLoadError` whose every diagnostic names a line
 or a model path; one that loads must produce a report whose every diagnostic is located.
 Any other exception fails the test with the document that caused it.
+
+1,000 more, mutated from the three models that generate, go through the generator too: each
+is refused with located codes or becomes a module that compiles and imports.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,7 @@ from hypothesis import strategies as st
 
 from tablemodel.api import check_model
 from tablemodel.diagnostics import Diagnostic, ModelLoadError
+from tablemodel.generate import GenerateError, generate_source
 from tablemodel.schema.loader import load_model_from_text
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "alleycat"
@@ -30,6 +37,8 @@ BASES = [
 BASE_TEXTS = [
     (EXAMPLES / name).read_text(encoding="utf-8") for name in ("tablemodel.yaml", "article.yaml")
 ]
+
+_generated = itertools.count()
 
 FUZZ = settings(
     max_examples=2500,
@@ -204,3 +213,62 @@ def test_mutated_yaml_text(text: str, edits: list[tuple[int, str, str]]) -> None
         else:
             text = text[:at] + (piece[:1] or ":") + text[at + 1 :]
     _run(text, "yaml", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The generator on hostile models: located refusals or a module that imports, nothing else
+
+GENERATE_BASES = [
+    yaml.safe_load(path.read_text(encoding="utf-8"))
+    for path in (
+        EXAMPLES / "tablemodel.yaml",
+        EXAMPLES / "hour_race.yaml",
+        EXAMPLES.parent.parent / "tests" / "data" / "generate" / "box_office.yaml",
+    )
+]
+
+
+@st.composite
+def mutated_for_generate(draw: st.DrawFn) -> Any:
+    doc = copy.deepcopy(draw(st.sampled_from(GENERATE_BASES)))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = draw(st.sampled_from(paths))
+        parent = _get(doc, path[:-1])
+        action = draw(st.sampled_from(["delete", "replace", "nasty", "rename"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(JSONISH)
+        elif action == "nasty":
+            parent[path[-1]] = draw(NASTY_TEXT)
+        elif isinstance(parent, dict):
+            parent[draw(st.one_of(NASTY_TEXT, st.text(min_size=1, max_size=10)))] = parent.pop(
+                path[-1]
+            )
+    return doc
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=1000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(mutated_for_generate())
+def test_generate_refuses_with_located_codes_or_emits_a_module_that_imports(doc: Any) -> None:
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    try:
+        loaded = load_model_from_text(text, source="fuzz.yaml", format="yaml")
+        source = generate_source(loaded)
+    except (ModelLoadError, GenerateError) as exc:
+        _assert_located(exc.diagnostics, doc)
+        return
+    module = types.ModuleType(f"_fuzz_generated_{next(_generated)}")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(source, "models.py", "exec"), module.__dict__)
+    finally:
+        sys.modules.pop(module.__name__, None)
+    assert module.ACCESS_PATTERNS.keys() == loaded.model.access_patterns.keys()

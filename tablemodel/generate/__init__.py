@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tablemodel import __version__, codes
+from tablemodel.check import run_checks
 from tablemodel.design import Design, build_design
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError
 from tablemodel.generate.python import LINE, ModuleWriter, Problem
@@ -36,6 +37,9 @@ class GenerateError(TableModelError):
             f"{first.code} {first.location}: {first.message}"
             + (f" (and {more} more)" if more else "")
         )
+
+
+STRUCTURE_CODES = "TM1"  # the structure family: table, indexes, entity keys
 
 
 def model_digest(loaded: LoadedModel) -> str:
@@ -120,6 +124,12 @@ def generate_source(loaded: LoadedModel, *, output: str | os.PathLike[str] | Non
     errors = [d for d in design.diagnostics if d.severity.rank >= 2]
     if errors:
         raise ModelLoadError(errors)
+    # A table DynamoDB would refuse, or items without their keys, cannot be generated; a
+    # pattern that returns the wrong items can (`check --run` shows what it returns).
+    structural = run_checks(design, select=[STRUCTURE_CODES]).diagnostics
+    refused = [d for d in structural if d.severity.rank >= 2]
+    if refused:
+        raise GenerateError(refused)
     header = _header(loaded, output)
     writer = ModuleWriter(design, header)
     writer.validate()

@@ -182,6 +182,9 @@ def _docstring(lines: Sequence[str], indent: str) -> list[str]:
     cleaned: list[str] = []
     for line in lines:
         text = line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip()
+        text = "".join(  # control characters as escapes: a NUL would not even compile
+            c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text
+        )
         lead = text[: len(text) - len(text.lstrip())]
         if len(text) <= width - 6:
             cleaned.append(text)
@@ -200,6 +203,12 @@ def _docstring(lines: Sequence[str], indent: str) -> list[str]:
     out += [f"{indent}{line}" if line else "" for line in cleaned[1:]]
     out.append(f'{indent}"""')
     return out
+
+
+def _first_line(text: str | None) -> str:
+    """The first line of a description, or "" when there is none."""
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _tuple(items: Sequence[str]) -> str:
@@ -534,8 +543,8 @@ class ModuleWriter:
     def _head(self, body: str) -> list[str]:
         lines = [f"# {line}" if line else "#" for line in self.header]
         doc = [f"Typed PynamoDB models and access patterns for the `{self.table.name}` table."]
-        if self.model.description:
-            doc += ["", *self.model.description.strip().splitlines()]
+        if (self.model.description or "").strip():
+            doc += ["", *(self.model.description or "").strip().splitlines()]
         doc += [
             "",
             "Configure before use: configure(table_name=...) or the environment variable"
@@ -719,9 +728,7 @@ class ModuleWriter:
         version = spec.version_attribute
         py = {a: _python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
         lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
-        doc = [
-            spec.description.strip().splitlines()[0] if spec.description else f"The {name} entity."
-        ]
+        doc = [_first_line(spec.description) or f"The {name} entity."]
         doc += ["", "Keys:"]
         doc += [f"    {k} = {pystr(t.source)}" for k, t in entity.templates.items()]
         lines += _docstring(doc, INDENT)
@@ -1048,9 +1055,7 @@ class ModuleWriter:
             common.append(f"consistent_read: bool = {spec.consistent_read}")
         common.append("trace: QueryTrace | None = None")
         where = "the table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
-        doc_head = (
-            spec.description.strip().splitlines()[0] if spec.description.strip() else pattern.name
-        )
+        doc_head = _first_line(spec.description) or pattern.name
         doc = [
             doc_head,
             "",

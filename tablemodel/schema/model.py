@@ -54,6 +54,12 @@ class Projection(_Strict):
         if self.type != "include" and self.attributes:
             msg = f"`attributes` is only allowed with projection type `include`, not `{self.type}`"
             raise ValueError(msg)
+        if self.type == "include" and not self.attributes:
+            msg = (
+                "projection type `include` needs at least one attribute under `attributes`"
+                " (DynamoDB refuses an empty list; `keys_only` projects no others)"
+            )
+            raise ValueError(msg)
         return self
 
 
