@@ -6,7 +6,8 @@ or a model path; one that loads must produce a report whose every diagnostic is 
 Any other exception fails the test with the document that caused it.
 
 1,000 more, mutated from the three models that generate, go through the generator too: each
-is refused with located codes or becomes a module that compiles and imports.
+is refused with located codes or becomes a module that compiles and imports. Those that
+generate (of 400 more) are also run on moto: a located report, or one sample or engine error.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from hypothesis import strategies as st
 from tablemodel.api import check_model
 from tablemodel.diagnostics import Diagnostic, ModelLoadError
 from tablemodel.generate import GenerateError, generate_source
+from tablemodel.run.check import check_and_run
+from tablemodel.run.engine import EngineFault
+from tablemodel.run.runner import RunOptions
+from tablemodel.run.sample import SampleError
 from tablemodel.schema.loader import load_model_from_text
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "alleycat"
@@ -272,3 +277,41 @@ def test_generate_refuses_with_located_codes_or_emits_a_module_that_imports(doc:
     finally:
         sys.modules.pop(module.__name__, None)
     assert module.ACCESS_PATTERNS.keys() == loaded.model.access_patterns.keys()
+
+
+@pytest.mark.slow
+@pytest.mark.engine
+@settings(
+    max_examples=400,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(mutated_for_generate())
+def test_check_run_on_hostile_models_ends_in_a_report_or_one_clear_error(
+    aws_credentials: None, tmp_path_factory: pytest.TempPathFactory, doc: Any
+) -> None:
+    """Models that generate are run on moto: a located report, or a sample or engine error."""
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    try:
+        generate_source(load_model_from_text(text, source="fuzz.yaml", format="yaml"))
+    except (ModelLoadError, GenerateError):
+        return  # the test above covers these
+    model = tmp_path_factory.mktemp("fuzz") / "tablemodel.yaml"
+    model.write_text(text, encoding="utf-8")
+    try:
+        outcome: Any = check_and_run(model, RunOptions())
+    except (SampleError, EngineFault) as err:
+        outcome = err
+    if isinstance(outcome, Exception):  # the CLI prints it as its one line
+        assert str(outcome)
+        assert "\n" not in str(outcome)
+        return
+    report, run = outcome
+    assert run is not None
+    for d in report.diagnostics:
+        assert d.location.line is not None or bool(d.location.path), f"unlocated {d}"

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -1120,3 +1121,46 @@ def test_any_text_gives_a_model_or_load_error(text: str, format: str) -> None:
         assert outcome.diagnostics
         assert all(d.code.startswith("TM00") for d in outcome.diagnostics)
         assert all(d.location.file == "<string>" for d in outcome.diagnostics)
+
+
+ALLEYCAT_MODEL = Path(__file__).parent.parent / "examples" / "alleycat" / "tablemodel.yaml"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            ("table", "global_indexes", 0, "projection"),
+            {"type": "include"},
+            "projection type `include` needs at least one attribute",
+        ),
+        (
+            ("access_patterns", "race_leaderboard", "intent", "limit"),
+            "-output",
+            "a limit is a number or a `$parameter`; found '-output'",
+        ),
+        (
+            ("access_patterns", "race_leaderboard", "intent", "limit"),
+            "$",
+            "a limit is a number or a `$parameter`; found '$'",
+        ),
+        (
+            ("access_patterns", "race_leaderboard", "intent", "limit"),
+            -1,
+            "a limit is a whole number of items, 0 or more; found -1",
+        ),
+    ],
+)
+def test_values_dynamodb_or_the_intent_cannot_use_fail_to_load(
+    path: tuple[str | int, ...], value: object, message: str
+) -> None:
+    """Found by fuzzing the generator and the runner: these loaded, then crashed later."""
+    data = yaml.safe_load(ALLEYCAT_MODEL.read_text(encoding="utf-8"))
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    (found,) = errors(yaml.safe_dump(data, sort_keys=False))
+    assert found.code == "TM006"
+    assert found.location.path == path
+    assert message in found.message

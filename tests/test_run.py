@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
@@ -115,6 +116,35 @@ def test_a_model_that_cannot_be_generated_reports_why() -> None:
     report, run = check_and_run(ALLEYCAT / "article.yaml", RunOptions())
     assert run is None
     assert "TM901" in {d.code for d in report.diagnostics}
+
+
+def test_a_free_form_list_chunked_as_json_gets_samples_the_codec_can_store(
+    tmp_path: Path,
+) -> None:
+    """Found by fuzzing: hostile free-form lists held bytes, which the json codec refuses."""
+    data = yaml.safe_load((ALLEYCAT / "hour_race.yaml").read_text(encoding="utf-8"))
+    data["entities"]["RaceTelemetry"]["attributes"]["points"] = {"type": "list"}
+    model = tmp_path / "tablemodel.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
+    assert run is not None
+    assert run.ok, report.diagnostics
+
+
+def test_a_fixture_the_chunk_codec_cannot_hold_is_a_sample_error(tmp_path: Path) -> None:
+    data = yaml.safe_load((ALLEYCAT / "hour_race.yaml").read_text(encoding="utf-8"))
+    data["entities"]["RaceTelemetry"]["attributes"]["points"] = {"type": "list"}
+    data["sample"]["fixtures"] = ["fixtures.jsonl"]
+    (tmp_path / "tablemodel.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    item = {
+        "entity": "RaceTelemetry",
+        "values": {"race_id": "r", "racer_id": "a", "seconds": 1, "points": [{"$base64": "AA=="}]},
+    }
+    (tmp_path / "fixtures.jsonl").write_text(json.dumps(item) + "\n", encoding="utf-8")
+    _one_line_exit_2(
+        ["check", str(tmp_path / "tablemodel.yaml"), "--run"],
+        "sample data: sample item RaceTelemetry: chunked record",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

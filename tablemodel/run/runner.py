@@ -46,7 +46,8 @@ from tablemodel.run.engine import (
 )
 from tablemodel.run.intent import compare, expected_result
 from tablemodel.run.report import CallResult, ItemView, PatternRun, RunReport
-from tablemodel.run.sample import SampleItem, generate_samples, parameter_sets
+from tablemodel.run.sample import SampleError, SampleItem, generate_samples, parameter_sets
+from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace
 from tablemodel.runtime.size import item_size, read_units
@@ -269,9 +270,15 @@ class _Run:
                     done += len(chunk)
                     self._progress("load", done, total)
                 for instance in single:
-                    instance.put()
+                    try:
+                        instance.put()
+                    except ChunkRecordError as err:  # a fixture the chunk codec cannot hold
+                        where = f"sample item {instance._spec.name}"
+                        raise SampleError(where, str(err)) from None
                     done += 1
                     self._progress("load", done, total)
+            except SampleError:
+                raise
             except Exception as err:
                 raise _fault(err, "loading the sample items") from err
 

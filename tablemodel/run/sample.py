@@ -201,6 +201,9 @@ class _Shape:
             width = self.widths.get(attr)
             if width is not None and isinstance(checked, int) and not 0 <= checked < 10**width:
                 return False
+        chunking = self.entity.spec.chunking
+        if chunking and chunking.codec == "json" and attr in chunking.attributes:
+            return not _holds_bytes(checked)  # the json codec refuses them (and says so)
         return True
 
     def identity(self, values: Mapping[str, object]) -> tuple[object, ...]:
@@ -511,6 +514,16 @@ def _collections(
         plain = [{b"\x01"}, {b"\x01", b"\x02"}]
         hostile = [{b"\x00", b"\xff"}]
     return (hostile if ctx.hostile else []), plain
+
+
+def _holds_bytes(value: object) -> bool:
+    if isinstance(value, bytes | bytearray):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_bytes(v) for v in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_bytes(v) for v in value)
+    return False
 
 
 def _accepts(rule: Rule, value: object) -> bool:

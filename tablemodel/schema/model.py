@@ -8,6 +8,7 @@ in a template) are resolved in `tablemodel.design`, which reports them as locate
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -411,6 +412,17 @@ class Intent(_Strict):
     select: dict[Identifier, dict[Identifier, Predicate]] = Field(min_length=1)
     order_by: tuple[OrderTerm, ...] = ()
     limit: int | str | None = Field(None, description="A number or a `$parameter`")
+
+    @field_validator("limit")
+    @classmethod
+    def _limit_is_a_count_or_a_parameter(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and value < 0:
+            msg = f"a limit is a whole number of items, 0 or more; found {value}"
+            raise ValueError(msg)
+        if isinstance(value, str) and not re.fullmatch("[$]" + IDENTIFIER[1:], value):
+            msg = f"a limit is a number or a `$parameter`; found {value!r}"
+            raise ValueError(msg)
+        return value
 
     @field_validator("select", mode="before")
     @classmethod

@@ -255,8 +255,9 @@ def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
     """A chunked entity needs a string sort key, and its chunked attributes stay out of keys.
 
     Why: chunk items live in the record's partition under sort keys built from the record's
-    own sort key, so the table needs a string (S) sort key; and a chunked attribute is stored
-    across several items, so no key template can be built from it.
+    own sort key, so the table needs a string (S) sort key; a chunked attribute is stored
+    across several items, so no key template can be built from it; and the json codec cannot
+    hold binary values.
 
     Bad:
         keys: {PK: "race-{race_id}", SK: "telemetry#{points}"}
@@ -285,6 +286,24 @@ def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
                 entity=entity.name,
             )
             continue
+        if chunking.codec == "json":
+            binary = [
+                a
+                for a in chunking.attributes
+                if a in entity.spec.attributes
+                and entity.spec.attributes[a].type in {"binary", "binary_set"}
+            ]
+            for name in binary:
+                yield finding(
+                    design,
+                    "TM121",
+                    (*entity.path, "chunking", "codec"),
+                    f"`{entity.name}` chunks binary attribute `{name}` with the json codec,"
+                    " which stores text, numbers, lists and maps only",
+                    found="codec: json",
+                    expected="codec: binary (for one binary attribute), or a non-binary type",
+                    entity=entity.name,
+                )
         for key_attr, template in entity.templates.items():
             used = sorted(set(template.variable_names) & set(chunking.attributes))
             for name in used:

@@ -346,6 +346,45 @@ def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
         )
 
 
+@rule("TM122", "key-type-conflict", Severity.ERROR, "structure")
+def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
+    """One key attribute name declared with two types by the table and its indexes.
+
+    Why: an attribute has one type per item, and CreateTable takes one definition per
+    attribute name; two types for one name fail it ("Some AttributeDefinitions are not used"
+    or a duplicate definition), and no item could satisfy both indexes anyway.
+
+    Bad:
+        local_indexes: [{name: by_n, sort_key: {name: Numeric, type: N}}]
+        global_indexes: [{name: by_s, partition_key: {name: Numeric, type: S}}]
+
+    Good:
+        global_indexes: [{name: by_s, partition_key: {name: NumericText, type: S}}]
+    """
+    first: dict[str, tuple[str, str]] = {}
+    for index in design.indexes.values():
+        roles = [("partition_key", index.partition_key), ("sort_key", index.sort_key)]
+        if index.kind == "lsi":
+            roles = roles[1:]  # an LSI's partition key is the table's (TM114 checks it)
+        for role, key in roles:
+            if key is None:
+                continue
+            if key.name not in first:
+                first[key.name] = (key.type, index.label)
+                continue
+            declared, where = first[key.name]
+            if key.type != declared:
+                yield finding(
+                    design,
+                    "TM122",
+                    (*index.path, role, "type"),
+                    f"{index.label} declares key `{key.name}` as {key.type}, but {where}"
+                    f" declares it {declared}",
+                    found=f"{key.name}: {key.type}",
+                    expected=f"{key.name}: {declared}, or another attribute name",
+                )
+
+
 @rule("TM119", "charset-syntax", Severity.ERROR, "structure")
 def check_charsets(design: Design) -> Iterator[Diagnostic]:
     """An attribute's `charset` cannot be parsed.
