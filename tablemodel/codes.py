@@ -498,13 +498,17 @@ declare(
     """An entity or access pattern name clashes with a name the generated module defines.
 
     Why: entities become classes and patterns become functions in one module, next to its
-    imports and helpers (`Model`, `Page`, `configure`, `TABLE`, ...); a clash would shadow one.
+    imports and helpers (`Model`, `Page`, `configure`, `TABLE`, ...), index classes, views
+    of partial reads, and each pattern's `<name>_page` function and `_<NAME>` constant; a
+    clash would silently replace one of them.
 
     Bad:
         entities: {Page: {...}}
+        access_patterns: {leaders: {...}, leaders_page: {...}}
 
     Good:
         entities: {WebPage: {...}}
+        access_patterns: {leaders: {...}, leaders_by_page: {...}}
     """,
 )
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -241,6 +242,66 @@ def test_refusals_are_located_diagnostics(old: str, new: str, code: str, where: 
     assert diagnostic.location.file == "model.yaml"
     assert diagnostic.location.line is not None
     assert where in diagnostic.location.dotted_path
+
+
+PATTERN = """
+  {name}:
+    description: the same thing
+    key_condition: {{PK: "thing-{{id}}", SK: "thing"}}
+    returns: [Thing]
+    intent: {{select: {{Thing: {{id: $id}}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("addition", "where", "message"),
+    [
+        (
+            PATTERN.format(name="thing_page"),
+            "access_patterns.thing_page",
+            "would define `thing_page` for access pattern `thing_page` and for access pattern"
+            " `thing`",
+        ),
+        (
+            PATTERN.format(name="THING"),
+            "access_patterns.THING",
+            "would define `_THING` for access pattern `THING` and for access pattern `thing`",
+        ),
+        (
+            "  GsiIndex: {attributes: {id: string}, keys: {PK: 'g-{id}', SK: 'g'}}\n",
+            "entities.GsiIndex",
+            "would define `GsiIndex` for entity `GsiIndex` and for the class of index `gsi`",
+        ),
+    ],
+    ids=["function-and-page", "constant", "entity-and-index-class"],
+)
+def test_two_things_the_module_would_name_alike_are_refused(
+    addition: str, where: str, message: str
+) -> None:
+    if addition.startswith("  GsiIndex"):
+        text = MINIMAL.replace("access_patterns:\n", addition + "access_patterns:\n")
+    else:
+        text = MINIMAL + addition
+    with pytest.raises(GenerateError) as caught:
+        _generate_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "TM902"
+    assert diagnostic.location.dotted_path == where
+    assert diagnostic.location.line is not None
+    assert message in diagnostic.message
+
+
+def test_an_entity_named_like_a_view_is_refused() -> None:
+    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["entities"]["RacerRaceFromGSISKNumeric"] = {
+        "attributes": {"racer_id": "string"},
+        "keys": {"PK": "zz-{racer_id}", "SK": "zz"},
+    }
+    with pytest.raises(GenerateError) as caught:
+        _generate_text(yaml.safe_dump(data))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.location.dotted_path == "entities.RacerRaceFromGSISKNumeric"
+    assert "the view of `RacerRace` on `GSI_SK_Numeric`" in diagnostic.message
 
 
 def test_refusal_on_the_command_line_is_exit_1_without_traceback(tmp_path: Path) -> None:

@@ -462,6 +462,58 @@ class ModuleWriter:
                     pattern=pname,
                 )
         self._check_codecs()
+        self._check_module_names()
+
+    def _check_module_names(self) -> None:
+        """Every top-level name the module defines is defined once (TM902 otherwise).
+
+        A pattern `leaders` defines `leaders` and `leaders_page`, so a pattern named
+        `leaders_page` would silently replace one of them; `a` and `A` share the constant `_A`;
+        an entity may be named like an index class or a view. Derived names (index classes,
+        views) are claimed first, so the clash is reported at what the model names.
+        """
+        owners = dict.fromkeys(MODULE_NAMES, "as a name the module itself imports or defines")
+        owners[self.base] = "for the table model class"
+
+        def claim(
+            name: str,
+            what: str,
+            path: tuple[str | int, ...],
+            *,
+            entity: str | None = None,
+            pattern: str | None = None,
+        ) -> None:
+            owner = owners.setdefault(name, what)
+            if owner == what:
+                return
+            self._problem(
+                "TM902",
+                path,
+                f"the generated module would define `{name}` {what} and {owner}",
+                "another name",
+                entity=entity,
+                pattern=pattern,
+            )
+
+        for index in self.design.indexes.values():
+            if index.kind != "table":
+                claim(
+                    _class_name(index.name) + "Index",
+                    f"for the class of index `{index.name}`",
+                    index.path,
+                )
+        for (entity, index_name), (view, _) in self.views.items():
+            what = f"for the view of `{entity}` on `{index_name}`"
+            claim(view, what, ("entities", entity), entity=entity)
+        for name in self.design.entities:
+            if name not in MODULE_NAMES and name != self.base:  # validate() reports those
+                claim(name, f"for entity `{name}`", ("entities", name), entity=name)
+        for name in self.design.patterns:
+            if name in MODULE_NAMES or keyword.iskeyword(name):
+                continue  # reported by validate()
+            what = f"for access pattern `{name}`"
+            for defined in (name, name + "_page", "_" + name.upper()):
+                claim(defined, what, ("access_patterns", name), pattern=name)
 
     def _check_codecs(self) -> None:
         """Build every key codec the module will build at import, to report failures here."""
