@@ -174,15 +174,40 @@ class Design:
         names = set(self.table.key_names) | set(index.key_names)
         return names | set(index.projection.attributes)
 
-    def unread(self, entity: EntityDesign, index: IndexDesign) -> tuple[str, ...]:
+    def fetches_items(self, pattern: PatternDesign) -> bool:
+        """True when the pattern's LSI Query asks DynamoDB for whole items (Select=ALL_ATTRIBUTES).
+
+        An LSI, unlike a GSI, fetches what it does not project from the table (one more read
+        per item). The generated code asks for that when the pattern reads an attribute of a
+        returned entity that the LSI neither projects nor spells in a projected key (TM701
+        warns about the cost).
+        """
+        index = pattern.index
+        if index is None or index.kind != "lsi":
+            return False
+        projected = self.projected_attributes(index)
+        if projected is None:
+            return False
+        for name in pattern.returns:
+            entity = self.entities[name]
+            wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
+            have = recoverable(entity, projected)
+            if any(a in entity.spec.attributes and a not in have for a in wanted):
+                return True
+        return False
+
+    def unread(
+        self, entity: EntityDesign, index: IndexDesign, *, whole_items: bool = False
+    ) -> tuple[str, ...]:
         """The attributes of `entity` that a Query on `index` cannot give back, sorted.
 
         Projected attributes come back, and so do those a projected key spells (decoded from
-        it); a chunked record's payload never does. The runtime computes the same from the
+        it); a chunked record's payload never does. With `whole_items` (an LSI asked for them,
+        `fetches_items`) everything else comes back. The runtime computes the same from the
         generated index classes (`EntitySpec.unread_through`); a test holds the two together.
         """
         chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
-        projected = self.projected_attributes(index)
+        projected = None if whole_items else self.projected_attributes(index)
         readable = (
             set(entity.spec.attributes) if projected is None else recoverable(entity, projected)
         )

@@ -153,6 +153,8 @@ class PatternItem(pytest.Item):
         pattern_run = None
         if run is not None and self.pattern is not None:
             pattern_run = next((p for p in run.patterns if p.name == self.pattern), None)
+        if pattern_run is not None and pattern_run.skipped is not None and not diagnostics:
+            pytest.skip(pattern_run.skipped)
         failed_run = pattern_run is not None and not pattern_run.ok
         not_run = self.pattern is not None and (pattern_run is None or not pattern_run.calls)
         if diagnostics or failed_run or not_run:

@@ -446,24 +446,43 @@ def test_mypy_rejects_what_a_partial_read_did_not_return(tmp_path: Path) -> None
     assert '"TicketFromByHolder" has no attribute "modify"' in done.stdout
 
 
+def _fetching_lsi(tmp_path: Path) -> Path:
+    """Alleycat with an LSI projecting only the discriminator: one pattern fetches items."""
+    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["table"]["local_indexes"][0]["projection"] = {
+        "type": "include",
+        "attributes": ["entity_type"],
+    }
+    model = tmp_path / "fetching.yaml"
+    model.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return model
+
+
 @pytest.mark.parametrize(
     "model",
-    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE],
-    ids=["alleycat", "hour_race", "box_office"],
+    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
+    ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
 )
 def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
-    model: Path, tmp_path: Path
+    model: Path | None, tmp_path: Path
 ) -> None:
+    model = model or _fetching_lsi(tmp_path)
     loaded = load(model)
     design = build_design(loaded.model, loaded)
     module = generate_and_import(model, tmp_path)
     for name, spec in module.ACCESS_PATTERNS.items():
         pattern = design.patterns[name]
         assert pattern.index is not None
+        whole = design.fetches_items(pattern)
+        assert spec.whole_items == whole
         for entity in pattern.returns:
-            expected = design.unread(design.entities[entity], pattern.index)
+            expected = design.unread(design.entities[entity], pattern.index, whole_items=whole)
             discriminator = design.entities[entity].discriminator
             assert spec._unread[discriminator] == expected, (name, entity)
+    if model.name == "fetching.yaml":  # races_by_class decodes all it needs from the keys
+        assert [n for n, s in module.ACCESS_PATTERNS.items() if s.whole_items] == [
+            "race_leaderboard"
+        ]
     partial = [
         (p.name, e)
         for p in design.patterns.values()

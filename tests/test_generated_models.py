@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 from tablemodel.runtime.errors import (
     BatchWriteError,
@@ -418,6 +419,28 @@ def test_a_partial_read_refuses_writes_that_would_erase_what_it_lacks(
     partial.put()
     stored = alleycat.RacerRace.fetch(racer_id="r1", race_id="x")
     assert (stored.results, stored.output) == ("[1, 2]", 9)
+
+
+def test_an_lsi_pattern_fetches_what_the_lsi_does_not_project(
+    tmp_path: Path, dynamodb_local: str, aws_credentials: None
+) -> None:
+    """DynamoDB (and DynamoDB Local) fetch whole items through an LSI when asked; moto does
+    not, which is why this runs on DynamoDB Local only."""
+    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["table"]["local_indexes"][0]["projection"] = "keys_only"
+    model = tmp_path / "keys_only.yaml"
+    model.write_text(yaml.safe_dump(data), encoding="utf-8")
+    models = generate_and_import(model, tmp_path)
+    assert "whole_items=True" in (tmp_path / "models.py").read_text(encoding="utf-8")
+    deployed = _deploy(models, dynamodb_local)
+    next(deployed)
+    try:
+        models.RaceResult(race_id="r", racer_id="a", output=5, ts=123).create()
+        (row,) = models.race_leaderboard("r")
+        assert (row.racer_id, row.output, row.ts) == ("a", 5, 123)
+        row.put()  # a whole item: nothing is missing, so nothing is refused
+    finally:
+        next(deployed, None)  # deletes the table
 
 
 def test_a_partial_read_of_a_versioned_entity_cannot_modify_or_delete(

@@ -147,6 +147,44 @@ def test_a_fixture_the_chunk_codec_cannot_hold_is_a_sample_error(tmp_path: Path)
     )
 
 
+def _fetching_lsi_model(folder: Path) -> Path:
+    """Alleycat with an LSI that projects only the discriminator: race_leaderboard reads `ts`,
+    which only the table has, so it fetches whole items."""
+    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["table"]["local_indexes"][0]["projection"] = {
+        "type": "include",
+        "attributes": ["entity_type"],
+    }
+    model = folder / "tablemodel.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return model
+
+
+def test_an_lsi_fetch_is_skipped_on_moto_which_cannot_do_it(tmp_path: Path) -> None:
+    model = _fetching_lsi_model(tmp_path)
+    _, run = check_and_run(model, RunOptions())
+    assert run is not None
+    verdicts = {p.name: p.verdict for p in run.patterns}
+    assert verdicts.pop("race_leaderboard") == "skipped"
+    assert set(verdicts.values()) == {"pass"}
+    assert run.ok
+    # TM701 warns about the extra read per item; nothing else is found, and the skip is no
+    # failure.
+    result = CliRunner().invoke(cli, ["check", str(model), "--run", "--ignore", "TM701"])
+    assert result.exit_code == 0, result.output
+    assert "7 patterns returned what their intent says; 1 skipped on moto" in result.output
+    assert "--engine dynamodb-local" in result.output
+
+
+@pytest.mark.engine
+def test_an_lsi_fetch_passes_on_dynamodb_local(tmp_path: Path, dynamodb_local: str) -> None:
+    del dynamodb_local  # the run starts an engine of its own; this one proves Java and the jar
+    report, run = check_and_run(_fetching_lsi_model(tmp_path), RunOptions(engine="dynamodb-local"))
+    assert run is not None
+    assert {p.name: p.verdict for p in run.patterns}["race_leaderboard"] == "pass"
+    assert run.ok, report.diagnostics
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line
 
@@ -337,6 +375,17 @@ def test_throttling_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pytest_plugin_makes_one_item_per_pattern(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--tablemodel", str(ALLEYCAT), "-p", "no:cacheprovider")
     result.assert_outcomes(passed=9)
+
+
+def test_pytest_plugin_skips_what_moto_cannot_run(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    model = _fetching_lsi_model(tmp_path)
+    result = pytester.runpytest_subprocess(
+        "--tablemodel", str(model), "-p", "no:cacheprovider", "-rs"
+    )
+    result.assert_outcomes(passed=8, skipped=1)
+    assert "moto returns only what an LSI projects" in result.stdout.str()
 
 
 def test_pytest_plugin_explains_a_failing_pattern(pytester: pytest.Pytester) -> None:

@@ -132,6 +132,14 @@ def test_number_key() -> None:
     laps = KeyCodec("Lap", "SK", "{lap:d}", key_type="N")
     assert laps.compose({"lap": 7}) == 7
     assert laps.parse(7) == {"lap": 7}
+    # PynamoDB hands a number key back as a Decimal; an integer part still parses to an int.
+    assert laps.parse(Decimal(7)) == {"lap": 7}
+    assert type(laps.parse(Decimal("7.0"))["lap"]) is int
+    assert "must be an int" in _error(lambda: laps.parse(Decimal("7.5")))
+    started = KeyCodec(
+        "ClassRace", "Numeric", "{started_at}", {"started_at": PartSpec("integer")}, key_type="N"
+    )
+    assert started.parse(Decimal(1_700_000_000)) == {"started_at": 1_700_000_000}
     assert _error(lambda: laps.compose({"lap": True})) == "Lap.SK: lap must be an int, got bool"
 
 

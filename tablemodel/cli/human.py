@@ -277,7 +277,7 @@ def outcome_view(outcome: Outcome) -> RenderableType:
 # Engine run
 
 
-RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow"}
+RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow", "skipped": "yellow"}
 
 
 @dataclass(frozen=True)
@@ -309,11 +309,22 @@ class RunView:
             yield Text()
             yield Text.assemble((pattern.name, "bold"), ("  first failing call", "dim"))
             yield _indented(difference_table(call))
+        for pattern in run.patterns:
+            if pattern.skipped is not None:
+                yield Text()
+                yield Text.assemble((pattern.name, "bold"), (f"  skipped: {pattern.skipped}", ""))
         yield Text()
         failed = len(run.failures)
+        skipped = sum(1 for p in run.patterns if p.skipped is not None)
+        ran = _count(len(run.patterns) - skipped, "pattern")
         total = _count(len(run.patterns), "pattern")
         if failed:
             yield Text(f"{failed} of {total} failed on {run.engine}", style="bold red")
+        elif skipped:
+            yield Text(
+                f"{ran} returned what their intent says; {skipped} skipped on {run.engine}",
+                style="bold yellow",
+            )
         else:
             yield Text(f"All {total} returned what their intent says", style="bold green")
 

@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tablemodel.design import TABLE as TABLE_INDEX
 from tablemodel.design import Design, EntityDesign, PatternDesign
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 from tablemodel.schema.model import AttributeSpec
@@ -988,19 +989,28 @@ class ModuleWriter:
             index = pattern.index
             if index is None:
                 continue
+            source = self._view_source(pattern)
             for name in pattern.returns:
-                unread = self.design.unread(self.design.entities[name], index)
-                if unread and (name, index.name) not in views:
-                    where = "Table" if index.kind == "table" else _class_name(index.name)
-                    views[name, index.name] = (f"{name}From{where}", unread)
+                unread = self.design.unread(
+                    self.design.entities[name], index, whole_items=source == TABLE_INDEX
+                )
+                if unread and (name, source) not in views:
+                    where = "Table" if source == TABLE_INDEX else _class_name(source)
+                    views[name, source] = (f"{name}From{where}", unread)
         return views
+
+    def _view_source(self, pattern: PatternDesign) -> str:
+        """Where a pattern's items come from: its index, or the table (whole items)."""
+        assert pattern.index is not None
+        if pattern.index.kind == "table" or self.design.fetches_items(pattern):
+            return TABLE_INDEX
+        return pattern.index.name
 
     def _returns(self, pattern: PatternDesign) -> list[str]:
         """The classes (or views) a pattern's results are typed as."""
-        assert pattern.index is not None
         out = []
         for name in pattern.returns:
-            view = self.views.get((name, pattern.index.name))
+            view = self.views.get((name, self._view_source(pattern)))
             out.append(view[0] if view else self.entity_classes[name])
         return out
 
@@ -1092,6 +1102,8 @@ class ModuleWriter:
             args.append(f"limit={spec.limit}")
         if spec.consistent_read:
             args.append("consistent_read=True")
+        if self.design.fetches_items(pattern):
+            args.append("whole_items=True")
         lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
         names = _parameter_order(pattern)
         params = [
@@ -1113,6 +1125,11 @@ class ModuleWriter:
             "",
             f"Query on {where}: {pattern.key_condition_text()}.",
         ]
+        if self.design.fetches_items(pattern):
+            doc.append(
+                "Asks for whole items: the LSI fetches what it does not project from the"
+                " table, one more read per item."
+            )
         forward = ["descending=descending"]
         if index.kind != "gsi":
             forward.append("consistent_read=consistent_read")

@@ -81,13 +81,19 @@ class PatternRun:
     name: str
     static_verdict: str
     calls: tuple[CallResult, ...]
+    skipped: str | None = None  # why this engine cannot run the pattern faithfully
 
     @property
     def ok(self) -> bool:
+        """Nothing failed: every call passed, or the engine could not run the pattern."""
+        if self.skipped is not None:
+            return True
         return bool(self.calls) and all(call.ok for call in self.calls)
 
     @property
     def verdict(self) -> str:
+        if self.skipped is not None:
+            return "skipped"
         if not self.calls:
             return "not run"
         return "pass" if self.ok else "fail"
@@ -101,6 +107,7 @@ class PatternRun:
             "name": self.name,
             "static_verdict": self.static_verdict,
             "run_verdict": self.verdict,
+            "skipped": self.skipped,
             "calls": [call.to_dict() for call in self.calls],
         }
 

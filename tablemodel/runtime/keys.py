@@ -293,8 +293,14 @@ class KeyCodec:
                     key = Decimal(key)
                 except InvalidOperation:
                     self._fail(f"{key!r} is not a number")
-                if part.kind == "integer" and key == key.to_integral_value():
-                    key = int(key)
+            # PynamoDB reads a number key back as a Decimal: an integer part wants an int.
+            if (
+                part.kind == "integer"
+                and isinstance(key, Decimal)
+                and key.is_finite()
+                and key == key.to_integral_value()
+            ):
+                key = int(key)
             return {part.name: self._number_key(part, key)}
         if not isinstance(key, str):
             self._fail(f"a string key was expected, got {type(key).__name__}")

@@ -166,6 +166,7 @@ class PatternSpec(Generic[T]):
         descending: bool = False,
         limit: int | None = None,
         consistent_read: bool = False,
+        whole_items: bool = False,
     ) -> None:
         self.base = base
         self.table = table
@@ -178,7 +179,13 @@ class PatternSpec(Generic[T]):
         self.parameters = dict(parameters)
         self.returns = returns
         self.specs: dict[str, tuple[type[Model], EntitySpec]] = {}
-        projected = _projected(base, table, index, index_keys.values())
+        # An LSI fetches what it does not project from the table when asked (an extra read
+        # per item); the generator asks when the pattern reads such an attribute.
+        if whole_items and index_kind != "lsi":
+            msg = f"{name}: only an LSI fetches whole items; a {index_kind} returns what it holds"
+            raise ValueError(msg)
+        self.whole_items = whole_items
+        projected = None if whole_items else _projected(base, table, index, index_keys.values())
         self._unread: dict[str, tuple[str, ...]] = {}
         for cls in returns:
             spec: EntitySpec = cls._spec  # type: ignore[attr-defined]
@@ -362,6 +369,8 @@ class PatternSpec(Generic[T]):
             "scan_index_forward": query.forward,
             "limit": limit,
         }
+        if self.whole_items:
+            request["select"] = "ALL_ATTRIBUTES"
         began = time.perf_counter()
         raw: dict[str, Any] = connection.query(
             query.hash_value,
