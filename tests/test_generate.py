@@ -20,6 +20,8 @@ from tablemodel.cli.main import cli
 from tablemodel.design import build_design
 from tablemodel.generate import GenerateError, _wrap_path, check_source, generate_source
 from tablemodel.generate.python import RESERVED_MEMBERS, pystr
+from tablemodel.run.sample import generate_samples
+from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
 from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, generate_and_import
@@ -490,3 +492,41 @@ def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
         if p.index is not None and design.unread(design.entities[e], p.index)
     ]
     assert partial  # every one of these models has at least one partial read
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
+    ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
+)
+def test_what_a_key_spells_decodes_to_the_value_and_type_that_was_written(
+    model: Path | None, tmp_path: Path
+) -> None:
+    """Every hostile sample item, cut down to its keys and discriminator (a keys-only index
+    entry) and read back as PynamoDB reads it: each attribute a key spells comes back equal
+    and of the same type (5 and Decimal(5) are equal; an int attribute must stay an int)."""
+    model = model or _fetching_lsi(tmp_path)
+    loaded = load(model)
+    design = build_design(loaded.model, loaded)
+    module = generate_and_import(model, tmp_path)
+    classes = {cls._spec.name: cls for cls in module.ENTITIES}
+    discriminator = loaded.model.table.discriminator_attribute
+    checked = 0
+    items = generate_samples(design)
+    for item in items:
+        cls = classes[item.entity]
+        spec = cls._spec
+        written = cls(**{spec.py(name): value for name, value in item.values.items()})
+        wire = written.serialize()
+        entry = {k: v for k, v in wire.items() if k in spec.codecs or k == discriminator}
+        read = cls.from_raw_data(entry)
+        complete(read, spec)
+        for key_attr, codec in spec.codecs.items():
+            if key_attr not in wire:
+                continue  # a sparse index key the item does not write
+            for name in codec.template.variable_names:
+                before = getattr(written, spec.py(name))
+                after = getattr(read, spec.py(name))
+                assert (type(after), after) == (type(before), before), (item.entity, name)
+                checked += 1
+    assert checked >= len(items) > 0  # every entity of these models has a key variable
