@@ -115,7 +115,8 @@ def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunRepo
 
 MOTO_LSI_FETCH = (
     "moto returns only what an LSI projects, where DynamoDB fetches the rest of each item from"
-    " the table (Select=ALL_ATTRIBUTES): run this pattern with --engine dynamodb-local"
+    " the table (Select=ALL_ATTRIBUTES): run this pattern on DynamoDB Local (--engine"
+    " dynamodb-local; under pytest, --tablemodel-engine dynamodb-local)"
 )
 
 
