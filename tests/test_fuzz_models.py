@@ -8,6 +8,7 @@ Any other exception fails the test with the document that caused it.
 1,000 more, mutated from the three models that generate, go through the generator too: each
 is refused with located codes or becomes a module that compiles and imports. Those that
 generate (of 400 more) are also run on moto: a located report, or one sample or engine error.
+Twenty such modules also pass ruff (format and lint, isort included) and mypy --strict.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -34,7 +36,8 @@ from tablemodel.run.runner import RunOptions
 from tablemodel.run.sample import SampleError
 from tablemodel.schema.loader import load_model_from_text
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "alleycat"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "alleycat"
 BASES = [
     yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
     for name in ("tablemodel.yaml", "article.yaml")
@@ -315,3 +318,47 @@ def test_check_run_on_hostile_models_ends_in_a_report_or_one_clear_error(
     assert run is not None
     for d in report.diagnostics:
         assert d.location.line is not None or bool(d.location.path), f"unlocated {d}"
+
+
+@pytest.mark.slow
+def test_modules_generated_from_hostile_models_pass_ruff_and_mypy_strict(tmp_path: Path) -> None:
+    """Twenty of the modules the fuzzed models generate, checked as a user's CI would."""
+    folder = tmp_path
+    written: list[Path] = []
+
+    @settings(
+        max_examples=1500,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(mutated_for_generate())
+    def collect(doc: Any) -> None:
+        if len(written) >= 20:
+            return
+        text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+        try:
+            source = generate_source(load_model_from_text(text, source="fuzz.yaml", format="yaml"))
+        except (ModelLoadError, GenerateError):
+            return
+        target = folder / f"fuzzed_{len(written)}.py"
+        target.write_text(source, encoding="utf-8")
+        written.append(target)
+
+    collect()
+    assert len(written) == 20
+    paths = [str(p) for p in written]
+    for command in (
+        ["ruff", "format", "--check", "--line-length", "88", *paths],
+        ["ruff", "check", "--isolated", "--select", "E,F,W,I,UP,B", "--line-length", "88", *paths],
+        ["mypy", "--strict", "--no-incremental", *paths],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *command],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=folder if command[0] == "ruff" else ROOT,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
