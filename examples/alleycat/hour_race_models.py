@@ -55,6 +55,11 @@ class AlleycatHourItem(Model):
     _spec: ClassVar[EntitySpec]  # set by each entity subclass
     entity_type = DiscriminatorAttribute()
 
+    def refresh(self, consistent_read: bool = False) -> None:
+        """Read the item again, with what a partial read lacked."""
+        super().refresh(consistent_read)
+        _entities.refreshed(self, self._spec)
+
 
 class RaceResult(AlleycatHourItem, discriminator="RaceResult"):
     """A racer's final output in a race.

@@ -85,6 +85,11 @@ class AlleycatItem(Model):
     lsi_numeric_index = LSINumericIndex()
     gsi_sk_numeric_index = GSISKNumericIndex()
 
+    def refresh(self, consistent_read: bool = False) -> None:
+        """Read the item again, with what a partial read lacked."""
+        super().refresh(consistent_read)
+        _entities.refreshed(self, self._spec)
+
 
 class Racer(AlleycatItem, discriminator="Racer"):
     """A racer's profile.

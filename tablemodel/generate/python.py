@@ -773,6 +773,16 @@ class ModuleWriter:
             if index.kind != "table":
                 attr = _python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
                 lines.append(f"{INDENT}{attr}_index = {_class_name(index.name)}Index()")
+        lines.append("")
+        lines += _def("refresh", ["self", "consistent_read: bool = False"], "None", INDENT)
+        lines += _docstring(
+            ["Read the item again, with what a partial read lacked."],
+            INDENT * 2,
+        )
+        lines += [
+            f"{INDENT * 2}super().refresh(consistent_read)",
+            f"{INDENT * 2}_entities.refreshed(self, self._spec)",
+        ]
         return lines
 
     def _entity_class(self, entity: EntityDesign) -> list[str]:

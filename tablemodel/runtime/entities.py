@@ -375,6 +375,13 @@ def unread(instance: Model) -> tuple[str, ...]:
     return names
 
 
+def refreshed(instance: Model, spec: EntitySpec) -> None:
+    """GetItem read the item again: what it lacked is there, except a chunked payload."""
+    still = tuple(a for a in unread(instance) if a in spec.chunked)
+    instance.__dict__.pop(_UNREAD, None)
+    mark_unread(instance, still)
+
+
 def refuse_partial(
     instance: Model, spec: EntitySpec, action: str, needed: Iterable[str] | None = None
 ) -> None:
