@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import yaml
+
 from tablemodel.api import load
 from tablemodel.generate import generate_source
 
@@ -35,3 +37,16 @@ def generate_and_import(model: Path, folder: Path) -> ModuleType:
     target = folder / "models.py"
     target.write_text(generate_source(load(model), output=target), encoding="utf-8")
     return import_path(target)
+
+
+def fetching_lsi_model(folder: Path) -> Path:
+    """Alleycat with an LSI that projects only the discriminator: `race_leaderboard` reads
+    `ts`, which only the table holds, so its function asks the LSI for whole items."""
+    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["table"]["local_indexes"][0]["projection"] = {
+        "type": "include",
+        "attributes": ["entity_type"],
+    }
+    model = folder / "fetching_lsi.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return model

@@ -24,7 +24,7 @@ from tablemodel.run.sample import generate_samples
 from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
-from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, generate_and_import
+from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, fetching_lsi_model, generate_and_import
 
 ALLEYCAT_MODELS = ALLEYCAT / "models.py"
 
@@ -448,27 +448,19 @@ def test_mypy_rejects_what_a_partial_read_did_not_return(tmp_path: Path) -> None
     assert '"TicketFromByHolder" has no attribute "modify"' in done.stdout
 
 
-def _fetching_lsi(tmp_path: Path) -> Path:
-    """Alleycat with an LSI projecting only the discriminator: one pattern fetches items."""
-    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
-    data["table"]["local_indexes"][0]["projection"] = {
-        "type": "include",
-        "attributes": ["entity_type"],
-    }
-    model = tmp_path / "fetching.yaml"
-    model.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return model
-
-
-@pytest.mark.parametrize(
+# The three committed models, and (None) Alleycat with an LSI that makes one pattern fetch.
+FOUR_MODELS = pytest.mark.parametrize(
     "model",
     [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
     ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
 )
+
+
+@FOUR_MODELS
 def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     model: Path | None, tmp_path: Path
 ) -> None:
-    model = model or _fetching_lsi(tmp_path)
+    model = model or fetching_lsi_model(tmp_path)
     loaded = load(model)
     design = build_design(loaded.model, loaded)
     module = generate_and_import(model, tmp_path)
@@ -481,7 +473,7 @@ def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
             expected = design.unread(design.entities[entity], pattern.index, whole_items=whole)
             discriminator = design.entities[entity].discriminator
             assert spec._unread[discriminator] == expected, (name, entity)
-    if model.name == "fetching.yaml":  # races_by_class decodes all it needs from the keys
+    if model.name == "fetching_lsi.yaml":  # races_by_class decodes all it needs from the keys
         assert [n for n, s in module.ACCESS_PATTERNS.items() if s.whole_items] == [
             "race_leaderboard"
         ]
@@ -494,18 +486,14 @@ def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     assert partial  # every one of these models has at least one partial read
 
 
-@pytest.mark.parametrize(
-    "model",
-    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
-    ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
-)
+@FOUR_MODELS
 def test_what_a_key_spells_decodes_to_the_value_and_type_that_was_written(
     model: Path | None, tmp_path: Path
 ) -> None:
     """Every hostile sample item, cut down to its keys and discriminator (a keys-only index
     entry) and read back as PynamoDB reads it: each attribute a key spells comes back equal
     and of the same type (5 and Decimal(5) are equal; an int attribute must stay an int)."""
-    model = model or _fetching_lsi(tmp_path)
+    model = model or fetching_lsi_model(tmp_path)
     loaded = load(model)
     design = build_design(loaded.model, loaded)
     module = generate_and_import(model, tmp_path)

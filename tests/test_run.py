@@ -20,7 +20,7 @@ from tablemodel.run.check import check_and_run
 from tablemodel.run.engine import EngineFault, resolve_region
 from tablemodel.run.report import RunReport
 from tablemodel.run.runner import RunOptions, run_model
-from tests.generated import ALLEYCAT, ROOT
+from tests.generated import ALLEYCAT, ROOT, fetching_lsi_model
 
 pytestmark = pytest.mark.engine
 
@@ -147,21 +147,8 @@ def test_a_fixture_the_chunk_codec_cannot_hold_is_a_sample_error(tmp_path: Path)
     )
 
 
-def _fetching_lsi_model(folder: Path) -> Path:
-    """Alleycat with an LSI that projects only the discriminator: race_leaderboard reads `ts`,
-    which only the table has, so it fetches whole items."""
-    data = yaml.safe_load((ALLEYCAT / "tablemodel.yaml").read_text(encoding="utf-8"))
-    data["table"]["local_indexes"][0]["projection"] = {
-        "type": "include",
-        "attributes": ["entity_type"],
-    }
-    model = folder / "tablemodel.yaml"
-    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return model
-
-
 def test_an_lsi_fetch_is_skipped_on_moto_which_cannot_do_it(tmp_path: Path) -> None:
-    model = _fetching_lsi_model(tmp_path)
+    model = fetching_lsi_model(tmp_path)
     _, run = check_and_run(model, RunOptions())
     assert run is not None
     verdicts = {p.name: p.verdict for p in run.patterns}
@@ -179,7 +166,7 @@ def test_an_lsi_fetch_is_skipped_on_moto_which_cannot_do_it(tmp_path: Path) -> N
 @pytest.mark.engine
 def test_an_lsi_fetch_passes_on_dynamodb_local(tmp_path: Path, dynamodb_local: str) -> None:
     del dynamodb_local  # the run starts an engine of its own; this one proves Java and the jar
-    report, run = check_and_run(_fetching_lsi_model(tmp_path), RunOptions(engine="dynamodb-local"))
+    report, run = check_and_run(fetching_lsi_model(tmp_path), RunOptions(engine="dynamodb-local"))
     assert run is not None
     assert {p.name: p.verdict for p in run.patterns}["race_leaderboard"] == "pass"
     assert run.ok, report.diagnostics
@@ -380,7 +367,7 @@ def test_pytest_plugin_makes_one_item_per_pattern(pytester: pytest.Pytester) -> 
 def test_pytest_plugin_skips_what_moto_cannot_run(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
-    model = _fetching_lsi_model(tmp_path)
+    model = fetching_lsi_model(tmp_path)
     result = pytester.runpytest_subprocess(
         "--tablemodel", str(model), "-p", "no:cacheprovider", "-rs"
     )
