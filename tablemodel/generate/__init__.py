@@ -20,7 +20,7 @@ from tablemodel import __version__, codes
 from tablemodel.check import run_checks
 from tablemodel.design import Design, build_design
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError
-from tablemodel.generate.python import LINE, ModuleWriter, Problem
+from tablemodel.generate.python import LINE, ModuleWriter, Problem, printable
 from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["GenerateError", "Staleness", "check_source", "generate_source", "model_digest"]
@@ -68,14 +68,8 @@ def _header(loaded: LoadedModel, output: str | os.PathLike[str] | None) -> list[
     Every line fits in LINE columns wherever the model and the output live, so the module
     passes E501 without a `noqa` that other line lengths would report as unused (RUF100): a
     path too long for one line is wrapped at its slashes."""
-    # A control character in a path would end the comment and put code in the module.
-    label, out_name = (
-        name if name.isprintable() else ascii(name)[1:-1]
-        for name in (
-            _label(loaded, output),
-            Path(output).name if output is not None else "models.py",
-        )
-    )
+    label = printable(_label(loaded, output))
+    out_name = printable(Path(output).name if output is not None else "models.py")
     digest = model_digest(loaded)[:16]
     command = f"tablemodel generate {shlex.quote(label)} -o {shlex.quote(out_name)}"
     short = [

@@ -178,14 +178,17 @@ def pystr(text: str) -> str:
     return '"' + body + '"'
 
 
+def printable(text: str) -> str:
+    """`text` with control characters as escapes (`\\n`): in a comment or a docstring one would
+    end the line and let the rest be code, and a NUL would not even compile."""
+    return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text)
+
+
 def _docstring(lines: Sequence[str], indent: str) -> list[str]:
     width = LINE - len(indent)
     cleaned: list[str] = []
     for line in lines:
-        text = line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip()
-        text = "".join(  # control characters as escapes: a NUL would not even compile
-            c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text
-        )
+        text = printable(line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip())
         lead = text[: len(text) - len(text.lstrip())]
         if len(text) <= width - 6:
             cleaned.append(text)
@@ -1112,7 +1115,8 @@ class ModuleWriter:
             args.append(f"limit={spec.limit}")
         if spec.consistent_read:
             args.append("consistent_read=True")
-        if self.design.fetches_items(pattern):
+        fetches = self.design.fetches_items(pattern)
+        if fetches:
             args.append("whole_items=True")
         lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
         names = _parameter_order(pattern)
@@ -1135,7 +1139,7 @@ class ModuleWriter:
             "",
             f"Query on {where}: {pattern.key_condition_text()}.",
         ]
-        if self.design.fetches_items(pattern):
+        if fetches:
             doc.append(
                 "Asks for whole items: the LSI fetches what it does not project from the"
                 " table, one more read per item."
