@@ -34,6 +34,7 @@ from tablemodel.runtime.errors import (
     NotConfiguredError,
     PartialItemError,
     UnexpectedItemError,
+    UnsupportedWriteError,
     VersionConflictError,
 )
 from tablemodel.runtime.keys import KeyCodec
@@ -51,8 +52,10 @@ __all__ = [
     "ensure_configured",
     "fetch",
     "init",
+    "loaded",
     "modify",
     "put",
+    "refresh",
     "refresh_keys",
     "root_model",
 ]
@@ -292,20 +295,25 @@ def ensure_configured(base: type[Model], table: TableSpec) -> None:
     meta: Any = base.Meta
     if not getattr(meta, "table_name", None):
         env = os.environ.get(table.table_name_env)
-        if env:
-            configure(base, table, table_name=env)
-            return
-        msg = (
-            f"no table name for the `{table.model_name}` models: set the environment variable "
-            f"{table.table_name_env} or call configure(table_name=...)"
-        )
-        raise NotConfiguredError(msg)
+        if not env:
+            msg = (
+                f"no table name for the `{table.model_name}` models: set the environment "
+                f"variable {table.table_name_env} or call configure(table_name=...)"
+            )
+            raise NotConfiguredError(msg)
+        configure(base, table, table_name=env)
 
 
 def root_model(cls: type[Model]) -> type[Model]:
-    """The generated table model an entity class derives from."""
+    """The generated table model an entity class derives from: the first class below
+    PynamoDB's `Model` that declares the table (its own `Meta`)."""
     for klass in reversed(cls.__mro__):
-        if isinstance(klass, type) and issubclass(klass, Model) and klass is not Model:
+        if (
+            isinstance(klass, type)
+            and issubclass(klass, Model)
+            and klass is not Model
+            and "Meta" in vars(klass)
+        ):
             return klass
     return cls
 
@@ -382,6 +390,51 @@ def refreshed(instance: Model, spec: EntitySpec) -> None:
     mark_unread(instance, still)
 
 
+def loaded(instance: Model, raw: Mapping[str, Any]) -> None:
+    """`instance` was built from the item `raw` a read returned (any read, PynamoDB's own
+    included). A chunked entity's item is a head: the instance keeps the version it was read
+    at and lacks its payload until `fetch()`."""
+    spec = getattr(type(instance), "_spec", None)
+    if not isinstance(spec, EntitySpec) or spec.chunking is None:
+        return
+    chunked.remember(instance, raw)
+    mark_unread(instance, tuple(sorted(spec.chunked)))
+
+
+def refresh(instance: Model, spec: EntitySpec, *, consistent_read: bool = False) -> None:
+    """Read the item again (GetItem), with what a partial read lacked.
+
+    A chunked record's head is read, not its chunks: the instance takes the version it now
+    reads, and if the record changed since the payload it holds was read, that payload is
+    stale and counts as unread (`put()` then raises `PartialItemError`; `fetch()` reads it).
+    """
+    cls = type(instance)
+    _ready(cls, spec)
+    if spec.chunking is None:
+        Model.refresh(instance, consistent_read)
+        refreshed(instance, spec)
+        return
+    before = chunked.read_version(instance)
+    hash_key, range_key = instance._get_hash_range_key_serialized_values()
+    data = cls._get_connection().get_item(
+        hash_key, range_key=range_key, consistent_read=consistent_read
+    )
+    item = data.get("Item")
+    if item is None:
+        raise instance.DoesNotExist("This item does not exist in the table.")
+    stored = cls._get_discriminator_class(item)
+    if stored is not None and stored is not cls:
+        raise UnexpectedItemError(
+            f"{spec.name}.refresh", _key(instance, spec), stored.__name__, (spec.name,)
+        )
+    instance.deserialize(item)
+    chunked.remember(instance, item)
+    if chunked.read_version(instance) != before:
+        mark_unread(instance, tuple(sorted(spec.chunked)))  # the head is whole, the payload old
+    else:
+        refreshed(instance, spec)
+
+
 def refuse_partial(
     instance: Model, spec: EntitySpec, action: str, needed: Iterable[str] | None = None
 ) -> None:
@@ -402,7 +455,7 @@ def create(instance: Model, spec: EntitySpec) -> None:
         return
     condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
     try:
-        instance.save(condition=condition.does_not_exist())
+        Model.save(instance, condition=condition.does_not_exist())
     except PutError as err:
         if err.cause_response_code == _CONDITION_FAILED:
             raise ItemExistsError(spec.name, _key(instance, spec)) from None
@@ -419,7 +472,7 @@ def put(instance: Model, spec: EntitySpec) -> None:
         return
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
-        instance.save()
+        Model.save(instance)
     except PutError as err:
         if err.cause_response_code == _CONDITION_FAILED and spec.version:
             raise VersionConflictError(spec.name, _key(instance, spec), version) from None
@@ -463,7 +516,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     exists = attrs[spec.table.py(spec.table.partition_key)].exists()
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
-        instance.update(actions=actions, condition=exists)
+        Model.update(instance, actions=actions, condition=exists)
     except UpdateError as err:
         if err.cause_response_code != _CONDITION_FAILED:
             raise
@@ -481,15 +534,28 @@ def delete(
     *,
     add_version_condition: bool = True,
 ) -> Any:
-    """Delete the item (conditional on the version read, if the entity has one)."""
+    """Delete the item (conditional on the version read, if the entity has one).
+
+    A chunked record is deleted by its protocol (head, then chunks), always at the version the
+    instance was read at: a `condition` of PynamoDB's or `add_version_condition=False` are
+    refused (`UnsupportedWriteError`), and an instance that was not read raises
+    `VersionUnknownError`, both before any request.
+    """
     _ready(type(instance), spec)
-    if spec.version and add_version_condition and condition is None:
-        refuse_partial(instance, spec, "delete", {spec.version})
     if spec.chunking is not None:
+        if condition is not None or not add_version_condition:
+            raise UnsupportedWriteError(
+                spec.name,
+                "delete()",
+                "a chunked record is deleted only at the version it was read at, with its "
+                "chunks; call delete() without condition or add_version_condition",
+            )
         chunked.delete(
             instance, root_model(type(instance)), spec.chunking, spec.table.primary_key, spec.name
         )
         return None
+    if spec.version and add_version_condition:
+        refuse_partial(instance, spec, "delete", {spec.version})
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
         return Model.delete(
@@ -523,6 +589,7 @@ def fetch(
         wire = {name: _wire(cls, spec, name, value) for name, value in key.items()}
         record = chunked.read(cls, root_model(cls), spec.chunking, wire, spec.python_names)
         if record is not None:
+            record.__dict__.pop(_UNREAD, None)  # the whole record, payload included
             complete(record, spec)
         return record
     try:
