@@ -18,13 +18,17 @@ behaviour lives here, once, under test:
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from botocore.exceptions import BotoCoreError
+from botocore.session import get_session
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
+from pynamodb.settings import get_settings_value
 
 from tablemodel.runtime import chunked
 from tablemodel.runtime.chunked import Chunking
@@ -286,12 +290,22 @@ def configure(
         meta.host = endpoint_url
     if not isinstance(chunk_budget, Unset):
         chunked.set_chunk_budget(base, chunk_budget)
+    _region_found.discard(base)
     for cls in _model_classes(base):
         cls._connection = None
 
 
+# Table models whose region was found (until configure() changes a setting).
+_region_found: weakref.WeakSet[type[Model]] = weakref.WeakSet()
+
+
 def ensure_configured(base: type[Model], table: TableSpec) -> None:
-    """Raise `NotConfiguredError` when no table name is set (before any request)."""
+    """Raise `NotConfiguredError` when no table name or no region is set (before any request).
+
+    The region is resolved as PynamoDB and botocore would resolve it, without a request:
+    `configure(region=...)`, PynamoDB's settings file, then botocore's configuration
+    (`AWS_DEFAULT_REGION`, the profile's `region` in the config file).
+    """
     meta: Any = base.Meta
     if not getattr(meta, "table_name", None):
         env = os.environ.get(table.table_name_env)
@@ -302,6 +316,28 @@ def ensure_configured(base: type[Model], table: TableSpec) -> None:
             )
             raise NotConfiguredError(msg)
         configure(base, table, table_name=env)
+    if base in _region_found:
+        return
+    if getattr(meta, "region", None) or get_settings_value("region"):
+        _region_found.add(base)
+        return
+    try:
+        region = get_session().get_config_variable("region")
+    except BotoCoreError:
+        return  # a broken profile: botocore says what is wrong at the first request
+    if not region:
+        hint = (
+            " (AWS_REGION is set, but botocore does not read it)"
+            if os.environ.get("AWS_REGION")
+            else ""
+        )
+        msg = (
+            f"no region for the `{table.model_name}` models: call configure(region=...), set "
+            f"the environment variable AWS_DEFAULT_REGION{hint}, or set `region` for your "
+            "profile in ~/.aws/config"
+        )
+        raise NotConfiguredError(msg)
+    _region_found.add(base)
 
 
 def root_model(cls: type[Model]) -> type[Model]:
