@@ -44,6 +44,7 @@ from tablemodel.runtime.chunks import (
     ChunkRecordError,
     ChunkStore,
     ChunkWrite,
+    VacuumRefusedError,
     VacuumStats,
     decode_payload,
     encode_payload,
@@ -938,23 +939,149 @@ def test_a_write_whose_intent_vacuum_expired_cannot_switch(engine: Engine) -> No
     _assert_only_current_chunks(engine, key)
 
 
-@pytest.mark.engine
-def test_vacuum_of_the_whole_table_removes_orphans_everywhere(on_moto: Engine) -> None:
-    writer_client = on_moto.make_client()
-    writer = on_moto.store(writer_client, budget=SMALL_BUDGET)
-    keys = [_key("scan-a"), _key("scan-b")]
+def _orphans(engine: Engine, keys: list[dict[str, Any]]) -> None:
+    """Multi-step writes that died after their intent and chunks: orphans for vacuum."""
+    writer_client = engine.make_client()
+    writer = engine.store(writer_client, budget=SMALL_BUDGET)
     for key in keys:
         with Requests(writer_client, crash_after=3), pytest.raises(Crash):
             writer.write(key, {}, _bytes(150_000, 91), expected_version=None)  # steps
-    stray = {"PK": {"S": "scan-a"}, "SK": {"S": "~chunk#not-ours"}, "~t": {"N": "0"}}
-    _put(on_moto, stray)
+
+
+@pytest.mark.engine
+def test_vacuum_of_the_whole_table_removes_orphans_everywhere(on_moto: Engine) -> None:
+    keys = [_key("scan-a"), _key("scan-b")]
+    _orphans(on_moto, keys)
     stats = on_moto.store(budget=SMALL_BUDGET).vacuum(grace_seconds=0)
-    assert stats.writes_removed == 2
-    assert stats.unrecognised == 1
+    assert (stats.writes_removed, stats.intents_expired) == (2, 2)
     for key in keys:
-        assert [item["SK"] for item in _chunk_items(on_moto, key)] == (
-            [stray["SK"]] if key["PK"] == stray["PK"] else []
-        )
+        assert _chunk_items(on_moto, key) == []
+
+
+CHUNK_SK = "~chunk#racer#7#0123456789abcdef#000000"
+STRANGERS = {
+    "a sort key of another shape": {"SK": {"S": "~chunk#not-ours"}},
+    "an index of five digits": {"SK": {"S": CHUNK_SK[:-1]}},
+    "a head key in the chunk key space": {"SK": {"S": "~chunk#" + CHUNK_SK}},
+    "an attribute chunks do not have": {"owner": {"S": "someone else"}},
+    "no creation time": {"~t": None},
+    "bytes stored as a string": {"~d": {"S": "not bytes"}},
+    "a creation time that is a string": {"~t": {"S": "1000"}},
+}
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("change", STRANGERS.values(), ids=list(STRANGERS))
+def test_vacuum_refuses_the_whole_run_when_an_item_is_not_a_chunk(
+    on_moto: Engine, change: dict[str, Any]
+) -> None:
+    """Vacuum deletes items: one item in the chunk key space that it does not recognise as a
+    chunk or intent item of the layout refuses the run, and nothing at all is deleted."""
+    keys = [_key("scan-a"), _key("scan-b")]
+    _orphans(on_moto, keys)
+    stranger = {
+        "PK": {"S": "scan-z"},
+        "SK": {"S": CHUNK_SK},
+        "~d": {"B": b"bytes"},
+        "~t": {"N": "1001"},
+    }
+    stranger.update(change)
+    _put(on_moto, {name: value for name, value in stranger.items() if value is not None})
+    before = {k["PK"]["S"]: _chunk_items(on_moto, k) for k in [*keys, _key("scan-z")]}
+    vacuum_client = on_moto.make_client()
+    with (
+        Requests(vacuum_client) as requests,
+        pytest.raises(VacuumRefusedError, match=r"refused, nothing was deleted: 1 item") as caught,
+    ):
+        on_moto.store(vacuum_client, budget=SMALL_BUDGET).vacuum(grace_seconds=0)
+    assert set(requests.operations) == {"DescribeTable", "Scan"}
+    assert caught.value.problems[0][0]["PK"] == {"S": "scan-z"}
+    assert {k["PK"]["S"]: _chunk_items(on_moto, k) for k in [*keys, _key("scan-z")]} == before
+    with pytest.raises(VacuumRefusedError):  # a partition's vacuum is refused alike
+        on_moto.store(budget=SMALL_BUDGET).vacuum({"S": "scan-z"}, grace_seconds=0)
+
+
+@pytest.mark.engine
+def test_vacuum_refuses_items_whose_head_the_caller_does_not_recognise(on_moto: Engine) -> None:
+    keys = [_key("scan-a")]
+    _orphans(on_moto, keys)
+    store = on_moto.store(budget=SMALL_BUDGET)
+    with pytest.raises(VacuumRefusedError, match="not a key of the model's chunked entities"):
+        store.vacuum(grace_seconds=0, recognise=lambda partition, head: head != "racer#7")
+    assert len(_chunk_items(on_moto, keys[0])) > 1
+    with pytest.raises(VacuumRefusedError, match=r"the model.s is PK \(N\) \+ SK \(S\)"):
+        store.vacuum(grace_seconds=0, partition_key_type="N")
+    stats = store.vacuum(
+        grace_seconds=0, partition_key_type="S", recognise=lambda partition, head: True
+    )
+    assert stats.writes_removed == 1
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize(
+    ("keys", "types"),
+    [
+        (("pk", "sk"), ("S", "S")),  # other key names than the model's
+        (("PK", "SK"), ("S", "N")),  # a number sort key
+        (("PK", None), ("S", None)),  # no sort key
+    ],
+    ids=["names", "number-sort-key", "no-sort-key"],
+)
+def test_vacuum_refuses_a_table_whose_keys_are_not_the_models(
+    on_moto: Engine, keys: tuple[str, str | None], types: tuple[str, str | None]
+) -> None:
+    name = f"other-{uuid.uuid4().hex[:12]}"
+    schema = [{"AttributeName": keys[0], "KeyType": "HASH"}]
+    defined = [{"AttributeName": keys[0], "AttributeType": types[0]}]
+    if keys[1] is not None:
+        schema.append({"AttributeName": keys[1], "KeyType": "RANGE"})
+        defined.append({"AttributeName": keys[1], "AttributeType": str(types[1])})
+    on_moto.client.create_table(
+        TableName=name,
+        KeySchema=schema,
+        AttributeDefinitions=defined,
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {keys[0]: {"S": "p"}, "~d": {"B": b"x"}, "~t": {"N": "1"}}
+    if keys[1] is not None:
+        item[keys[1]] = {"S": CHUNK_SK} if types[1] == "S" else {"N": "1"}
+    on_moto.client.put_item(TableName=name, Item=item)
+    client = on_moto.make_client()
+    store = ChunkStore(client, name, budget=SMALL_BUDGET, sleep=_no_sleep)
+    with (
+        Requests(client) as requests,
+        pytest.raises(VacuumRefusedError, match=r"its key schema is .* the model's is PK"),
+    ):
+        store.vacuum(grace_seconds=0)
+    assert requests.operations == ["DescribeTable"]
+    assert on_moto.client.scan(TableName=name)["Count"] == 1
+
+
+@pytest.mark.engine
+def test_a_stale_writer_cannot_replace_or_delete_a_record_created_again(engine: Engine) -> None:
+    """Versions start at 1 again when a record is deleted and created anew; the write id read
+    with the version tells the two records apart."""
+    store = engine.store(budget=SMALL_BUDGET)
+    key = _key("again")
+    first = store.write(key, {}, _bytes(5_000, 1), expected_version=None)
+    store.delete(key, expected_version=1, expected_write_id=first.write_id)
+    second = store.write(key, {}, _bytes(5_000, 2), expected_version=None)
+    assert second.version == first.version == 1
+    for stale in (
+        lambda: store.write(
+            key, {}, b"stale", expected_version=1, expected_write_id=first.write_id
+        ),
+        lambda: store.write(
+            key, {}, _bytes(150_000, 3), expected_version=1, expected_write_id=first.write_id
+        ),  # in steps
+        lambda: store.delete(key, expected_version=1, expected_write_id=first.write_id),
+    ):
+        with pytest.raises(ChunkConflictError, match="was deleted and created again"):
+            stale()
+    record = store.read(key)
+    assert record is not None
+    assert (record.write_id, record.payload) == (second.write_id, _bytes(5_000, 2))
+    _assert_only_current_chunks(engine, key)
 
 
 @pytest.mark.engine

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from botocore.client import BaseClient
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from tablemodel.design import build_design
 from tablemodel.generate import GenerateError, _wrap_path, check_source, generate_source
 from tablemodel.generate.python import RESERVED_MEMBERS, pystr
 from tablemodel.run.sample import generate_samples
+from tablemodel.runtime import entities as _entities
 from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
@@ -345,6 +347,52 @@ def test_a_module_without_a_table_name_refuses_before_any_request(
         list(models.results_by_racer("r1"))
     with pytest.raises(NotConfiguredError):
         models.RacerRace.fetch(racer_id="r1", race_id="x")
+
+
+def test_a_module_without_a_region_refuses_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_credentials: None
+) -> None:
+    """PynamoDB used to end in `TableError: Unable to describe table: You must specify a
+    region.` at the first request."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # botocore does not read it
+    sent: list[str] = []
+    monkeypatch.setattr(
+        BaseClient, "_make_api_call", lambda client, operation, params: sent.append(operation)
+    )
+    models = generate_and_import(ALLEYCAT, tmp_path)
+    models.configure(table_name="alleycat-test")
+    calls = {
+        "pattern": lambda: list(models.results_by_racer("r1")),
+        "fetch": lambda: models.RacerRace.fetch(racer_id="r1", race_id="x"),
+        "create": lambda: models.Racer(racer_id="r1", name="Ann").create(),
+        "create_table": models.create_table,
+        "PynamoDB get": lambda: models.Racer.get("racer-r1", "racer"),
+        "PynamoDB count": lambda: models.Racer.count("racer-r1"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(NotConfiguredError) as caught:
+            call()
+        assert str(caught.value) == (
+            "no region for the `alleycat` models: call configure(region=...), set the "
+            "environment variable AWS_DEFAULT_REGION (AWS_REGION is set, but botocore does not "
+            "read it), or set `region` for your profile in ~/.aws/config"
+        ), name
+    assert sent == []
+    base, table = models.AlleycatItem, models.TABLE
+    models.configure(region="eu-west-1")
+    _entities.ensure_configured(base, table)
+    models.configure(region=None)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    _entities.ensure_configured(base, table)
+    models.configure(region=None)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    config = tmp_path / "config"
+    config.write_text("[profile racer]\nregion = eu-central-1\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "racer")
+    _entities.ensure_configured(base, table)
+    assert sent == []
 
 
 def test_runtime_and_schema_agree_on_attribute_types() -> None:

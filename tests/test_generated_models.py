@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +19,11 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from botocore.client import BaseClient
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from tablemodel.runtime.chunks import VacuumRefusedError
 from tablemodel.runtime.errors import (
     BatchWriteError,
     InvalidCursorError,
@@ -27,9 +31,12 @@ from tablemodel.runtime.errors import (
     ItemNotFoundError,
     PartialItemError,
     UnexpectedItemError,
+    UnsupportedWriteError,
     VersionConflictError,
+    VersionUnknownError,
 )
 from tablemodel.runtime.keys import KeyValueError
+from tablemodel.runtime.model import TableItem
 from tablemodel.runtime.query import QueryTrace
 from tablemodel.runtime.values import AttributeValueError
 from tests.generated import ALLEYCAT, BOX_OFFICE, generate_and_import, import_path
@@ -670,3 +677,396 @@ def test_chunked_records_follow_the_tables_own_key_names(
         )["Items"]
         assert chunk
         assert set(chunk[0]) == {"pk", "sk", "~d", "~t"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Deleting chunked records, and PynamoDB's own writes (tablemodel.runtime.model.TableItem)
+
+
+class Requests:
+    """Counts every request any botocore client sends (PynamoDB's and the chunk store's)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.operations: list[str] = []
+        send = BaseClient._make_api_call
+
+        def counted(client: Any, operation: str, params: Any) -> Any:
+            self.operations.append(operation)
+            return send(client, operation, params)
+
+        monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+
+    def since(self, start: int) -> list[str]:
+        return self.operations[start:]
+
+
+@pytest.fixture
+def requests(monkeypatch: pytest.MonkeyPatch) -> Requests:
+    return Requests(monkeypatch)
+
+
+def _record_items(models: ModuleType, race_id: str, racer_id: str) -> list[dict[str, Any]]:
+    """Every item of one telemetry record: its head, its chunks and any intent item."""
+    head = f"telemetry#{racer_id}"
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "TableName": _table_name(models),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": f"race-{race_id}"}},
+        "ConsistentRead": True,
+    }
+    client = models.ENTITIES[0]._get_connection().connection.client  # the engine's own client
+    while True:
+        page = client.query(**request)
+        items += [
+            item
+            for item in page["Items"]
+            if item["SK"]["S"] == head or item["SK"]["S"].startswith(f"~chunk#{head}#")
+        ]
+        if not page.get("LastEvaluatedKey"):
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _assert_whole(models: ModuleType, race_id: str, racer_id: str, points: Any) -> None:
+    """The record reads back as written, and its partition holds its head and exactly the
+    chunks the head's manifest counts."""
+    stored = models.RaceTelemetry.fetch(race_id=race_id, racer_id=racer_id)
+    assert stored is not None
+    assert stored.points == points
+    items = _record_items(models, race_id, racer_id)
+    (head,) = [item for item in items if not item["SK"]["S"].startswith("~chunk#")]
+    assert len(items) == 1 + int(head["~chunks"]["N"])
+
+
+def test_delete_of_a_fetched_chunked_record_leaves_no_item_of_it(hour_race: ModuleType) -> None:
+    """RaceTelemetry has no version attribute: its delete() used to be PynamoDB's, which
+    removed the head alone and left every chunk behind."""
+    points = _points(30_000)  # several chunk items
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    hour_race.RaceTelemetry(race_id="r1", racer_id="ab", seconds=1, points=points[:5]).create()
+    assert len(_record_items(hour_race, "r1", "a")) >= 3  # the head and two chunks
+    stored = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    stored.delete()
+    assert _record_items(hour_race, "r1", "a") == []
+    assert hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a") is None
+    _assert_whole(hour_race, "r1", "ab", points[:5])  # a neighbour whose key extends it
+
+
+def test_a_stale_instance_never_deletes_a_newer_record(hour_race: ModuleType) -> None:
+    points = _points(20_000)
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    stale = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    newer = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    newer.points = points[:100]
+    newer.put()
+    with pytest.raises(VersionConflictError, match="changed since version 1"):
+        stale.delete()
+    _assert_whole(hour_race, "r1", "a", points[:100])
+    # Deleted and created again: the new record is at version 1 too, but another write.
+    newer.delete()
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=2, points=points).create()
+    older = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    assert older._chunk_version == 1
+    again = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    again.delete()
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=3, points=points[:7]).create()
+    with pytest.raises(VersionConflictError):
+        older.delete()
+    older.points = points[:1]
+    with pytest.raises(VersionConflictError):
+        older.put()
+    _assert_whole(hour_race, "r1", "a", points[:7])
+
+
+def test_a_queried_head_deletes_at_the_version_its_query_read(hour_race: ModuleType) -> None:
+    points = _points(20_000)
+    for racer in ("a", "b"):
+        hour_race.RaceTelemetry(race_id="r1", racer_id=racer, seconds=1, points=points).create()
+    head_a, head_b = hour_race.telemetry_of_race("r1")
+    writer = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="b")
+    writer.points = points[:3]
+    writer.put()  # after the query read b's head
+    head_a.delete()
+    assert _record_items(hour_race, "r1", "a") == []
+    with pytest.raises(VersionConflictError):
+        head_b.delete()
+    _assert_whole(hour_race, "r1", "b", points[:3])
+
+
+def test_a_constructed_instance_cannot_delete_a_chunked_record(
+    hour_race: ModuleType, requests: Requests
+) -> None:
+    points = _points(20_000)
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    fresh = hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=9, points=[])
+    fetched = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    start = len(requests.operations)
+    with pytest.raises(VersionUnknownError, match=r"fetch\(\) it and delete that"):
+        fresh.delete()
+    for instance in (fresh, fetched):  # never unconditionally
+        with pytest.raises(UnsupportedWriteError, match="only at the version it was read at"):
+            instance.delete(add_version_condition=False)
+    assert requests.since(start) == []
+    _assert_whole(hour_race, "r1", "a", points)
+
+
+def test_save_of_a_fetched_chunked_record_raises_before_any_request(
+    hour_race: ModuleType, requests: Requests
+) -> None:
+    """PynamoDB's save() used to replace the head without its manifest: the record then read
+    as absent."""
+    points = _points(20_000)
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    stored = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    stored.seconds = 2
+    start = len(requests.operations)
+    with pytest.raises(UnsupportedWriteError, match=r"use put\(\) or create\(\)"):
+        stored.save()
+    assert requests.since(start) == []
+    _assert_whole(hour_race, "r1", "a", points)
+    stored.put()  # the way to write it
+    assert hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a").seconds == 2
+
+
+def test_pynamodb_reads_of_a_chunked_head_keep_its_version_and_lack_its_payload(
+    hour_race: ModuleType,
+) -> None:
+    points = _points(20_000)
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    cls = hour_race.RaceTelemetry
+    reads: dict[str, Callable[[], Any]] = {
+        "get": lambda: cls.get("race-r1", "telemetry#a", consistent_read=True),
+        "query": lambda: next(iter(cls.query("race-r1", cls.SK == "telemetry#a"))),
+        "scan": lambda: next(iter(cls.scan(cls.SK == "telemetry#a"))),
+        "batch_get": lambda: next(iter(cls.batch_get([("race-r1", "telemetry#a")]))),
+    }
+    for name, read in reads.items():
+        head = read()
+        assert (head.points, head._chunk_version) == (None, 1), name
+        with pytest.raises(PartialItemError, match="did not return points"):
+            head.put()
+    head = reads["get"]()
+    head.delete()
+    assert _record_items(hour_race, "r1", "a") == []
+
+
+def test_refresh_of_a_chunked_record_follows_its_version(hour_race: ModuleType) -> None:
+    points = _points(20_000)
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=points).create()
+    mine = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    mine.refresh()  # nothing changed: the payload it holds is still the record's
+    mine.put()
+    theirs = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+    theirs.seconds = 5
+    theirs.points = points[:9]
+    theirs.put()
+    mine.refresh(consistent_read=True)
+    assert (mine.seconds, mine._chunk_version) == (5, 3)
+    with pytest.raises(PartialItemError, match="did not return points"):
+        mine.put()  # its points are version 2's: writing them back would undo theirs
+    mine.delete()  # at the version refresh read
+    assert _record_items(hour_race, "r1", "a") == []
+
+
+def test_vacuum_refuses_chunk_items_of_heads_the_model_does_not_chunk(
+    hour_race: ModuleType, requests: Requests
+) -> None:
+    hour_race.RaceTelemetry(race_id="r1", racer_id="a", seconds=1, points=_points(20)).create()
+    client = hour_race.ENTITIES[0]._get_connection().connection.client
+    orphan = {
+        "PK": {"S": "race-r1"},
+        "SK": {"S": "~chunk#telemetry#b#0123456789abcdef#000000"},
+        "~d": {"B": b"left by a writer that died"},
+        "~t": {"N": "1001"},
+    }
+    # RaceResult is not chunked: this looks like a chunk, but of no record of this model.
+    foreign = {**orphan, "SK": {"S": "~chunk#result#b#0123456789abcdef#000000"}}
+    for item in (orphan, foreign):
+        client.put_item(TableName=_table_name(hour_race), Item=item)
+    start = len(requests.operations)
+    with pytest.raises(VacuumRefusedError, match="not a key of the model's chunked entities"):
+        hour_race.vacuum_chunks(grace_seconds=0)
+    assert set(requests.since(start)) <= {"DescribeTable", "Scan"}
+    client.delete_item(
+        TableName=_table_name(hour_race), Key={"PK": foreign["PK"], "SK": foreign["SK"]}
+    )
+    stats = hour_race.vacuum_chunks(grace_seconds=0)
+    assert (stats.writes_removed, stats.chunks_deleted) == (1, 1)
+
+
+# Every public member of PynamoDB's Model, by what it does. A member a new PynamoDB release
+# adds fails `test_every_public_member_of_pynamodb_model_is_classified` until it is classified
+# here, and a write fails the tests below until TableItem guards it and WRITES calls it.
+PYNAMODB_MEMBERS = {
+    # reads: whatever they build goes through from_raw_data (a chunked head keeps its version
+    # and lacks its payload), refresh through tablemodel.runtime.entities.refresh
+    "batch_get": "read",
+    "count": "read",
+    "get": "read",
+    "query": "read",
+    "refresh": "read",
+    "scan": "read",
+    # writes: TableItem follows tablemodel's protocol or raises before any request
+    "batch_write": "write",
+    "delete": "write",
+    "get_delete_kwargs_from_instance": "write",  # TransactWrite.delete
+    "get_save_kwargs_from_instance": "write",  # TransactWrite.save
+    "get_update_kwargs_from_instance": "write",  # TransactWrite.update
+    "save": "write",
+    "update": "write",
+    # the table itself
+    "create_table": "table",
+    "delete_table": "table",
+    "describe_table": "table",
+    "exists": "table",
+    "update_ttl": "table",
+    # no request
+    "DoesNotExist": "helper",
+    "deserialize": "helper",
+    "from_dynamodb_dict": "helper",
+    "from_raw_data": "helper",
+    "from_simple_dict": "helper",
+    "get_attributes": "helper",
+    "get_operation_kwargs_from_class": "helper",  # TransactGet, TransactWrite.condition_check
+    "serialize": "helper",
+    "to_dynamodb_dict": "helper",
+    "to_simple_dict": "helper",
+    "update_local_version_attribute": "helper",
+}
+
+
+def _touch(item: Any) -> list[Any]:
+    """An update action that sets the discriminator to what it is."""
+    table = type(item)._spec.table
+    attribute = type(item).get_attributes()[table.py(table.discriminator)]
+    return [attribute.set(type(item))]
+
+
+def _transaction(item: Any) -> TransactWrite:
+    return TransactWrite(connection=type(item)._get_connection().connection)
+
+
+def _batch_save(item: Any) -> None:
+    with type(item).batch_write() as batch:
+        batch.save(item)
+
+
+def _batch_delete(item: Any) -> None:
+    with type(item).batch_write() as batch:
+        batch.delete(item)
+
+
+def _transact_save(item: Any) -> None:
+    with _transaction(item) as transaction:
+        transaction.save(item)
+
+
+def _transact_update(item: Any) -> None:
+    with _transaction(item) as transaction:
+        transaction.update(item, actions=_touch(item))
+
+
+def _transact_delete(item: Any) -> None:
+    with _transaction(item) as transaction:
+        transaction.delete(item)
+
+
+# Each write member, called the ways a service would call it.
+WRITES: dict[str, list[Callable[[Any], Any]]] = {
+    "save": [lambda item: item.save()],
+    "update": [lambda item: item.update(actions=_touch(item))],
+    "delete": [lambda item: item.delete()],
+    "batch_write": [_batch_save, _batch_delete],
+    "get_save_kwargs_from_instance": [_transact_save],
+    "get_update_kwargs_from_instance": [_transact_update],
+    "get_delete_kwargs_from_instance": [_transact_delete],
+}
+
+
+def test_every_public_member_of_pynamodb_model_is_classified() -> None:
+    public = {
+        name for name in dir(Model) if not name.startswith("_") and callable(getattr(Model, name))
+    }
+    assert public == set(PYNAMODB_MEMBERS)
+    writes = {name for name, kind in PYNAMODB_MEMBERS.items() if kind == "write"}
+    assert set(WRITES) == writes
+    assert {name for name in writes if name in vars(TableItem)} == writes
+
+
+def _calls() -> list[tuple[str, Callable[[Any], Any]]]:
+    return [
+        (f"{member}#{n}", call) for member, calls in WRITES.items() for n, call in enumerate(calls)
+    ]
+
+
+def test_pynamodb_writes_on_a_chunked_record_refuse_or_follow_its_protocol(
+    hour_race: ModuleType, requests: Requests
+) -> None:
+    points = _points(20_000)
+    for name, call in _calls():
+        for how in ("fetched", "queried"):
+            if hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a") is None:
+                record = hour_race.RaceTelemetry(
+                    race_id="r1", racer_id="a", seconds=1, points=points
+                )
+                record.create()
+            if how == "fetched":
+                item = hour_race.RaceTelemetry.fetch(race_id="r1", racer_id="a")
+            else:
+                (item,) = hour_race.telemetry_of_race("r1")
+            start = len(requests.operations)
+            if name == "delete#0":  # the chunk protocol: head and chunks, at the version read
+                call(item)
+                assert _record_items(hour_race, "r1", "a") == [], (name, how)
+                continue
+            with pytest.raises(UnsupportedWriteError, match="chunked"):
+                call(item)
+            assert requests.since(start) == [], (name, how)
+            _assert_whole(hour_race, "r1", "a", points)
+
+
+def test_pynamodb_writes_on_a_partial_read_refuse_what_would_lose_data(
+    box_office: ModuleType, requests: Requests
+) -> None:
+    """Ticket has a version attribute; its GSI projects neither the version nor the price."""
+    _ticket(box_office, 1).create()
+    client = box_office.ENTITIES[0]._get_connection().connection.client
+    key = {"PK": {"S": "event-gig-1"}, "SK": {"S": "ticket-0001"}}
+
+    def stored() -> dict[str, Any]:
+        item = client.get_item(TableName=_table_name(box_office), Key=key, ConsistentRead=True)
+        found: dict[str, Any] = item["Item"]
+        return found
+
+    before = stored()
+    for name, call in _calls():
+        (partial,) = box_office.tickets_by_holder("ann#1")
+        start = len(requests.operations)
+        expected = UnsupportedWriteError if name.startswith("batch_write") else PartialItemError
+        with pytest.raises(expected, match="version"):
+            call(partial)
+        assert requests.since(start) == [], name
+        assert stored() == before, name
+
+
+def test_pynamodb_writes_on_a_partial_read_of_a_plain_entity(
+    alleycat: ModuleType, requests: Requests
+) -> None:
+    """RacerRace has no version; its GSI does not project `results`. What would erase it is
+    refused; a delete needs only the key, which every read returns."""
+    record = alleycat.RacerRace(racer_id="r1", race_id="x", class_id="c", output=7, results="[1]")
+    for name, call in _calls():
+        if alleycat.RacerRace.fetch(racer_id="r1", race_id="x") is None:
+            record.create()
+        (partial,) = alleycat.top_scores_by_race("x")
+        start = len(requests.operations)
+        if name in {"delete#0", "batch_write#1", "get_delete_kwargs_from_instance#0"}:
+            call(partial)
+            assert alleycat.RacerRace.fetch(racer_id="r1", race_id="x") is None, name
+            continue
+        with pytest.raises(PartialItemError, match="did not return results"):
+            call(partial)
+        assert requests.since(start) == [], name
+        stored = alleycat.RacerRace.fetch(racer_id="r1", race_id="x")
+        assert (stored.results, stored.output) == ("[1]", 7), name

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Literal, Protocol, overload
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
-from pynamodb.models import Model
 from tablemodel.runtime import chunked as _chunked
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime import table as _table
@@ -26,6 +25,7 @@ from tablemodel.runtime.batch import batch_write as _batch_write
 from tablemodel.runtime.chunked import Chunking
 from tablemodel.runtime.chunks import VacuumStats
 from tablemodel.runtime.entities import UNSET, EntitySpec, TableSpec, Unset
+from tablemodel.runtime.model import TableItem
 from tablemodel.runtime.query import KeyTerm, Page, PatternSpec, QueryTrace
 from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret
 from tablemodel.runtime.values import Number, Rule
@@ -41,8 +41,13 @@ TABLE = TableSpec(
 )
 
 
-class AlleycatHourItem(Model):
-    """An item of the `alleycat-hour` table; each entity below is a subclass of it."""
+class AlleycatHourItem(TableItem):
+    """An item of the `alleycat-hour` table; each entity below is a subclass of it.
+
+    PynamoDB's own writes (save, update, delete, batch_write, transactions)
+    follow tablemodel's protocols or raise before any request
+    (tablemodel.runtime.model).
+    """
 
     class Meta:
         table_name: str | None = None
@@ -52,13 +57,8 @@ class AlleycatHourItem(Model):
 
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
-    _spec: ClassVar[EntitySpec]  # set by each entity subclass
+    _table = TABLE
     entity_type = DiscriminatorAttribute()
-
-    def refresh(self, consistent_read: bool = False) -> None:
-        """Read the item again, with what a partial read lacked."""
-        super().refresh(consistent_read)
-        _entities.refreshed(self, self._spec)
 
 
 class RaceResult(AlleycatHourItem, discriminator="RaceResult"):
@@ -196,6 +196,26 @@ class RaceTelemetry(AlleycatHourItem, discriminator="RaceTelemetry"):
         """Write this RaceTelemetry, replacing the item at its key."""
         _entities.put(self, self._spec)
 
+    def delete(
+        self,
+        condition: Any = None,
+        *,
+        add_version_condition: bool = True,
+    ) -> Any:
+        """Delete this RaceTelemetry record, head and chunks, at the version read.
+
+        VersionConflictError when the stored record is not the one this instance
+        read (changed, deleted or created again); VersionUnknownError, before any
+        request, for an instance that was not read (fetch() it first). A chunked
+        record takes no condition and is never deleted unconditionally.
+        """
+        return _entities.delete(
+            self,
+            self._spec,
+            condition,
+            add_version_condition=add_version_condition,
+        )
+
 
 class RaceTelemetryFromTable(Protocol):
     """RaceTelemetry as a Query on the table returns it, without points.
@@ -212,6 +232,8 @@ class RaceTelemetryFromTable(Protocol):
 
     @property
     def seconds(self) -> int: ...
+
+    def delete(self) -> Any: ...
 
 
 _RESULTS_OF_RACE: PatternSpec[RaceResult] = PatternSpec(

@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal, Protocol, overload
 
 from pynamodb.attributes import DiscriminatorAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, IncludeProjection
-from pynamodb.models import Model
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime import table as _table
 from tablemodel.runtime.attributes import DecimalAttribute, IntegerAttribute
@@ -26,6 +25,7 @@ from tablemodel.runtime.batch import BatchStats
 from tablemodel.runtime.batch import batch_write as _batch_write
 from tablemodel.runtime.entities import UNSET, EntitySpec, TableSpec, Unset
 from tablemodel.runtime.indexes import GlobalIndex, LocalIndex
+from tablemodel.runtime.model import TableItem
 from tablemodel.runtime.query import KeyTerm, Page, PatternSpec, QueryTrace
 from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret
 from tablemodel.runtime.values import Number, Rule
@@ -67,8 +67,13 @@ class GSISKNumericIndex(GlobalIndex["AlleycatItem"]):
     Numeric = DecimalAttribute(range_key=True)
 
 
-class AlleycatItem(Model):
-    """An item of the `alleycat` table; each entity below is a subclass of it."""
+class AlleycatItem(TableItem):
+    """An item of the `alleycat` table; each entity below is a subclass of it.
+
+    PynamoDB's own writes (save, update, delete, batch_write, transactions)
+    follow tablemodel's protocols or raise before any request
+    (tablemodel.runtime.model).
+    """
 
     class Meta:
         table_name: str | None = None
@@ -80,15 +85,10 @@ class AlleycatItem(Model):
     PK = UnicodeAttribute(hash_key=True)
     SK = UnicodeAttribute(range_key=True)
     Numeric = DecimalAttribute(null=True)
-    _spec: ClassVar[EntitySpec]  # set by each entity subclass
+    _table = TABLE
     entity_type = DiscriminatorAttribute()
     lsi_numeric_index = LSINumericIndex()
     gsi_sk_numeric_index = GSISKNumericIndex()
-
-    def refresh(self, consistent_read: bool = False) -> None:
-        """Read the item again, with what a partial read lacked."""
-        super().refresh(consistent_read)
-        _entities.refreshed(self, self._spec)
 
 
 class Racer(AlleycatItem, discriminator="Racer"):

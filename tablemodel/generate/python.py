@@ -97,6 +97,7 @@ MODULE_NAMES = frozenset(
         "PatternSpec",
         "QueryTrace",
         "Rule",
+        "TableItem",
         "TableSpec",
         "Unset",
         "batch_write",
@@ -625,7 +626,6 @@ class ModuleWriter:
         lines += _import("pynamodb.indexes", self._index_imports())
         # One third-party section: in the project that imports this module, tablemodel is as
         # third-party as PynamoDB, and isort (or ruff's I001) merges the two.
-        lines += ["from pynamodb.models import Model"]
         if "_chunked" in body:
             lines += ["from tablemodel.runtime import chunked as _chunked"]
         lines += ["from tablemodel.runtime import entities as _entities"]
@@ -640,6 +640,7 @@ class ModuleWriter:
             "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
         )
         lines += _import("tablemodel.runtime.indexes", used(["GlobalIndex", "LocalIndex"]))
+        lines += ["from tablemodel.runtime.model import TableItem"]
         query = used(["FilterTerm", "KeyTerm", "Page", "Param", "PatternSpec", "QueryTrace"])
         lines += _import("tablemodel.runtime.query", query)
         lines += ["from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret"]
@@ -737,9 +738,16 @@ class ModuleWriter:
 
     def _base_class(self) -> list[str]:
         t = self.table
-        lines = [f"class {self.base}(Model):"]
+        lines = [f"class {self.base}(TableItem):"]
         lines += _docstring(
-            [f"An item of the `{t.name}` table; each entity below is a subclass of it."], INDENT
+            [
+                f"An item of the `{t.name}` table; each entity below is a subclass of it.",
+                "",
+                "PynamoDB's own writes (save, update, delete, batch_write, transactions)",
+                "follow tablemodel's protocols or raise before any request",
+                "(tablemodel.runtime.model).",
+            ],
+            INDENT,
         )
         lines += [
             "",
@@ -765,7 +773,7 @@ class ModuleWriter:
             role = primary.get(name)
             options = [f"{role}=True"] if role else ["null=True"]
             lines += _attribute_line(_python_name(name, RESERVED_MEMBERS), attr_cls, name, options)
-        lines.append(f"{INDENT}_spec: ClassVar[EntitySpec]  # set by each entity subclass")
+        lines.append(f"{INDENT}_table = TABLE")
         if t.discriminator_attribute:
             self.used_attribute_classes.add("DiscriminatorAttribute")
             disc = t.discriminator_attribute
@@ -776,16 +784,6 @@ class ModuleWriter:
             if index.kind != "table":
                 attr = _python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
                 lines.append(f"{INDENT}{attr}_index = {_class_name(index.name)}Index()")
-        lines.append("")
-        lines += _def("refresh", ["self", "consistent_read: bool = False"], "None", INDENT)
-        lines += _docstring(
-            ["Read the item again, with what a partial read lacked."],
-            INDENT * 2,
-        )
-        lines += [
-            f"{INDENT * 2}super().refresh(consistent_read)",
-            f"{INDENT * 2}_entities.refreshed(self, self._spec)",
-        ]
         return lines
 
     def _entity_class(self, entity: EntityDesign) -> list[str]:
@@ -956,7 +954,7 @@ class ModuleWriter:
             )
             values = _mapping([(pystr(py[a]), py[a]) for a, _ in mutable])
             lines += _call("_entities.modify(", ["self", "self._spec", values], INDENT * 2)
-        if spec.version_attribute:
+        if spec.version_attribute or spec.chunking is not None:
             lines.append("")
             lines += _def(
                 "delete",
@@ -964,9 +962,17 @@ class ModuleWriter:
                 "Any",
                 INDENT,
             )
-            lines += _docstring(
-                [f"Delete this {name} if its version is still the one read."], INDENT * 2
-            )
+            doc = [f"Delete this {name} if its version is still the one read."]
+            if spec.chunking is not None:
+                doc = [
+                    f"Delete this {name} record, head and chunks, at the version read.",
+                    "",
+                    "VersionConflictError when the stored record is not the one this instance",
+                    "read (changed, deleted or created again); VersionUnknownError, before any",
+                    "request, for an instance that was not read (fetch() it first). A chunked",
+                    "record takes no condition and is never deleted unconditionally.",
+                ]
+            lines += _docstring(doc, INDENT * 2)
             lines += _call(
                 "return _entities.delete(",
                 ["self", "self._spec", "condition", "add_version_condition=add_version_condition"],
@@ -1050,6 +1056,10 @@ class ModuleWriter:
             kind = _stored_type(aspec) + (" | None" if nullable else "")
             lines += ["", f"{INDENT}@property", *_def(py[attr], ["self"], kind, INDENT, "...")]
         missing = set(unread)
+        if spec.chunking is not None and (index.kind == "table" or index.projection.type == "all"):
+            # The read returned the head's manifest: delete() is conditioned on its version.
+            lines.append("")
+            lines += _def("delete", ["self"], "Any", INDENT, "...")
         if spec.chunking is None and spec.version_attribute not in missing:
             params = ["self", "*"]
             for attr, aspec in self._mutable(entity):

@@ -25,10 +25,10 @@ from tablemodel.runtime.entities import (
     refuse_partial,
     root_model,
 )
-from tablemodel.runtime.errors import BatchWriteError
+from tablemodel.runtime.errors import BatchWriteError, UnsupportedWriteError
 from tablemodel.runtime.retry import backoff_delay
 
-__all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write"]
+__all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write", "checked_spec"]
 
 BATCH_WRITE_LIMIT = 25
 """Puts and deletes per BatchWriteItem call."""
@@ -122,19 +122,36 @@ def _write_chunk(
     raise BatchWriteError(backoff.max_attempts, [*puts, *deletes])
 
 
-def _spec_of(item: Model) -> EntitySpec:
+def checked_spec(item: Model, action: str = "batch_write()") -> EntitySpec | None:
+    """The entity spec of `item` (None for a class that is not a generated entity), or
+    `UnsupportedWriteError` when a batch cannot write its entity: a chunked record (a batch
+    put would replace the head without its manifest, a batch delete would leave its chunks)
+    or a versioned item (a batch cannot carry the version condition)."""
     spec = getattr(type(item), "_spec", None)
     if not isinstance(spec, EntitySpec):
-        msg = f"{type(item).__name__} is not a generated tablemodel entity"
-        raise TypeError(msg)
+        return None
     if spec.chunking is not None:
-        msg = f"{spec.name} is chunked: write its records with put() or create()"
-        raise TypeError(msg)
-    if spec.version:
-        msg = (
-            f"{spec.name} has the version attribute {spec.version!r}: a batch write cannot "
-            "check it, so write these items with put() or create()"
+        raise UnsupportedWriteError(
+            spec.name,
+            action,
+            f"{spec.name} is chunked: a batch would write or delete its head without its "
+            "chunks; use put(), create() or delete() on each record",
         )
+    if spec.version:
+        raise UnsupportedWriteError(
+            spec.name,
+            action,
+            f"{spec.name} has the version attribute {spec.version!r}: a batch write cannot "
+            "check it, so write these items with put() or create() and delete them with "
+            "delete()",
+        )
+    return spec
+
+
+def _spec_of(item: Model) -> EntitySpec:
+    spec = checked_spec(item)
+    if spec is None:
+        msg = f"{type(item).__name__} is not a generated tablemodel entity"
         raise TypeError(msg)
     return spec
 

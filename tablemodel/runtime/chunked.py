@@ -10,7 +10,15 @@ such an entity go through the `ChunkStore` of its table, on the very client Pyna
 - `put()` replaces the record at the version the instance was read with (optimistic locking
   is built into the layout); a new instance's `put()` is a create;
 - `fetch()` returns the whole record, checksum-verified, or None;
-- `delete()` removes the head, then its chunks.
+- `delete()` removes the head, then its chunks, only at the version the instance was read with.
+
+Every read of a head (fetch, an access pattern's Query, PynamoDB's own `get`/`query`/`scan`)
+leaves on the instance the version and write id of the manifest it read (`_chunk_version`,
+`_chunk_write_id`), and writes and deletes are conditioned on both: versions start at 1 again
+when a record is deleted and created anew, write ids never repeat, so a stale instance can
+neither overwrite nor delete a newer record. An instance that carries no version (constructed,
+or read through an index that does not project the manifest) cannot delete
+(`VersionUnknownError`); its `put()` is a create.
 
 Access-pattern queries return heads: the chunked attributes are None until the record is
 fetched. `modify()` is not generated for chunked entities (a partial update would bypass the
@@ -26,16 +34,18 @@ from typing import Any, Literal, TypeVar
 from pynamodb.models import Model
 
 from tablemodel.runtime.chunks import ChunkConflictError, ChunkLayout, ChunkStore, VacuumStats
-from tablemodel.runtime.errors import ItemExistsError, VersionConflictError
-from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX
-from tablemodel.runtime.size import ITEM_SIZE_LIMIT, LocalIndexShape
+from tablemodel.runtime.errors import ItemExistsError, VersionConflictError, VersionUnknownError
+from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX, KeyValueError
+from tablemodel.runtime.size import ITEM_SIZE_LIMIT, AttributeValue, LocalIndexShape
 
-__all__ = ["Chunking", "chunk_budget", "set_chunk_budget", "vacuum"]
+__all__ = ["Chunking", "chunk_budget", "read_version", "remember", "set_chunk_budget", "vacuum"]
 
 M = TypeVar("M", bound=Model)
 
 _budgets: dict[type[Model], int] = {}
 _VERSION = "_chunk_version"
+_WRITE_ID = "_chunk_write_id"
+_MANIFEST = ChunkLayout()  # the manifest's attribute names (the key names do not matter here)
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,24 @@ def payload_of(instance: Model, chunking: Chunking, python_names: Mapping[str, s
     return values
 
 
+def remember(instance: Model, head: Mapping[str, Any]) -> None:
+    """Keep on `instance` the version and write id of the head item `head` (wire form) it was
+    read from; None for each the read did not return (an index without the manifest)."""
+    version = head.get(_MANIFEST.version_attribute)
+    write_id = head.get(_MANIFEST.write_id_attribute)
+    number = version.get("N") if isinstance(version, Mapping) else None
+    text = write_id.get("S") if isinstance(write_id, Mapping) else None
+    setattr(
+        instance, _VERSION, int(number) if isinstance(number, str) and number.isdigit() else None
+    )
+    setattr(instance, _WRITE_ID, text if isinstance(text, str) else None)
+
+
+def read_version(instance: Model) -> tuple[int | None, str | None]:
+    """The (version, write id) `instance` was read at; (None, None) if it was not read."""
+    return getattr(instance, _VERSION, None), getattr(instance, _WRITE_ID, None)
+
+
 def write(
     instance: Model,
     base: type[Model],
@@ -118,10 +146,16 @@ def write(
     create: bool,
 ) -> None:
     key, attributes = split(instance, primary_key)
-    expected = None if create else getattr(instance, _VERSION, None)
+    expected, write_id = (None, None) if create else read_version(instance)
+    if expected is None:
+        write_id = None
     try:
         done = store(type(instance), base, chunking).write(
-            key, attributes, payload_of(instance, chunking, python_names), expected_version=expected
+            key,
+            attributes,
+            payload_of(instance, chunking, python_names),
+            expected_version=expected,
+            expected_write_id=write_id,
         )
     except ChunkConflictError as err:
         plain = {name: next(iter(value.values())) for name, value in key.items()}
@@ -129,6 +163,7 @@ def write(
             raise ItemExistsError(entity, plain) from err
         raise VersionConflictError(entity, plain, expected) from err
     setattr(instance, _VERSION, done.version)
+    setattr(instance, _WRITE_ID, done.write_id)
 
 
 def read(
@@ -149,6 +184,7 @@ def read(
         for name in chunking.attributes:
             setattr(instance, python_names.get(name, name), record.payload.get(name))
     setattr(instance, _VERSION, record.version)
+    setattr(instance, _WRITE_ID, record.write_id)
     return instance
 
 
@@ -159,17 +195,58 @@ def delete(
     primary_key: tuple[str, ...],
     entity: str,
 ) -> None:
+    """Delete the record (head, then chunks) at the version and write id `instance` was read
+    at: `VersionConflictError` when the stored record is another one (or none),
+    `VersionUnknownError`, before any request, when the instance was not read."""
     key, _ = split(instance, primary_key)
-    version = getattr(instance, _VERSION, None)
+    version, write_id = read_version(instance)
     plain = {name: next(iter(value.values())) for name, value in key.items()}
-    if version is None:
-        raise VersionConflictError(entity, plain, "unknown (fetch the record before deleting it)")
+    if version is None or write_id is None:
+        raise VersionUnknownError(entity, plain)
     try:
-        store(type(instance), base, chunking).delete(key, expected_version=version)
+        store(type(instance), base, chunking).delete(
+            key, expected_version=version, expected_write_id=write_id
+        )
     except ChunkConflictError as err:
         raise VersionConflictError(entity, plain, version) from err
+    setattr(instance, _VERSION, None)  # no record now: a later put() is a create
+    setattr(instance, _WRITE_ID, None)
 
 
 def vacuum(base: type[Model], *, grace_seconds: float) -> VacuumStats:
-    """Remove the chunk items of `base`'s table that no record points at (see `ChunkStore`)."""
-    return store(base, base, Chunking(())).vacuum(grace_seconds=grace_seconds)
+    """Remove the chunk items of `base`'s table that no record points at (see `ChunkStore`).
+
+    Refuses (`VacuumRefusedError`, before deleting anything) a table whose key schema is not
+    the model's, or that holds an item in the chunk key space that is not a chunk or intent
+    item of one of the model's chunked entities (its head key must match that entity's key
+    templates).
+    """
+    hash_key = base._hash_key_attribute()  # type: ignore[no-untyped-call]
+    specs = [
+        spec
+        for cls in _entity_classes(base)
+        if (spec := getattr(cls, "_spec", None)) is not None and spec.chunking is not None
+    ]
+
+    def recognise(partition: AttributeValue, head_sort_key: str) -> bool:
+        ((_, value),) = partition.items()
+        for spec in specs:
+            table = spec.table
+            try:
+                spec.codecs[table.partition_key].parse(value)
+                spec.codecs[table.sort_key].parse(head_sort_key)
+            except (KeyError, KeyValueError):
+                continue
+            return True
+        return False
+
+    return store(base, base, Chunking(())).vacuum(
+        grace_seconds=grace_seconds, partition_key_type=hash_key.attr_type, recognise=recognise
+    )
+
+
+def _entity_classes(base: type[Model]) -> list[type[Model]]:
+    found = [base]
+    for cls in found:
+        found.extend(sub for sub in cls.__subclasses__() if sub not in found)
+    return found

@@ -72,7 +72,10 @@ of times, then raises `ChunkConflictError`. If the head did not move, the stored
 damaged: `ChunkCorruptionError` says how. A partial or mixed record is never returned.
 
 Vacuum (`ChunkStore.vacuum`) lists chunk and intent items (a Query of one partition, or a Scan
-of the whole table filtered on the chunk prefix, for tables that tablemodel manages). For each
+of the whole table filtered on the chunk prefix). It deletes only what it recognises: a table
+whose key schema is not the layout's, or one item in the chunk key space that is not exactly a
+chunk or intent item of this layout (sort key, attributes and their types), refuses the whole
+run before anything is deleted (`VacuumRefusedError`). For each
 write id older than the grace period it reads the intent (consistent), expires it if it is old
 (a delete conditioned on its token), and then, immediately before deleting, reads the head
 (consistent). It deletes the chunks only when the head does not point at that write id. With
@@ -133,6 +136,7 @@ __all__ = [
     "ChunkedRecord",
     "Codec",
     "CorruptionProblem",
+    "VacuumRefusedError",
     "VacuumStats",
     "decode_payload",
     "encode_payload",
@@ -164,6 +168,7 @@ _WRITE_ID = re.compile(r"[0-9a-f]{16}")
 _INDEX = re.compile(r"[0-9]+")
 _INTENT = "intent"
 _PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
+_PROBLEMS_SHOWN = 10
 _TOKEN_BYTES = 8
 
 # How `_send` treats an error: a failed condition is an answer, not an error; throttling and a
@@ -234,6 +239,26 @@ class ChunkCorruptionError(ChunkError):
         self.problem: CorruptionProblem = problem
         self.index = index
         super().__init__(key, f"corrupt ({problem}): {detail}")
+
+
+class VacuumRefusedError(TableModelError, ValueError):
+    """`ChunkStore.vacuum` refused to run; it deleted nothing.
+
+    Vacuum deletes items, so it deletes only items it recognises positively. It refuses the
+    whole run when the table's key schema is not the layout's (its partition key, and its sort
+    key as a string), or when an item in the chunk key space (sort keys starting with the
+    chunk prefix) is not a chunk or intent item of this layout: a well-formed sort key, exactly
+    the two table keys, the bytes (B) and the creation time (N), and a head key that the caller
+    recognises (the generated code's: a key of one of the model's chunked entities).
+    ``problems`` lists the first few such items, each as (key, what is wrong).
+    """
+
+    def __init__(
+        self, table: str, reason: str, problems: Sequence[tuple[Mapping[str, Any], str]] = ()
+    ) -> None:
+        self.table = table
+        self.problems = [(dict(key), problem) for key, problem in problems]
+        super().__init__(f"vacuum of table {table!r} refused, nothing was deleted: {reason}")
 
 
 # --- payload codecs --------------------------------------------------------------------------
@@ -447,7 +472,6 @@ class VacuumStats:
     intents_expired: int = 0
     kept_current: int = 0
     kept_young: int = 0
-    unrecognised: int = 0
 
 
 @dataclass(frozen=True)
@@ -605,9 +629,14 @@ class ChunkStore:
         payload: object,
         *,
         expected_version: int | None,
+        expected_write_id: str | None = None,
     ) -> ChunkWrite:
         """Store ``payload`` with the head ``attributes`` under ``key``, replacing the record
         at ``expected_version`` (None: create, and fail if a record exists).
+
+        ``expected_write_id``, the write id read with that version, makes the expectation
+        exact: versions start at 1 again when a record is deleted and created anew, write ids
+        are never reused, so a holder of the old record cannot overwrite the new one.
 
         Raises `ChunkConflictError` when the stored version is not the expected one (nothing of
         this write stays visible), `ChunkRecordError` when the record cannot be stored as
@@ -629,14 +658,16 @@ class ChunkStore:
             # writing chunks for nothing; a create in one transaction need not, since its
             # condition (no record yet) is checked with the chunks.
             old = self._current(key)
-            if (old.version if old is not None else None) != expected_version:
-                raise ChunkConflictError(key, self._mismatch(old, expected_version))
+            if not _matches(old, expected_version, expected_write_id):
+                raise ChunkConflictError(
+                    key, self._mismatch(old, expected_version, expected_write_id)
+                )
             transaction = self._transaction(prepared, old)
         transactional = _fits_one_transaction(transaction)
         if transactional:
             self._commit(key, transaction, prepared.write_id, expected_version)
         else:
-            self._write_in_steps(key, prepared, transaction[-1], expected_version)
+            self._write_in_steps(key, prepared, transaction[-1], old)
         if old is not None:
             self._discard(key, old.write_id, old.count)
         return ChunkWrite(prepared.version, prepared.write_id, len(prepared.chunks), transactional)
@@ -683,23 +714,32 @@ class ChunkStore:
             "read it again later",
         )
 
-    def delete(self, key: Key, *, expected_version: int) -> None:
-        """Delete the record at ``expected_version``: the head first (conditional), so the
-        record disappears at once, then its chunks (best effort; vacuum removes leftovers).
+    def delete(
+        self, key: Key, *, expected_version: int, expected_write_id: str | None = None
+    ) -> None:
+        """Delete the record at ``expected_version`` (and ``expected_write_id``, when given:
+        see `write`): the head first (conditional), so the record disappears at once, then its
+        chunks (best effort; vacuum removes leftovers).
 
         Raises `ChunkConflictError` when the stored version is another one or there is none.
         """
         self._check_key(key)
         _check_version(key, expected_version)
         names = {"#ver": self.layout.version_attribute}
+        values: dict[str, AttributeValue] = {":v": {"N": str(expected_version)}}
+        condition = "#ver = :v"
+        if expected_write_id is not None:
+            condition += " AND #wid = :wid"
+            names["#wid"] = self.layout.write_id_attribute
+            values[":wid"] = {"S": expected_write_id}
         sent = self._send(
             "delete_item",
             {
                 "TableName": self.table_name,
                 "Key": dict(key),
-                "ConditionExpression": "#ver = :v",
+                "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+                "ExpressionAttributeValues": values,
                 "ReturnValues": "ALL_OLD",
             },
         )
@@ -707,7 +747,7 @@ class ChunkStore:
             now = self._current(key)
             if now is None and sent.ambiguous:
                 return  # an attempt whose answer was lost deleted it; vacuum takes its chunks
-            raise ChunkConflictError(key, self._mismatch(now, expected_version))
+            raise ChunkConflictError(key, self._mismatch(now, expected_version, expected_write_id))
         try:
             old = self._manifest(key, sent.response.get("Attributes", {}))
         except ChunkCorruptionError:
@@ -721,35 +761,63 @@ class ChunkStore:
         *,
         grace_seconds: float,
         now: float | None = None,
+        partition_key_type: str | None = None,
+        recognise: Callable[[AttributeValue, str], bool] | None = None,
     ) -> VacuumStats:
         """Delete chunks that no head points at and intents of abandoned writes, when they are
         older than ``grace_seconds``; in one partition (a Query) or in the whole table (a
-        Scan filtered on the chunk prefix: only for tables whose every item follows this
-        layout). See the module docstring for why it never deletes a chunk a head needs.
+        Scan filtered on the chunk prefix). See the module docstring for why it never deletes
+        a chunk a head needs.
+
+        It deletes only items it recognises: first it checks the table's key schema (the
+        layout's key names, a string sort key, and ``partition_key_type`` when given), then it
+        lists every item in the chunk key space, and if one of them is not a chunk or intent
+        item of this layout (or ``recognise(partition key, head sort key)`` says its head is
+        not one of the caller's), it raises `VacuumRefusedError` before deleting anything.
         """
         if grace_seconds < 0:
             raise ValueError(f"grace_seconds cannot be negative: {grace_seconds}")
         cutoff = (self._clock() if now is None else now) - grace_seconds
+        self._check_table(partition_key_type)
         stats = VacuumStats()
         candidates: dict[tuple[str, str, str], _Candidate] = {}
+        problems: list[tuple[Mapping[str, Any], str]] = []
+        refused = 0
         for item in self._list_chunk_items(partition_key_value):
             stats.items_seen += 1
-            sort_key = item.get(self.layout.sort_key, {}).get("S", "")
-            ref = self.layout.parse(sort_key)
-            created = _number(item.get(self.layout.created_attribute))
-            if ref is None or created is None:
-                stats.unrecognised += 1
+            problem = self._unrecognised(item, recognise)
+            if problem is not None:
+                refused += 1
+                if len(problems) < _PROBLEMS_SHOWN:
+                    keys = (self.layout.partition_key, self.layout.sort_key)
+                    problems.append(({name: item[name] for name in keys if name in item}, problem))
                 continue
+            sort_key = item[self.layout.sort_key]["S"]
+            ref = self.layout.parse(sort_key)
+            assert ref is not None  # _unrecognised parsed it
             partition = item[self.layout.partition_key]
             ident = (repr(partition), ref.head_sort_key, ref.write_id)
             candidate = candidates.setdefault(
                 ident, _Candidate(partition, ref.head_sort_key, ref.write_id)
             )
-            candidate.youngest = max(candidate.youngest, created)
+            candidate.youngest = max(
+                candidate.youngest, float(item[self.layout.created_attribute]["N"])
+            )
             if ref.index is not None:
                 candidate.chunk_keys.append(
                     {self.layout.partition_key: partition, self.layout.sort_key: {"S": sort_key}}
                 )
+        if refused:
+            key, problem = problems[0]
+            raise VacuumRefusedError(
+                self.table_name,
+                f"{refused} item(s) in the chunk key space (sort keys starting with "
+                f"{self.layout.chunk_prefix!r}) are not chunk items of this model, the first "
+                f"{_describe(key)}: {problem}. Vacuum deletes only what it recognises: check "
+                "that the table belongs to this model, and move those items out of the chunk "
+                "key space",
+                problems,
+            )
         for candidate in candidates.values():
             self._vacuum_write(candidate, cutoff, stats)
         return stats
@@ -804,10 +872,11 @@ class ChunkStore:
         key: Key,
         prepared: _Prepared,
         head_put: dict[str, Any],
-        expected_version: int | None,
+        old: _Manifest | None,
     ) -> None:
-        """Intent, chunks, switch. Any failure before the switch is known to have landed
-        abandons the write: revoke the intent, then delete the chunks."""
+        """Intent, chunks, switch (conditioned on the head ``old``, None for a create). Any
+        failure before the switch is known to have landed abandons the write: revoke the
+        intent, then delete the chunks."""
         write_id, created, chunks = prepared.write_id, prepared.created, prepared.chunks
         intent_key = {**key, self.layout.sort_key: {"S": self._intent_sort_key(key, write_id)}}
         tokens: list[bytes] = []
@@ -839,17 +908,19 @@ class ChunkStore:
             request = {"TransactItems": switch, "ClientRequestToken": str(uuid.uuid4())}
             sent = self._send("transact_write_items", request)
             if sent.condition_failed:
-                raise ChunkConflictError(key, self._switch_refused(key, expected_version))
+                raise ChunkConflictError(key, self._switch_refused(key, old))
         except Exception:
             if tokens and self._abandon(key, intent_key, tokens[-1], write_id, len(chunks)):
                 return  # the switch landed in an attempt whose answer was lost
             raise
 
-    def _switch_refused(self, key: Key, expected_version: int | None) -> str:
+    def _switch_refused(self, key: Key, old: _Manifest | None) -> str:
         """Why a switch failed: the head moved, or (head unmoved) the intent was expired."""
         now = self._current(key)
-        if (now.version if now is not None else None) != expected_version:
-            return self._mismatch(now, expected_version)
+        expected_version = None if old is None else old.version
+        expected_write_id = None if old is None else old.write_id
+        if not _matches(now, expected_version, expected_write_id):
+            return self._mismatch(now, expected_version, expected_write_id)
         return (
             "vacuum expired this write's intent before its switch (the grace period is shorter "
             "than the write took); nothing was written"
@@ -991,15 +1062,89 @@ class ChunkStore:
 
     # -- vacuum --
 
-    def _list_chunk_items(self, partition: AttributeValue | None) -> Iterator[dict[str, Any]]:
-        names = {
-            "#pk": self.layout.partition_key,
-            "#sk": self.layout.sort_key,
-            "#t": self.layout.created_attribute,
+    def _check_table(self, partition_key_type: str | None) -> None:
+        """`VacuumRefusedError` unless the table's keys are the layout's (DescribeTable)."""
+        layout = self.layout
+        table = self._send("describe_table", {"TableName": self.table_name}).response["Table"]
+        roles = {key["KeyType"]: key["AttributeName"] for key in table.get("KeySchema", [])}
+        types = {
+            definition["AttributeName"]: definition["AttributeType"]
+            for definition in table.get("AttributeDefinitions", [])
         }
+        wanted = {"HASH": layout.partition_key, "RANGE": layout.sort_key}
+        if (
+            roles != wanted
+            or types.get(layout.sort_key) != "S"
+            or (
+                partition_key_type is not None
+                and types.get(layout.partition_key) != partition_key_type
+            )
+        ):
+
+            def text(role_names: Mapping[str, str], role_types: Mapping[str, str | None]) -> str:
+                keys = [
+                    f"{role_names[role]} ({role_types.get(role_names[role]) or '?'})"
+                    for role in ("HASH", "RANGE")
+                    if role in role_names
+                ]
+                return " + ".join(keys) or "none"
+
+            model_types = {layout.partition_key: partition_key_type, layout.sort_key: "S"}
+            raise VacuumRefusedError(
+                self.table_name,
+                f"its key schema is {text(roles, types)}, the model's is "
+                f"{text(wanted, model_types)}: this table does not hold this model's records",
+            )
+
+    def _unrecognised(
+        self,
+        item: Mapping[str, Any],
+        recognise: Callable[[AttributeValue, str], bool] | None,
+    ) -> str | None:
+        """What keeps ``item`` from being a chunk or intent item of this layout (None: it is
+        one)."""
+        layout = self.layout
+        shape = {
+            layout.partition_key,
+            layout.sort_key,
+            layout.payload_attribute,
+            layout.created_attribute,
+        }
+        if set(item) != shape:
+            extra, missing = sorted(set(item) - shape), sorted(shape - set(item))
+            return (
+                f"attributes {extra} that chunk items do not have"
+                if extra
+                else f"no attribute {', '.join(missing)}"
+            )
+        partition = item[layout.partition_key]  # of the table's type: DynamoDB checks that
+        sort_key = (
+            item[layout.sort_key].get("S") if isinstance(item[layout.sort_key], Mapping) else None
+        )
+        ref = layout.parse(sort_key) if isinstance(sort_key, str) else None
+        if ref is None or ref.head_sort_key.startswith(layout.chunk_prefix):  # never written
+            return (
+                f"a sort key that is not {layout.chunk_prefix}<head sort key>#<write id: 16 hex "
+                f"digits>#<index: {layout.index_width} digits, or {_INTENT}>"
+            )
+        data = item[layout.payload_attribute]
+        if not isinstance(data, Mapping) or set(data) != {"B"} or not isinstance(data["B"], bytes):
+            return f"{layout.payload_attribute} is not binary (B)"
+        created = item[layout.created_attribute]
+        number = _number(created)
+        if set(created) != {"N"} or number is None or not math.isfinite(number):
+            return f"{layout.created_attribute} is not a number (N)"
+        if recognise is not None and not recognise(partition, ref.head_sort_key):
+            return (
+                f"its head key {ref.head_sort_key!r} is not a key of the model's chunked entities"
+            )
+        return None
+
+    def _list_chunk_items(self, partition: AttributeValue | None) -> Iterator[dict[str, Any]]:
+        """Every item in the chunk key space, whole (vacuum checks every attribute)."""
+        names = {"#pk": self.layout.partition_key, "#sk": self.layout.sort_key}
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "ProjectionExpression": "#pk, #sk, #t",
             "ExpressionAttributeNames": names,
             "ConsistentRead": True,
         }
@@ -1007,6 +1152,7 @@ class ChunkStore:
         if partition is None:
             request["FilterExpression"] = "begins_with(#sk, :prefix)"
             request["ExpressionAttributeValues"] = prefix
+            request["ExpressionAttributeNames"] = {"#sk": self.layout.sort_key}
             return self._pages("scan", request)
         request["KeyConditionExpression"] = "#pk = :pk AND begins_with(#sk, :prefix)"
         request["ExpressionAttributeValues"] = {**prefix, ":pk": partition}
@@ -1214,11 +1360,16 @@ class ChunkStore:
         }
 
     @staticmethod
-    def _mismatch(now: _Manifest | None, expected: int | None) -> str:
+    def _mismatch(now: _Manifest | None, expected: int | None, write_id: str | None = None) -> str:
         if expected is None:
             found = "no record" if now is None else f"version {now.version}"
             return f"a create found {found}: it already exists (read it and pass its version)"
-        found = "no longer exists" if now is None else f"is at version {now.version}"
+        if now is None:
+            found = "no longer exists"
+        elif now.version == expected and write_id is not None and now.write_id != write_id:
+            found = f"was deleted and created again (write {now.write_id}, not {write_id})"
+        else:
+            found = f"is at version {now.version}"
         return f"changed since version {expected} was read: it {found}; read it again and retry"
 
     # -- checks --
@@ -1316,6 +1467,18 @@ class ChunkStore:
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
+
+
+def _matches(now: _Manifest | None, version: int | None, write_id: str | None) -> bool:
+    """Whether the head ``now`` is the record expected: none (``version`` None), or that
+    version (and that write id, when one is given)."""
+    if version is None:
+        return now is None
+    return (
+        now is not None
+        and now.version == version
+        and (write_id is None or now.write_id == write_id)
+    )
 
 
 def _created(now: float) -> int:

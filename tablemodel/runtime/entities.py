@@ -18,13 +18,17 @@ behaviour lives here, once, under test:
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from botocore.exceptions import BotoCoreError
+from botocore.session import get_session
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
+from pynamodb.settings import get_settings_value
 
 from tablemodel.runtime import chunked
 from tablemodel.runtime.chunked import Chunking
@@ -34,6 +38,7 @@ from tablemodel.runtime.errors import (
     NotConfiguredError,
     PartialItemError,
     UnexpectedItemError,
+    UnsupportedWriteError,
     VersionConflictError,
 )
 from tablemodel.runtime.keys import KeyCodec
@@ -51,8 +56,10 @@ __all__ = [
     "ensure_configured",
     "fetch",
     "init",
+    "loaded",
     "modify",
     "put",
+    "refresh",
     "refresh_keys",
     "root_model",
 ]
@@ -283,29 +290,66 @@ def configure(
         meta.host = endpoint_url
     if not isinstance(chunk_budget, Unset):
         chunked.set_chunk_budget(base, chunk_budget)
+    _region_found.discard(base)
     for cls in _model_classes(base):
         cls._connection = None
 
 
+# Table models whose region was found (until configure() changes a setting).
+_region_found: weakref.WeakSet[type[Model]] = weakref.WeakSet()
+
+
 def ensure_configured(base: type[Model], table: TableSpec) -> None:
-    """Raise `NotConfiguredError` when no table name is set (before any request)."""
+    """Raise `NotConfiguredError` when no table name or no region is set (before any request).
+
+    The region is resolved as PynamoDB and botocore would resolve it, without a request:
+    `configure(region=...)`, PynamoDB's settings file, then botocore's configuration
+    (`AWS_DEFAULT_REGION`, the profile's `region` in the config file).
+    """
     meta: Any = base.Meta
     if not getattr(meta, "table_name", None):
         env = os.environ.get(table.table_name_env)
-        if env:
-            configure(base, table, table_name=env)
-            return
+        if not env:
+            msg = (
+                f"no table name for the `{table.model_name}` models: set the environment "
+                f"variable {table.table_name_env} or call configure(table_name=...)"
+            )
+            raise NotConfiguredError(msg)
+        configure(base, table, table_name=env)
+    if base in _region_found:
+        return
+    if getattr(meta, "region", None) or get_settings_value("region"):
+        _region_found.add(base)
+        return
+    try:
+        region = get_session().get_config_variable("region")
+    except BotoCoreError:
+        return  # a broken profile: botocore says what is wrong at the first request
+    if not region:
+        hint = (
+            " (AWS_REGION is set, but botocore does not read it)"
+            if os.environ.get("AWS_REGION")
+            else ""
+        )
         msg = (
-            f"no table name for the `{table.model_name}` models: set the environment variable "
-            f"{table.table_name_env} or call configure(table_name=...)"
+            f"no region for the `{table.model_name}` models: call configure(region=...), set "
+            f"the environment variable AWS_DEFAULT_REGION{hint}, or set `region` for your "
+            "profile in ~/.aws/config"
         )
         raise NotConfiguredError(msg)
+    _region_found.add(base)
 
 
 def root_model(cls: type[Model]) -> type[Model]:
-    """The generated table model an entity class derives from."""
+    """The generated table model an entity class derives from: the first class below
+    PynamoDB's `Model` that declares the table (its own `Meta`)."""
     for klass in reversed(cls.__mro__):
-        if isinstance(klass, type) and issubclass(klass, Model) and klass is not Model:
+        if (
+            isinstance(klass, type)
+            and issubclass(klass, Model)
+            and klass is not Model
+            and "Meta" in vars(klass)
+        ):
             return klass
     return cls
 
@@ -382,6 +426,51 @@ def refreshed(instance: Model, spec: EntitySpec) -> None:
     mark_unread(instance, still)
 
 
+def loaded(instance: Model, raw: Mapping[str, Any]) -> None:
+    """`instance` was built from the item `raw` a read returned (any read, PynamoDB's own
+    included). A chunked entity's item is a head: the instance keeps the version it was read
+    at and lacks its payload until `fetch()`."""
+    spec = getattr(type(instance), "_spec", None)
+    if not isinstance(spec, EntitySpec) or spec.chunking is None:
+        return
+    chunked.remember(instance, raw)
+    mark_unread(instance, tuple(sorted(spec.chunked)))
+
+
+def refresh(instance: Model, spec: EntitySpec, *, consistent_read: bool = False) -> None:
+    """Read the item again (GetItem), with what a partial read lacked.
+
+    A chunked record's head is read, not its chunks: the instance takes the version it now
+    reads, and if the record changed since the payload it holds was read, that payload is
+    stale and counts as unread (`put()` then raises `PartialItemError`; `fetch()` reads it).
+    """
+    cls = type(instance)
+    _ready(cls, spec)
+    if spec.chunking is None:
+        Model.refresh(instance, consistent_read)
+        refreshed(instance, spec)
+        return
+    before = chunked.read_version(instance)
+    hash_key, range_key = instance._get_hash_range_key_serialized_values()
+    data = cls._get_connection().get_item(
+        hash_key, range_key=range_key, consistent_read=consistent_read
+    )
+    item = data.get("Item")
+    if item is None:
+        raise instance.DoesNotExist("This item does not exist in the table.")
+    stored = cls._get_discriminator_class(item)
+    if stored is not None and stored is not cls:
+        raise UnexpectedItemError(
+            f"{spec.name}.refresh", _key(instance, spec), stored.__name__, (spec.name,)
+        )
+    instance.deserialize(item)
+    chunked.remember(instance, item)
+    if chunked.read_version(instance) != before:
+        mark_unread(instance, tuple(sorted(spec.chunked)))  # the head is whole, the payload old
+    else:
+        refreshed(instance, spec)
+
+
 def refuse_partial(
     instance: Model, spec: EntitySpec, action: str, needed: Iterable[str] | None = None
 ) -> None:
@@ -402,7 +491,7 @@ def create(instance: Model, spec: EntitySpec) -> None:
         return
     condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
     try:
-        instance.save(condition=condition.does_not_exist())
+        Model.save(instance, condition=condition.does_not_exist())
     except PutError as err:
         if err.cause_response_code == _CONDITION_FAILED:
             raise ItemExistsError(spec.name, _key(instance, spec)) from None
@@ -419,7 +508,7 @@ def put(instance: Model, spec: EntitySpec) -> None:
         return
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
-        instance.save()
+        Model.save(instance)
     except PutError as err:
         if err.cause_response_code == _CONDITION_FAILED and spec.version:
             raise VersionConflictError(spec.name, _key(instance, spec), version) from None
@@ -463,7 +552,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     exists = attrs[spec.table.py(spec.table.partition_key)].exists()
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
-        instance.update(actions=actions, condition=exists)
+        Model.update(instance, actions=actions, condition=exists)
     except UpdateError as err:
         if err.cause_response_code != _CONDITION_FAILED:
             raise
@@ -481,15 +570,28 @@ def delete(
     *,
     add_version_condition: bool = True,
 ) -> Any:
-    """Delete the item (conditional on the version read, if the entity has one)."""
+    """Delete the item (conditional on the version read, if the entity has one).
+
+    A chunked record is deleted by its protocol (head, then chunks), always at the version the
+    instance was read at: a `condition` of PynamoDB's or `add_version_condition=False` are
+    refused (`UnsupportedWriteError`), and an instance that was not read raises
+    `VersionUnknownError`, both before any request.
+    """
     _ready(type(instance), spec)
-    if spec.version and add_version_condition and condition is None:
-        refuse_partial(instance, spec, "delete", {spec.version})
     if spec.chunking is not None:
+        if condition is not None or not add_version_condition:
+            raise UnsupportedWriteError(
+                spec.name,
+                "delete()",
+                "a chunked record is deleted only at the version it was read at, with its "
+                "chunks; call delete() without condition or add_version_condition",
+            )
         chunked.delete(
             instance, root_model(type(instance)), spec.chunking, spec.table.primary_key, spec.name
         )
         return None
+    if spec.version and add_version_condition:
+        refuse_partial(instance, spec, "delete", {spec.version})
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
         return Model.delete(
@@ -523,6 +625,7 @@ def fetch(
         wire = {name: _wire(cls, spec, name, value) for name, value in key.items()}
         record = chunked.read(cls, root_model(cls), spec.chunking, wire, spec.python_names)
         if record is not None:
+            record.__dict__.pop(_UNREAD, None)  # the whole record, payload included
             complete(record, spec)
         return record
     try:

@@ -15,12 +15,17 @@ __all__ = [
     "PartialItemError",
     "TableExistsError",
     "UnexpectedItemError",
+    "UnsupportedWriteError",
     "VersionConflictError",
+    "VersionUnknownError",
 ]
 
 
 class NotConfiguredError(TableModelError):
-    """The generated models were used before a table name was set."""
+    """The generated models were used before a table name or a region was set.
+
+    Raised before any request; the message names what to set and where.
+    """
 
 
 class TableExistsError(TableModelError):
@@ -63,8 +68,9 @@ class PartialItemError(TableModelError):
 
     An access pattern on an index with a partial projection (or on a chunked entity, whose
     payload a Query never reads) gives instances without some attributes. Writing such an
-    instance back would erase them, so `put`, `create` and batch writes refuse it, and `modify`
-    and `delete` refuse when they would need one of them. `fetch()` reads the whole item.
+    instance back would erase them, so `put`, `create`, batch writes and PynamoDB's own `save`
+    and `update` (and their `TransactWrite` forms) refuse it, and `modify` and `delete` refuse
+    when they would need one of them. `fetch()` reads the whole item.
     """
 
     def __init__(
@@ -77,6 +83,43 @@ class PartialItemError(TableModelError):
             f"{entity}: cannot {action} item {_key_text(key)} as read: the read that produced "
             f"it did not return {', '.join(missing)}; fetch() the whole item first"
         )
+
+
+class VersionUnknownError(TableModelError):
+    """A chunked record's `delete()` on an instance that does not know the version it holds.
+
+    Deleting a chunked record is always conditioned on the version (and write) the instance
+    was read at, so a stale instance can never delete a newer record. An instance that was
+    constructed rather than read, or read through an index that does not project the record's
+    manifest, has no such version: nothing is sent. `fetch()` the record and delete that.
+    """
+
+    def __init__(self, entity: str, key: Mapping[str, object]) -> None:
+        self.entity = entity
+        self.key = dict(key)
+        super().__init__(
+            f"{entity}: cannot delete item {_key_text(key)}: this instance does not carry the "
+            "version of a stored record (it was constructed, or read without the record's "
+            "manifest), and a chunked record is only deleted at the version read; fetch() it "
+            "and delete that"
+        )
+
+
+class UnsupportedWriteError(TableModelError, TypeError):
+    """A write that would bypass what the entity's records need, refused before any request.
+
+    PynamoDB's own writes (`save`, `update`, `delete` with a condition or without the version
+    condition, `batch_write`, and the `get_*_kwargs_from_instance` that `TransactWrite`
+    uses) know nothing of chunked records: a `save()` would replace the head without its
+    manifest and the record would read as absent. On a chunked entity they raise this; the
+    message names the generated method to use instead (`put()`, `create()`, `delete()`). Batch
+    writes refuse versioned entities too, since a batch cannot carry the version condition.
+    """
+
+    def __init__(self, entity: str, action: str, reason: str) -> None:
+        self.entity = entity
+        self.action = action
+        super().__init__(f"{entity}: {action} refused before any request: {reason}")
 
 
 class UnexpectedItemError(TableModelError):
