@@ -6,8 +6,8 @@ import os
 from collections.abc import Sequence
 
 from tablemodel.check import run_checks
-from tablemodel.check.report import CheckReport
 from tablemodel.design import Design, build_design
+from tablemodel.results.check_report import CheckReport
 from tablemodel.schema.loader import LoadedModel, load_model
 from tablemodel.schema.model import Model
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tablemodel.automata import (
+from tablemodel.keylang.automata import (
     Encoding,
     Nfa,
     ValueDomain,
@@ -27,8 +27,8 @@ from tablemodel.automata import (
     template_nfa,
     union,
 )
-from tablemodel.charset import CharSet
-from tablemodel.templates import KeyTemplate, Literal, Variable, parse_template
+from tablemodel.keylang.charset import CharSet
+from tablemodel.keylang.templates import KeyTemplate, Literal, Variable, parse_template
 
 ANY = ValueDomain(CharSet.any())
 DIGITS = ValueDomain(CharSet.parse("digits"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tablemodel.charset import MAX_CODE_POINT, NAMED_CLASSES, CharSet, CharSetSyntaxError
+from tablemodel.keylang.charset import MAX_CODE_POINT, NAMED_CLASSES, CharSet, CharSetSyntaxError
 
 SURROGATES = range(0xD800, 0xE000)
 ASCII_LOWER = set(range(ord("a"), ord("z") + 1))

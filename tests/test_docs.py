@@ -6,18 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from tablemodel import codes, docgen
-from tablemodel.diagnostics import Severity
+from tablemodel.check.registry import registered_rules
+from tablemodel.cli import docgen
+from tablemodel.cli.catalogue import every_code
+from tablemodel.diagnostics import Severity, codes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_rules_md_is_generated_from_the_registry() -> None:
     written = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert written == docgen.render(), "run `python -m tablemodel.docgen` to refresh docs/rules.md"
+    assert written == docgen.render(), (
+        "run `python -m tablemodel.cli.docgen` to refresh docs/rules.md"
+    )
 
 
-@pytest.mark.parametrize("info", codes.all_codes(), ids=lambda info: info.code)
+@pytest.mark.parametrize("info", every_code(), ids=lambda info: info.code)
 def test_every_code_is_documented(info: codes.CodeInfo) -> None:
     assert info.summary.endswith(".")
     assert len(info.why) > 40
@@ -27,13 +31,13 @@ def test_every_code_is_documented(info: codes.CodeInfo) -> None:
 
 
 def test_codes_and_names_are_unique() -> None:
-    infos = codes.all_codes()
+    infos = every_code()
     assert len({i.code for i in infos}) == len(infos)
     assert len({i.name for i in infos}) == len(infos)
 
 
 def test_every_rule_function_is_registered_once() -> None:
-    functions = [info.function for info in codes.rules()]
+    functions = [r.function for r in registered_rules()]
     assert len(functions) == len(set(functions))
     assert all(callable(f) for f in functions)
 

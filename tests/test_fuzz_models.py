@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 
 from tablemodel.api import check_model
 from tablemodel.diagnostics import Diagnostic, ModelLoadError
+from tablemodel.engines.session import EngineFault
 from tablemodel.generate import GenerateError, generate_source
 from tablemodel.run.check import check_and_run
-from tablemodel.run.engine import EngineFault
 from tablemodel.run.runner import RunOptions
 from tablemodel.run.sample import SampleError
 from tablemodel.schema.loader import load_model_from_text

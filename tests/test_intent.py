@@ -23,7 +23,7 @@ from tablemodel.run.intent import (
     expected_result,
     stored,
 )
-from tablemodel.run.sample import SampleItem
+from tablemodel.run.items import SampleItem
 from tablemodel.schema.loader import model_from_data
 
 ENTITIES: dict[str, Any] = {

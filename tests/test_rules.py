@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tablemodel import codes
 from tablemodel.check import run_checks
+from tablemodel.cli.catalogue import every_code
 from tablemodel.design import Design, build_design
-from tablemodel.diagnostics import Diagnostic
+from tablemodel.diagnostics import Diagnostic, codes
 from tablemodel.schema.loader import model_from_data
 
 CASES = Path(__file__).resolve().parent / "rule_cases"
@@ -123,7 +123,7 @@ def _checked_codes() -> list[str]:
     # Load codes have loader tests; generator and run codes come from tests/test_generate.py
     # and tests/test_run.py.
     families = {"load", "generate", "run"}
-    return [info.code for info in codes.all_codes() if info.family not in families]
+    return [info.code for info in every_code() if info.family not in families]
 
 
 # ---------------------------------------------------------------------------------------------

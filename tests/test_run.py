@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from tablemodel.api import load
 from tablemodel.cli.main import cli
+from tablemodel.engines.session import EngineFault, resolve_region
+from tablemodel.results.run_report import RunReport
 from tablemodel.run.check import check_and_run
-from tablemodel.run.engine import EngineFault, resolve_region
-from tablemodel.run.report import RunReport
 from tablemodel.run.runner import RunOptions, run_model
 from tests.generated import ALLEYCAT, ROOT, fetching_lsi_model
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tablemodel.charset import CharSet
+from tablemodel.keylang.charset import CharSet
 from tablemodel.runtime import (
     PARTITION_KEY_MAX_BYTES,
     SORT_KEY_MAX_BYTES,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tablemodel.templates import (
+from tablemodel.keylang.templates import (
     KeyTemplate,
     Literal,
     TemplateSyntaxError,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tablemodel import codes
-from tablemodel.check.report import CheckReport, PatternSummary, Verdict
+from tablemodel.check import rules as _rules  # noqa: F401  (importing registers every rule)
+from tablemodel.check.registry import registered_rules
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.results.check_report import CheckReport, PatternSummary, Verdict
 
 __all__ = ["CheckReport", "PatternSummary", "Verdict", "run_checks"]
 
@@ -28,11 +29,11 @@ def run_checks(
     """Run every rule (filtered by `select`/`ignore`) and summarise each pattern."""
     found: list[Diagnostic] = list(design.diagnostics)
     ran: list[str] = []
-    for info in codes.rules():
-        if not _selected(info.code, select, ignore) or info.function is None:
+    for registered in registered_rules():
+        if not _selected(registered.info.code, select, ignore):
             continue
-        ran.append(info.code)
-        found.extend(info.function(design))
+        ran.append(registered.info.code)
+        found.extend(registered.function(design))
     found = [d for d in found if _selected(d.code, select, ignore)]
     unique = list(dict.fromkeys(found))
     unique.sort(key=Diagnostic.sort_key)

@@ -1,6 +1,6 @@
 """Key languages: which keys an entity can write and which a key condition can match.
 
-String keys are regular languages (see `tablemodel.automata`); number keys are intervals.
+String keys are regular languages (see `tablemodel.keylang.automata`); number keys are intervals.
 The rules ask two questions of them: can these two sets meet, and if so, show me a key.
 """
 
@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tablemodel.automata import Nfa, ValueDomain, at_least, at_most, intersect, template_nfa
-from tablemodel.design import ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.design import SCALAR_TYPE, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.keylang.automata import Nfa, ValueDomain, at_least, at_most, intersect, template_nfa
+from tablemodel.keylang.templates import KeyTemplate, Variable
 from tablemodel.schema.model import AttributeSpec
-from tablemodel.templates import KeyTemplate, Variable
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,22 @@ def prefixes_compatible(a: KeyTemplate, b: KeyTemplate) -> bool:
     """
     x, y = a.literal_prefix, b.literal_prefix
     return x.startswith(y) or y.startswith(x)
+
+
+def template_type(design: Design, entity_name: str, key: str) -> str | None:
+    """The DynamoDB type the entity's template produces for `key` (None if unknown)."""
+    entity = design.entities[entity_name]
+    template = entity.templates.get(key)
+    if template is None:
+        return None
+    parts = template.parts
+    if len(parts) == 1 and isinstance(parts[0], Variable) and parts[0].width is None:
+        spec = entity.spec.attributes[parts[0].name]
+        return SCALAR_TYPE.get(spec.type, f"<{spec.type}>")
+    if template.is_constant and design.key_type(key) == "N":
+        try:
+            float(template.source)
+        except ValueError:
+            return "S"
+        return "N"
+    return "S"

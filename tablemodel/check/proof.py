@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from tablemodel.automata import ValueDomain, ambiguity_witness, decode_value, parse_key
-from tablemodel.charset import CharSet
 from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.keylang.automata import ValueDomain, ambiguity_witness, decode_value, parse_key
+from tablemodel.keylang.charset import CharSet
+from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
 from tablemodel.schema.model import Predicate, Scalar
-from tablemodel.templates import KeyTemplate, Literal, Variable
 
 RANGE_OPS = frozenset({"lt", "lte", "gt", "gte"})
 

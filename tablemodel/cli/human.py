@@ -20,11 +20,11 @@ from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
-from tablemodel.check.report import CheckReport, Verdict
-from tablemodel.codes import FAMILIES, CodeInfo
 from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity
-from tablemodel.formats import LoadFailure, Outcome, rule_help_uri
-from tablemodel.run.report import CallResult, ItemView, RunReport
+from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
+from tablemodel.results.check_report import CheckReport, Verdict
+from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
+from tablemodel.results.run_report import CallResult, ItemView, RunReport
 
 __all__ = [
     "CI_WIDTH",

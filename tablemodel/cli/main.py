@@ -21,9 +21,9 @@ import tablemodel
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from tablemodel.check.report import CheckReport
-    from tablemodel.formats import MachineFormat, Outcome
-    from tablemodel.run.report import RunReport
+    from tablemodel.results.check_report import CheckReport
+    from tablemodel.results.formats import MachineFormat, Outcome
+    from tablemodel.results.run_report import RunReport
 
 FORMATS = ("human", "json", "sarif", "github")
 
@@ -163,7 +163,7 @@ def check(
     """
     from tablemodel.api import check as check_target  # noqa: PLC0415
     from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
-    from tablemodel.formats import LoadFailure, render  # noqa: PLC0415
+    from tablemodel.results.formats import LoadFailure, render  # noqa: PLC0415
 
     selected = _parse_codes(select, "--select")
     ignored = _parse_codes(ignore, "--ignore")
@@ -214,7 +214,7 @@ def check(
                 views.append(RunView(run))
         _write_human(views, output)
     elif fmt == "json" and run_patterns:
-        from tablemodel.formats import render_json_with_runs  # noqa: PLC0415
+        from tablemodel.results.formats import render_json_with_runs  # noqa: PLC0415
 
         _write_text(render_json_with_runs(outcomes, runs), output)
     else:
@@ -236,8 +236,8 @@ def _check_and_run(
     ignore: tuple[str, ...],
 ) -> tuple[CheckReport, RunReport | None]:
     """The static check and the run; an engine fault is one line and exit code 2."""
+    from tablemodel.engines.session import EngineFault  # noqa: PLC0415
     from tablemodel.run.check import check_and_run  # noqa: PLC0415
-    from tablemodel.run.engine import EngineFault  # noqa: PLC0415
     from tablemodel.run.runner import RunOptions  # noqa: PLC0415
     from tablemodel.run.sample import SampleError  # noqa: PLC0415
 
@@ -272,10 +272,10 @@ def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
     entries = [entry for entry in entries if entry]
     if not entries:
         return ()
-    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.cli.catalogue import every_code  # noqa: PLC0415
     from tablemodel.diagnostics import did_you_mean  # noqa: PLC0415
 
-    known = [info.code for info in codes.all_codes()]
+    known = [info.code for info in every_code()]
     for entry in entries:
         # A typo here would silently select nothing and pass the check, so it is a usage error.
         if not _CODE_OR_PREFIX.fullmatch(entry):
@@ -329,7 +329,7 @@ def generate(ctx: click.Context, *, model: str, output: Path | None, check_only:
             text = generate_source(loaded, output=output)
     except ModelLoadError as exc:
         from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
 
         _write_human([outcome_view(LoadFailure(model, exc))], None)
         ctx.exit(2)
@@ -404,7 +404,7 @@ def sample(
         items = generate_samples(design_of(loaded), seed=seed)
     except ModelLoadError as exc:
         from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
 
         _write_human([outcome_view(LoadFailure(model, exc))], None)
         ctx.exit(2)
@@ -442,8 +442,8 @@ def vacuum(
     """Remove chunk items that no chunked record points at (left by interrupted writes)."""
     from tablemodel.api import load  # noqa: PLC0415
     from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.engines.session import EngineFault  # noqa: PLC0415
     from tablemodel.generate import GenerateError  # noqa: PLC0415
-    from tablemodel.run.engine import EngineFault  # noqa: PLC0415
     from tablemodel.run.runner import vacuum_table  # noqa: PLC0415
 
     try:
@@ -456,7 +456,7 @@ def vacuum(
         )
     except ModelLoadError as exc:
         from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.formats import LoadFailure  # noqa: PLC0415
+        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
 
         _write_human([outcome_view(LoadFailure(model, exc))], None)
         ctx.exit(2)
@@ -479,12 +479,12 @@ def vacuum(
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code (TM401) or code name, with examples."""
-    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.cli.catalogue import every_code, find_code  # noqa: PLC0415
     from tablemodel.cli.human import CodeDocView  # noqa: PLC0415
     from tablemodel.diagnostics import did_you_mean  # noqa: PLC0415
 
-    infos = codes.all_codes()
-    info = codes.get(code) or next((i for i in infos if i.name == code.lower()), None)
+    infos = every_code()
+    info = find_code(code)
     if info is None:
         hint = did_you_mean(code.upper(), [i.code for i in infos]) or did_you_mean(
             code.lower(), [i.name for i in infos]
@@ -498,10 +498,10 @@ def explain(code: str) -> None:
 @cli.command()
 def rules() -> None:
     """List every diagnostic code with its severity, family and summary."""
-    from tablemodel import codes  # noqa: PLC0415
+    from tablemodel.cli.catalogue import every_code  # noqa: PLC0415
     from tablemodel.cli.human import rules_table  # noqa: PLC0415
 
-    _write_human([rules_table(codes.all_codes())], None)
+    _write_human([rules_table(every_code())], None)
 
 
 @cli.command()

@@ -16,10 +16,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from tablemodel import __version__, codes
+from tablemodel import __version__
 from tablemodel.check import run_checks
 from tablemodel.design import Design, build_design
-from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError
+from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError, codes
 from tablemodel.generate.python import LINE, ModuleWriter, Problem, printable
 from tablemodel.schema.loader import LoadedModel
 

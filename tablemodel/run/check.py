@@ -12,16 +12,15 @@ import dataclasses
 import os
 from collections.abc import Sequence
 
-from tablemodel import codes
-from tablemodel.api import check_model, load
-from tablemodel.check.report import CheckReport
-from tablemodel.check.rules._common import finding
+from tablemodel.check import run_checks
+from tablemodel.check.registry import finding
 from tablemodel.design import Design, build_design
-from tablemodel.diagnostics import Diagnostic
+from tablemodel.diagnostics import Diagnostic, codes
 from tablemodel.generate import GenerateError
-from tablemodel.run.report import CallResult, ItemView, RunReport
+from tablemodel.results.check_report import CheckReport
+from tablemodel.results.run_report import CallResult, ItemView, RunReport
 from tablemodel.run.runner import RunOptions, run_model
-from tablemodel.schema.loader import LoadedModel
+from tablemodel.schema.loader import LoadedModel, load_model
 
 __all__ = ["check_and_run", "check_and_run_model", "run_diagnostics"]
 
@@ -34,7 +33,7 @@ def check_and_run(
     ignore: Sequence[str] = (),
 ) -> tuple[CheckReport, RunReport | None]:
     """Load, check and run; raises `ModelLoadError` and `EngineFault`."""
-    return check_and_run_model(load(target), options, select=select, ignore=ignore)
+    return check_and_run_model(load_model(target), options, select=select, ignore=ignore)
 
 
 def check_and_run_model(
@@ -49,12 +48,12 @@ def check_and_run_model(
     The run report is None when the model cannot be generated; the report then carries the
     generator's diagnostics (TM9xx).
     """
-    report = check_model(loaded, select=select, ignore=ignore)
+    design = build_design(loaded.model, loaded)
+    report = run_checks(design, select=select, ignore=ignore)
     try:
         run = run_model(loaded, options)
     except GenerateError as err:
         return _merged(report, err.diagnostics), None
-    design = build_design(loaded.model, loaded)
     return _merged(report, run_diagnostics(design, run)), run
 
 

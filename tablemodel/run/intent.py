@@ -39,7 +39,7 @@ from tablemodel.runtime.values import format_datetime
 from tablemodel.schema.model import Predicate, Scalar
 
 if TYPE_CHECKING:
-    from tablemodel.run.sample import SampleItem
+    from tablemodel.run.items import SampleItem
 
 __all__ = [
     "Comparison",

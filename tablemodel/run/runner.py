@@ -35,18 +35,19 @@ from typing import Any
 
 from tablemodel.check import run_checks
 from tablemodel.design import Design, PatternDesign, build_design
-from tablemodel.generate import generate_source
-from tablemodel.generate.python import parameter_name
-from tablemodel.run.engine import (
+from tablemodel.engines.session import (
     EngineFault,
     describe_fault,
     engine_session,
     is_engine_error,
     resolve_region,
 )
+from tablemodel.generate import generate_source
+from tablemodel.generate.python import parameter_name
+from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.intent import compare, expected_result
-from tablemodel.run.report import CallResult, ItemView, PatternRun, RunReport
-from tablemodel.run.sample import SampleError, SampleItem, generate_samples, parameter_sets
+from tablemodel.run.items import SampleItem
+from tablemodel.run.sample import SampleError, generate_samples, parameter_sets
 from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace

@@ -64,14 +64,15 @@ from typing import Any, Literal
 
 import yaml
 
-from tablemodel.charset import CharSet, CharSetSyntaxError
 from tablemodel.design import Design, EntityDesign, PatternDesign, rule_of
 from tablemodel.diagnostics import PathPart, TableModelError, did_you_mean
+from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
+from tablemodel.keylang.templates import Literal as TemplateLiteral
 from tablemodel.run.intent import compare_stored, parameter_of, stored
+from tablemodel.run.items import SampleItem
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES, KeyCodec
 from tablemodel.runtime.values import AttributeValueError, Rule, format_datetime, to_decimal
 from tablemodel.schema.model import AttributeSpec, SampleEntity
-from tablemodel.templates import Literal as TemplateLiteral
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -105,20 +106,6 @@ class SampleError(TableModelError, ValueError):
         self.problem = problem
         self.expected = expected
         super().__init__(f"{where}: {problem}" + (f"; expected {expected}" if expected else ""))
-
-
-@dataclass(frozen=True)
-class SampleItem:
-    """One item: its entity, its values by model attribute name, and where it came from.
-
-    Values are what the generated entity constructors accept (`Decimal` for numbers, aware
-    datetimes, sets); absent optional attributes are left out. `origin` is `generated` or
-    `fixture <file>:<line>`.
-    """
-
-    entity: str
-    values: Mapping[str, object]
-    origin: str
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.settings import get_settings_value
 
+from tablemodel.keylang.templates import parse_template
 from tablemodel.runtime import chunked
 from tablemodel.runtime.chunked import Chunking
 from tablemodel.runtime.errors import (
@@ -43,7 +44,6 @@ from tablemodel.runtime.errors import (
 )
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.runtime.values import AttributeValueError, Rule
-from tablemodel.templates import parse_template
 
 __all__ = [
     "UNSET",

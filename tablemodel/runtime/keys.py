@@ -28,7 +28,8 @@ from decimal import Context, Decimal, InvalidOperation
 from typing import Literal as TypingLiteral
 from typing import NoReturn
 
-from tablemodel.automata import (
+from tablemodel.diagnostics import TableModelError
+from tablemodel.keylang.automata import (
     Encoding,
     ValueDomain,
     ambiguity_witness,
@@ -36,9 +37,8 @@ from tablemodel.automata import (
     encode_value,
     parse_key,
 )
-from tablemodel.charset import CharSet
-from tablemodel.diagnostics import TableModelError
-from tablemodel.templates import KeyTemplate, Literal, Variable, parse_template
+from tablemodel.keylang.charset import CharSet
+from tablemodel.keylang.templates import KeyTemplate, Literal, Variable, parse_template
 
 __all__ = [
     "CHUNK_SORT_KEY_PREFIX",

@@ -203,7 +203,7 @@ class PatternSpec(Generic[T]):
                 self._codecs[term.attribute, i] = self._codec(term.attribute, template)
 
     def _codec(self, attribute: str, template: str) -> KeyCodec:
-        from tablemodel.templates import parse_template  # noqa: PLC0415
+        from tablemodel.keylang.templates import parse_template  # noqa: PLC0415
 
         variables = parse_template(template).variable_names
         return KeyCodec(

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-from tablemodel.charset import CharSet
 from tablemodel.diagnostics import TableModelError
+from tablemodel.keylang.charset import CharSet
 from tablemodel.runtime.keys import PartKind, PartSpec
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The static rules. Importing this package registers every rule with `tablemodel.codes`."""
+"""The static rules. Importing this package registers every rule with the code registry."""
 
 from tablemodel.check.rules import (
     collisions,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-from tablemodel.automata import ambiguity_witness, decode_value, intersect, parse_key
 from tablemodel.check.languages import entity_interval, entity_language, prefixes_compatible
-from tablemodel.codes import rule
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import Diagnostic, Severity
-
-from ._common import finding
+from tablemodel.keylang.automata import ambiguity_witness, decode_value, intersect, parse_key
 
 
 def _common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:

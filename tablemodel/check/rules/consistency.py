@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from tablemodel.codes import rule
+from tablemodel.check.languages import template_type
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, Severity
-
-from ._common import finding
-from .structure import _template_type
 
 
 @rule("TM201", "key-type-consistency", Severity.ERROR, "types")
@@ -31,7 +29,7 @@ def check_key_type_consistency(design: Design) -> Iterator[Diagnostic]:
     writers: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for entity in design.entities.values():
         for key in entity.templates:
-            produced = _template_type(design, entity.name, key)
+            produced = template_type(design, entity.name, key)
             if produced is not None:
                 writers[key][produced].append(entity.name)
     for key, by_type in sorted(writers.items()):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from tablemodel.automata import Encoding, ValueDomain
-from tablemodel.charset import CharSet
-from tablemodel.codes import rule
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import NUMERIC, Design, PatternDesign
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity
-from tablemodel.templates import KeyTemplate, Literal, Variable
-
-from ._common import finding
+from tablemodel.keylang.automata import Encoding, ValueDomain
+from tablemodel.keylang.charset import CharSet
+from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
 
 
 def _encoded_chars(domain: ValueDomain, encoding: Encoding) -> CharSet:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tablemodel.check.proof import Atom, intent_atoms, key_order, translate
-from tablemodel.check.rules.isolation import matching_entities
-from tablemodel.codes import rule
+from tablemodel.check.reach import matching_entities
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import Diagnostic, Severity
 
-from ._common import finding, quoted
+from ._common import quoted
 
 
 @dataclass(frozen=True)

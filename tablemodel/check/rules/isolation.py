@@ -4,56 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.check.languages import example_key_value, match_condition
-from tablemodel.codes import rule
+from tablemodel.check.reach import example_text, matching_entities
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, EntityDesign, PatternDesign
 from tablemodel.diagnostics import Diagnostic, Severity
 
-from ._common import finding, quoted
-
-Example = tuple[str | None, str | None]
-
-
-def matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
-    """Entities whose items the pattern's key condition can return, with an example key."""
-    key = f"matching_entities:{pattern.name}"
-    cached = design.memo.get(key)
-    if cached is None:
-        cached = design.memo[key] = _matching_entities(design, pattern)
-    return cached  # type: ignore[return-value]
-
-
-def _matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
-    found: dict[str, Example] = {}
-    index = pattern.index
-    if index is None or pattern.partition is None:
-        return found
-    for entity in design.entities_in(index):
-        pk = match_condition(design, pattern, entity, pattern.partition)
-        if not pk.possible:
-            continue
-        sk_example = None
-        if pattern.sort is not None:
-            sk = match_condition(design, pattern, entity, pattern.sort)
-            if not sk.possible:
-                continue
-            sk_example = sk.example
-        elif index.sort_key is not None:
-            # No sort key condition: any sort key the entity writes comes back.
-            sk_example = example_key_value(design, entity, index.sort_key.name)
-        found[entity.name] = (pk.example, sk_example)
-    return found
-
-
-def example_text(design: Design, pattern: PatternDesign, example: Example) -> str:
-    """`PK="race-a", Numeric=0`: an example key, strings quoted and numbers bare."""
-    assert pattern.index is not None
-    keys = [(pattern.index.partition_key, example[0])]
-    if pattern.index.sort_key is not None and example[1] is not None:
-        keys.append((pattern.index.sort_key, example[1]))
-    return ", ".join(
-        f"{key.name}={value}" if key.type == "N" else f'{key.name}="{value}"' for key, value in keys
-    )
+from ._common import quoted
 
 
 def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> str:

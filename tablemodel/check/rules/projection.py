@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.codes import rule
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, recoverable
 from tablemodel.diagnostics import Diagnostic, Severity
 
-from ._common import finding, quoted
+from ._common import quoted
 
 
 @rule("TM701", "attribute-not-projected", Severity.ERROR, "projection")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from tablemodel.codes import rule
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import NUMERIC, Design
 from tablemodel.diagnostics import Diagnostic, Severity
-from tablemodel.templates import Variable
+from tablemodel.keylang.templates import Variable
 
-from ._common import finding, quoted
+from ._common import quoted
 
 
 @rule("TM301", "partition-key-not-equality", Severity.ERROR, "resolution")

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.automata import Nfa, intersect, template_nfa
-from tablemodel.charset import CharSet, CharSetSyntaxError
 from tablemodel.check.languages import condition_language, entity_language, match_condition
-from tablemodel.codes import rule
+from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.keylang.automata import Nfa, intersect, template_nfa
+from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
+from tablemodel.keylang.templates import Literal, parse_template
 from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX
 from tablemodel.runtime.size import ITEM_SIZE_LIMIT, NUMBER_MAX_BYTES
 from tablemodel.schema.model import AttributeSpec
-from tablemodel.templates import Literal, parse_template
-
-from ._common import finding
 
 _ASCII = CharSet.range("\x00", "\x7f")
 _FIXED = {"boolean": 1, "datetime": 27, "date": 10}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tablemodel.charset import CharSet, CharSetSyntaxError
-from tablemodel.codes import rule
-from tablemodel.design import SCALAR_TYPE, Design
+from tablemodel.check.languages import template_type
+from tablemodel.check.registry import finding, rule
+from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.schema.model import AttributeSpec
-from tablemodel.templates import Variable
 
-from ._common import finding, quoted
+from ._common import quoted
 
 MAX_LSIS = 5
 MAX_GSIS = 20
@@ -185,25 +185,6 @@ def check_lsi_partition_key(design: Design) -> Iterator[Diagnostic]:
             )
 
 
-def _template_type(design: Design, entity_name: str, key: str) -> str | None:
-    """The DynamoDB type the entity's template produces for `key` (None if unknown)."""
-    entity = design.entities[entity_name]
-    template = entity.templates.get(key)
-    if template is None:
-        return None
-    parts = template.parts
-    if len(parts) == 1 and isinstance(parts[0], Variable) and parts[0].width is None:
-        spec = entity.spec.attributes[parts[0].name]
-        return SCALAR_TYPE.get(spec.type, f"<{spec.type}>")
-    if template.is_constant and design.key_type(key) == "N":
-        try:
-            float(template.source)
-        except ValueError:
-            return "S"
-        return "N"
-    return "S"
-
-
 def _type_name(key_type: str) -> str:
     names = {"S": "S (string)", "N": "N (number)", "B": "B (binary)"}
     return names.get(key_type, key_type)
@@ -230,7 +211,7 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
     for entity in design.entities.values():
         for key in entity.templates:
             declared = design.key_type(key)
-            produced = _template_type(design, entity.name, key)
+            produced = template_type(design, entity.name, key)
             if declared is None or produced is None or produced == declared:
                 continue
             template = entity.templates[key]

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from tablemodel.check.report import CheckReport
-    from tablemodel.run.report import RunReport
+    from tablemodel.results.check_report import CheckReport
+    from tablemodel.results.run_report import RunReport
     from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["pytest_addoption", "pytest_collection_modifyitems", "tablemodel_run"]

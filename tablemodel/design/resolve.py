@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tablemodel import codes
-from tablemodel.automata import Encoding, ValueDomain
-from tablemodel.charset import CharSet, CharSetSyntaxError
-from tablemodel.diagnostics import Diagnostic, Location, PathPart, did_you_mean
+from tablemodel.diagnostics import Diagnostic, Location, PathPart, codes, did_you_mean
+from tablemodel.keylang.automata import Encoding, ValueDomain
+from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
+from tablemodel.keylang.templates import KeyTemplate, TemplateSyntaxError, parse_template
 from tablemodel.runtime.values import Rule
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import (
@@ -26,7 +26,6 @@ from tablemodel.schema.model import (
     Predicate,
     Projection,
 )
-from tablemodel.templates import KeyTemplate, TemplateSyntaxError, parse_template
 
 TABLE = "table"
 IndexKind = Literal["table", "lsi", "gsi"]

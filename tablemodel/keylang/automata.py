@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from tablemodel.charset import CharSet
-from tablemodel.templates import KeyTemplate, Literal, Variable
+from tablemodel.keylang.charset import CharSet
+from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
 
 __all__ = [
     "MAX_TRACKED_LENGTH",

@@ -1,15 +1,16 @@
-"""Generate `docs/rules.md` from the code registry: `python -m tablemodel.docgen`."""
+"""Generate `docs/rules.md` from the code registry: `python -m tablemodel.cli.docgen`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from tablemodel import codes
+from tablemodel.cli.catalogue import every_code
+from tablemodel.diagnostics import codes
 
 HEADER = """# Rules and diagnostic codes
 
-Generated from the rule registry by `python -m tablemodel.docgen`; a test keeps this file in
+Generated from the rule registry by `python -m tablemodel.cli.docgen`; a test keeps this file in
 step with the code. `tablemodel explain CODE` prints one entry; `--select` and `--ignore`
 take codes (`TM401`) or family prefixes (`TM4`).
 
@@ -21,10 +22,10 @@ does not fail the check.
 def render() -> str:
     out = [HEADER]
     by_family: dict[str, list[codes.CodeInfo]] = {}
-    for info in codes.all_codes():
+    for info in every_code():
         by_family.setdefault(info.family, []).append(info)
     out.append("| code | name | severity | summary |\n|---|---|---|---|")
-    for info in codes.all_codes():
+    for info in every_code():
         out.append(
             f"| [{info.code}](#{info.anchor}) | {info.name} | {info.severity.value} |"
             f" {info.summary} |"

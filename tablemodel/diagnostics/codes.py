@@ -20,17 +20,9 @@ Docstring convention (rules and load codes alike):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
 
-from tablemodel.diagnostics import Diagnostic, Severity
-
-if TYPE_CHECKING:
-    from tablemodel.design import Design
-
-RuleFunction = Callable[["Design"], Iterable[Diagnostic]]
-F = TypeVar("F", bound=RuleFunction)
+from tablemodel.diagnostics.diagnostic import Severity
 
 FAMILIES: dict[str, str] = {
     "load": "Loading and schema",
@@ -61,7 +53,6 @@ class CodeInfo:
     why: str
     bad: str
     good: str
-    function: RuleFunction | None = None  # None for codes raised by the loader or design
 
     @property
     def anchor(self) -> str:
@@ -104,19 +95,7 @@ def _sections(doc: str) -> tuple[str, str, str, str]:
 
 
 def declare(code: str, name: str, severity: Severity, family: str, doc: str) -> CodeInfo:
-    """Declare a code that is not produced by a rule function (loader and design codes)."""
-    return _register(code, name, severity=severity, family=family, doc=doc, function=None)
-
-
-def _register(
-    code: str,
-    name: str,
-    *,
-    severity: Severity,
-    family: str,
-    doc: str,
-    function: RuleFunction | None,
-) -> CodeInfo:
+    """Declare a code with its documentation (the docstring convention above)."""
     if not _CODE.match(code):
         msg = f"bad diagnostic code {code!r}: expected TM followed by three digits"
         raise ValueError(msg)
@@ -127,32 +106,9 @@ def _register(
         msg = f"unknown rule family {family!r}"
         raise ValueError(msg)
     summary, why, bad, good = _sections(doc)
-    info = CodeInfo(code, name, severity, family, summary, why, bad, good, function)
+    info = CodeInfo(code, name, severity, family, summary, why, bad, good)
     _REGISTRY[code] = info
     return info
-
-
-def rule(code: str, name: str, severity: Severity, family: str) -> Callable[[F], F]:
-    """Register a rule function `def check_x(design) -> Iterable[Diagnostic]`."""
-
-    def wrap(function: F) -> F:
-        _register(
-            code,
-            name,
-            severity=severity,
-            family=family,
-            doc=function.__doc__ or "",
-            function=function,
-        )
-        return function
-
-    return wrap
-
-
-def _ensure_loaded() -> None:
-    # Rules register themselves when their modules are imported. The import is deferred so
-    # that this module (imported by the schema and design layers) does not pull the rules in.
-    import tablemodel.check.rules  # noqa: F401, PLC0415
 
 
 def info(code: str) -> CodeInfo:
@@ -161,19 +117,13 @@ def info(code: str) -> CodeInfo:
 
 
 def get(code: str) -> CodeInfo | None:
-    _ensure_loaded()
+    """The registered entry of `code`, or None (codes register when their module is imported)."""
     return _REGISTRY.get(code.upper())
 
 
 def all_codes() -> list[CodeInfo]:
-    _ensure_loaded()
+    """Every code registered so far, in order; `tablemodel.cli.catalogue` imports them all."""
     return sorted(_REGISTRY.values(), key=lambda info: info.code)
-
-
-def rules() -> Iterator[CodeInfo]:
-    for info in all_codes():
-        if info.function is not None:
-            yield info
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,10 +18,9 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import tablemodel
-from tablemodel import codes
-from tablemodel.check.report import CheckReport
-from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity
-from tablemodel.run.report import RunReport
+from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity, codes
+from tablemodel.results.check_report import CheckReport
+from tablemodel.results.run_report import RunReport
 
 __all__ = [
     "MACHINE_FORMATS",

@@ -1,0 +1,18 @@
+"""Every diagnostic code: codes register when the module that declares them is imported."""
+
+from __future__ import annotations
+
+from tablemodel.diagnostics import codes
+
+
+def every_code() -> list[codes.CodeInfo]:
+    """Every declared code, in order (importing the rules registers theirs)."""
+    import tablemodel.check.rules  # noqa: F401, PLC0415
+
+    return codes.all_codes()
+
+
+def find_code(code: str) -> codes.CodeInfo | None:
+    """The entry of `code` (`TM401`) or of a code's name (`entity-isolation`)."""
+    infos = every_code()
+    return codes.get(code) or next((i for i in infos if i.name == code.lower()), None)

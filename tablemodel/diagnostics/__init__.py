@@ -1,0 +1,23 @@
+"""Diagnostics: located findings, the errors that carry them, and the registry of their codes."""
+
+from tablemodel.diagnostics.diagnostic import (
+    Diagnostic,
+    Location,
+    ModelLoadError,
+    PathPart,
+    Severity,
+    TableModelError,
+    did_you_mean,
+    format_path,
+)
+
+__all__ = [
+    "Diagnostic",
+    "Location",
+    "ModelLoadError",
+    "PathPart",
+    "Severity",
+    "TableModelError",
+    "did_you_mean",
+    "format_path",
+]

@@ -1,0 +1,1 @@
+"""Key languages: character sets, key templates and the regular languages of keys."""
