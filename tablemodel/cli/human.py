@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -36,8 +37,10 @@ __all__ = [
     "difference_table",
     "make_console",
     "outcome_view",
+    "print_renderables",
     "progress_bar",
     "rules_table",
+    "strip_padding",
 ]
 
 # Width used when output is not a terminal: CI logs are read in wide browser panes, and rich's
@@ -67,6 +70,34 @@ def make_console(file: TextIO) -> Console:
     width = None if interactive or os.environ.get("COLUMNS") else CI_WIDTH
     # markup, emoji and highlighting are off so that any string rendered here appears verbatim.
     return Console(file=file, width=width, markup=False, emoji=False, highlight=False)
+
+
+def print_renderables(file: TextIO, renderables: Sequence[RenderableType]) -> None:
+    """Print `renderables` to `file`, one blank line between them.
+
+    On a terminal exactly as rich lays them out. Anywhere else (a file, a pipe, a CI log)
+    without the blanks rich pads lines with to the console's width, so that no line ends in
+    a space (colour codes, when forced, are kept).
+    """
+    console = make_console(file)
+    interactive = file.isatty()
+    with contextlib.nullcontext() if interactive else console.capture() as capture:
+        for index, renderable in enumerate(renderables):
+            if index:
+                console.print()
+            console.print(renderable)
+    if capture is not None:
+        file.write(strip_padding(capture.get()))
+        file.flush()
+
+
+# Blanks at the end of a line, possibly among the style codes that close it.
+_PADDING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
+
+
+def strip_padding(text: str) -> str:
+    """`text` without blanks at the ends of its lines; style codes there are kept."""
+    return _PADDING.sub(lambda m: m.group().replace(" ", "").replace("\t", ""), text)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -567,21 +567,14 @@ def _write_text(text: str, output: Path | None) -> None:
 
 
 def _write_human(renderables: Sequence[RenderableType], output: Path | None) -> None:
-    from tablemodel.cli.human import make_console  # noqa: PLC0415
-
-    def emit(console_file: TextIO) -> None:
-        console = make_console(console_file)
-        for index, renderable in enumerate(renderables):
-            if index:
-                console.print()
-            console.print(renderable)
+    from tablemodel.cli.human import print_renderables  # noqa: PLC0415
 
     if output is None:
-        emit(sys.stdout)
+        print_renderables(sys.stdout, renderables)
         return
     try:
         with output.open("w", encoding="utf-8") as file:
-            emit(file)
+            print_renderables(file, renderables)
     except OSError as exc:
         msg = f"cannot write {output}: {exc.strerror or exc}"
         raise _ExitTwo(msg) from exc

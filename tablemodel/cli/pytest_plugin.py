@@ -209,7 +209,12 @@ class PatternItem(pytest.Item):
 
 def _explain(diagnostics: list[Any], pattern_run: Any, not_run: bool) -> str:
     """The CLI's rendering of the pattern's findings and first failing call, as plain text."""
-    from tablemodel.cli.human import diagnostic_view, difference_table, make_console  # noqa: PLC0415
+    from tablemodel.cli.human import (  # noqa: PLC0415
+        diagnostic_view,
+        difference_table,
+        make_console,
+        strip_padding,
+    )
 
     buffer = io.StringIO()
     console = make_console(buffer)
@@ -223,7 +228,7 @@ def _explain(diagnostics: list[Any], pattern_run: Any, not_run: bool) -> str:
             console.print(f"call raised: {call.error}")
     if not_run:
         console.print("the pattern was not run (it does not resolve to a Query)")
-    return buffer.getvalue().rstrip() or "failed"
+    return strip_padding(buffer.getvalue()).rstrip() or "failed"
 
 
 @pytest.fixture
