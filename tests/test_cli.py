@@ -619,6 +619,38 @@ def test_explain() -> None:
     assert_snapshot("explain_TM401.txt", result.stdout)
 
 
+def test_explain_names_a_docs_page_only_when_the_metadata_has_a_versioned_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import metadata  # noqa: PLC0415
+
+    from tablemodel.results import formats  # noqa: PLC0415
+
+    page = f"https://example.org/tablemodel/v{tablemodel.__version__}/rules.md"
+    entries: list[str] = []
+    fake = types.SimpleNamespace(get_all=lambda name: entries)
+    monkeypatch.setattr(metadata, "metadata", lambda name: fake)
+    formats._rules_url.cache_clear()
+    try:
+        assert "docs:" not in invoke("explain", "TM401").stdout
+        entries.append(f"Rules, {page}")
+        formats._rules_url.cache_clear()
+        assert f"docs:     {page}#tm401-key-collision" in invoke("explain", "TM401").stdout
+    finally:
+        formats._rules_url.cache_clear()
+
+
+def test_human_output_names_the_command_that_explains_the_codes(api: FakeApi) -> None:
+    api.results[SOURCE] = findings_report()
+    api.results["bad.yaml"] = load_error()
+
+    found = invoke("check", SOURCE).stdout.splitlines()[-1]
+    failed = invoke("check", "bad.yaml").stdout.splitlines()[-1]
+
+    assert found == "More on each code: tablemodel explain CODE (TM106, TM302, TM401)"
+    assert failed == "More on each code: tablemodel explain CODE (TM106, TM302)"
+
+
 def test_explain_by_name() -> None:
     assert invoke("explain", "key-collision").stdout == invoke("explain", "TM401").stdout
 
@@ -755,6 +787,8 @@ def test_output_to_a_pipe_has_no_trailing_blanks(
     assert (done.stdout + done.stderr).strip()
     assert _padded_lines(done.stdout) == []
     assert _padded_lines(done.stderr) == []
+    # Nor does any output send a pip user to a path of the repository.
+    assert "docs/" not in done.stdout + done.stderr
 
 
 def test_output_to_a_file_has_no_trailing_blanks_even_in_colour(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
-from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, codes
 from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
 from tablemodel.results.check_report import CheckReport, Verdict
 from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
@@ -192,6 +192,7 @@ class ReportView:
             yield self._summary_table()
         yield Text()
         yield self._total()
+        yield from _read_more(report.diagnostics)
 
     def _by_entity(
         self, diagnostics: Sequence[Diagnostic]
@@ -260,6 +261,17 @@ class ReportView:
         return Text(line, style=_total_style(report.diagnostics))
 
 
+def _read_more(diagnostics: Sequence[Diagnostic]) -> Iterator[Text]:
+    """Where the codes above are documented: the installed command, not a repository path."""
+    documented = sorted(
+        {d.code for d in diagnostics if d.severity is not Severity.INFO and codes.get(d.code)}
+    )
+    if len(documented) == 1:
+        yield Text(f"More on this code: tablemodel explain {documented[0]}")
+    elif documented:
+        yield Text(f"More on each code: tablemodel explain CODE ({', '.join(documented)})")
+
+
 def _indented(renderable: RenderableType) -> Padding:
     # expand=False: padding to the full width would leave every line with trailing blanks.
     return Padding(renderable, (0, 0, 0, 2), expand=False)
@@ -295,6 +307,7 @@ class LoadErrorView:
         yield Text()
         counted = _counts(diagnostics) or "0 errors"
         yield Text(f"{counted} while loading; nothing was checked", style="bold red")
+        yield from _read_more(diagnostics)
 
 
 def outcome_view(outcome: Outcome) -> RenderableType:
@@ -464,7 +477,9 @@ class CodeDocView:
         meta.add_row(Text("severity:"), Text(info.severity.value, SEVERITY_STYLE[info.severity]))
         family = FAMILIES.get(info.family, info.family)
         meta.add_row(Text("family:"), Text(f"{family} ({info.family})"))
-        meta.add_row(Text("docs:"), Text(rule_help_uri(info.anchor)))
+        uri = rule_help_uri(info.anchor)
+        if uri is not None:  # a versioned web page, when the package's metadata names one
+            meta.add_row(Text("docs:"), Text(uri))
         yield meta
         yield Text()
         yield Text(info.summary)
