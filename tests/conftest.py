@@ -12,8 +12,9 @@ import pytest
 
 from tablemodel.engines import DynamoDBLocal, EngineError
 
-# pytester runs the tablemodel pytest plugin in a child pytest (tests/test_run.py).
-pytest_plugins = ["pytester"]
+# pytester runs the tablemodel pytest plugin in a child pytest (tests/test_run.py);
+# tests.progress prints progress lines for long tests through pytest's output capture.
+pytest_plugins = ["pytester", "tests.progress"]
 
 DUMMY_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

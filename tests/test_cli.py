@@ -619,6 +619,38 @@ def test_explain() -> None:
     assert_snapshot("explain_TM401.txt", result.stdout)
 
 
+def test_explain_names_a_docs_page_only_when_the_metadata_has_a_versioned_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import metadata  # noqa: PLC0415
+
+    from tablemodel.results import formats  # noqa: PLC0415
+
+    page = f"https://example.org/tablemodel/v{tablemodel.__version__}/rules.md"
+    entries: list[str] = []
+    fake = types.SimpleNamespace(get_all=lambda name: entries)
+    monkeypatch.setattr(metadata, "metadata", lambda name: fake)
+    formats._rules_url.cache_clear()
+    try:
+        assert "docs:" not in invoke("explain", "TM401").stdout
+        entries.append(f"Rules, {page}")
+        formats._rules_url.cache_clear()
+        assert f"docs:     {page}#tm401-key-collision" in invoke("explain", "TM401").stdout
+    finally:
+        formats._rules_url.cache_clear()
+
+
+def test_human_output_names_the_command_that_explains_the_codes(api: FakeApi) -> None:
+    api.results[SOURCE] = findings_report()
+    api.results["bad.yaml"] = load_error()
+
+    found = invoke("check", SOURCE).stdout.splitlines()[-1]
+    failed = invoke("check", "bad.yaml").stdout.splitlines()[-1]
+
+    assert found == "More on each code: tablemodel explain CODE (TM106, TM302, TM401)"
+    assert failed == "More on each code: tablemodel explain CODE (TM106, TM302)"
+
+
 def test_explain_by_name() -> None:
     assert invoke("explain", "key-collision").stdout == invoke("explain", "TM401").stdout
 
@@ -698,3 +730,105 @@ def test_help_loads_neither_rich_nor_the_library() -> None:
     )
 
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Output to a file or a pipe: no padding
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _padded_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line != line.rstrip()]
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code"),
+    [
+        (["check", "examples/alleycat/article.yaml"], 1),  # findings, summary table
+        (["check", "examples/alleycat"], 0),
+        (["check", "{bad}"], 2),  # a load error
+        (["generate", "{bad}"], 2),
+        (["check", "examples/alleycat", "--select", "TM999"], 2),  # a usage error
+        (
+            [
+                "check",
+                "examples/alleycat",
+                "--run",
+                "--endpoint-url",
+                "https://dynamodb.us-east-1.amazonaws.com",
+            ],
+            2,
+        ),
+        (["explain", "TM401"], 0),
+        (["rules"], 0),
+        pytest.param(["check", "examples/alleycat", "--run"], 0, marks=pytest.mark.engine),
+        pytest.param(
+            ["check", "tests/data/run/wrong_prefix.yaml", "--run"], 1, marks=pytest.mark.engine
+        ),
+    ],
+)
+def test_output_to_a_pipe_has_no_trailing_blanks(
+    tmp_path: Path, args: list[str], exit_code: int
+) -> None:
+    bad = tmp_path / "tablemodel.yaml"
+    bad.write_text("table:\n  name: t\n  partition_key: PK\n  sort_kye: SK\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    done = subprocess.run(
+        [sys.executable, "-m", "tablemodel", *(a.format(bad=bad) for a in args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == exit_code, done.stderr
+    assert (done.stdout + done.stderr).strip()
+    assert _padded_lines(done.stdout) == []
+    assert _padded_lines(done.stderr) == []
+    # Nor does any output send a pip user to a path of the repository.
+    assert "docs/" not in done.stdout + done.stderr
+
+
+def test_output_to_a_file_has_no_trailing_blanks_even_in_colour(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    command = [sys.executable, "-m", "tablemodel", "check", "examples/alleycat/article.yaml"]
+    for extra, output in (({}, "plain.txt"), ({"FORCE_COLOR": "1"}, "colour.txt")):
+        target = tmp_path / output
+        done = subprocess.run(
+            [*command, "-o", str(target)],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        text = target.read_text(encoding="utf-8")
+        assert "Access patterns" in text
+        assert _padded_lines(re.sub(r"\x1b\[[0-9;]*m", "", text)) == []
+    assert _colour_codes((tmp_path / "colour.txt").read_text(encoding="utf-8"))
+
+
+def test_a_terminal_gets_what_rich_lays_out() -> None:
+    from rich.console import Console  # noqa: PLC0415
+
+    from tablemodel.cli.human import print_renderables, rules_table  # noqa: PLC0415
+
+    terminal: Any = _Terminal()
+    reference: Any = _Terminal()
+    print_renderables(terminal, [rules_table(codes.all_codes())])
+    Console(file=reference, markup=False, emoji=False, highlight=False).print(
+        rules_table(codes.all_codes())
+    )
+    assert "".join(terminal.written) == "".join(reference.written)
+    assert _padded_lines("".join(terminal.written))  # rich pads a terminal's table cells
+
+
+def test_strip_padding_keeps_style_codes() -> None:
+    from tablemodel.cli.human import strip_padding  # noqa: PLC0415
+
+    styled = "\x1b[1mTM401\x1b[0m  \x1b[2m  \x1b[0m\nnext \t\n\x1b[31m  x\x1b[0m"
+    assert strip_padding(styled) == "\x1b[1mTM401\x1b[0m\x1b[2m\x1b[0m\nnext\n\x1b[31m  x\x1b[0m"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -10,9 +12,12 @@ import pytest
 import tablemodel
 from tablemodel.cli.catalogue import every_code
 from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, codes
+from tablemodel.results import formats
 from tablemodel.results.check_report import CheckReport, PatternSummary, Verdict
 from tablemodel.results.formats import (
+    MACHINE_FORMATS,
     LoadFailure,
+    Outcome,
     render,
     render_github,
     render_json,
@@ -338,12 +343,22 @@ def test_sarif_log() -> None:
             "id": "TM302",
             "name": "type-mismatch",
             "shortDescription": {"text": "An attribute has different types in different entities."},
-            "fullDescription": {"text": "a key built from it sorts differently per entity."},
-            "help": {
-                "text": "a key built from it sorts differently per entity.",
-                "markdown": "a key built from it sorts differently per entity.",
+            "fullDescription": {
+                "text": "An attribute has different types in different entities."
+                " Why: a key built from it sorts differently per entity."
             },
-            "helpUri": "docs/rules.md#tm302-type-mismatch",
+            "help": {
+                "text": (
+                    "An attribute has different types in different entities.\n\n"
+                    "Why: a key built from it sorts differently per entity.\n\n"
+                    "tablemodel explain TM302 prints this page."
+                ),
+                "markdown": (
+                    "An attribute has different types in different entities.\n\n"
+                    "**Why:** a key built from it sorts differently per entity.\n\n"
+                    "`tablemodel explain TM302` prints this page."
+                ),
+            },
             "defaultConfiguration": {"level": "warning"},
             "properties": {"family": "types", "tags": ["types"]},
         },
@@ -352,17 +367,25 @@ def test_sarif_log() -> None:
             "name": "key-collision",
             "shortDescription": {"text": "Two entities can produce the same primary key."},
             "fullDescription": {
-                "text": "a query meant for one entity also returns, or overwrites, the other."
+                "text": "Two entities can produce the same primary key."
+                " Why: a query meant for one entity also returns, or overwrites, the other."
             },
             "help": {
-                "text": "a query meant for one entity also returns, or overwrites, the other.",
+                "text": (
+                    "Two entities can produce the same primary key.\n\n"
+                    "Why: a query meant for one entity also returns, or overwrites, the other.\n\n"
+                    'Bad:\n    SK: "{race_id}"\n\n'
+                    'Good:\n    SK: "result#{race_id}"\n\n'
+                    "tablemodel explain TM401 prints this page."
+                ),
                 "markdown": (
-                    "a query meant for one entity also returns, or overwrites, the other.\n\n"
-                    'Bad:\n\n```yaml\nSK: "{race_id}"\n```\n\n'
-                    'Good:\n\n```yaml\nSK: "result#{race_id}"\n```'
+                    "Two entities can produce the same primary key.\n\n"
+                    "**Why:** a query meant for one entity also returns, or overwrites, the other."
+                    '\n\nBad:\n\n```yaml\nSK: "{race_id}"\n```\n\n'
+                    'Good:\n\n```yaml\nSK: "result#{race_id}"\n```\n\n'
+                    "`tablemodel explain TM401` prints this page."
                 ),
             },
-            "helpUri": "docs/rules.md#tm401-key-collision",
             "defaultConfiguration": {"level": "error"},
             "properties": {"family": "collision", "tags": ["collision"]},
         },
@@ -512,11 +535,13 @@ def test_github_annotations() -> None:
         "::100%25 of Racer items match, not only RaceResult: keys overlap"
         "%0Afound: PK = racer-{racer_id}, SK begins_with race-"
         "%0Aexpected: a prefix only RaceResult writes"
-        "%0Ahint: give RaceResult its own prefix,%0Afor example SK: result#{race_id}\n"
+        "%0Ahint: give RaceResult its own prefix,%0Afor example SK: result#{race_id}"
+        "%0Amore: tablemodel explain TM401\n"
         "::warning file=models/eu%2Cprod%3Atablemodel.yaml,line=12,col=5,title=TM302 type-mismatch"
-        "::`racer_id` is a number in Racer but a string in RaceResult%0Afound: N%0Aexpected: S\n"
+        "::`racer_id` is a number in Racer but a string in RaceResult%0Afound: N%0Aexpected: S"
+        "%0Amore: tablemodel explain TM302\n"
         "::error file=models/tablemodel.yaml,title=TM401 key-collision"
-        "::ResultsByRace also returns Race items\n"
+        "::ResultsByRace also returns Race items%0Amore: tablemodel explain TM401\n"
         "::notice file=models/tablemodel.yaml,title=TM701"
         "::the GSI projects every attribute\n"
     )
@@ -537,9 +562,10 @@ def test_github_escapes_carriage_returns_and_percent_in_properties() -> None:
     )
 
     assert render_github(report) == (
-        "::warning file=100%25%2Ca%3Ab.yaml,line=1,title=TM302 type-mismatch::a%0D%0Ab\n"
+        "::warning file=100%25%2Ca%3Ab.yaml,line=1,title=TM302 type-mismatch::a%0D%0Ab"
+        "%0Amore: tablemodel explain TM302\n"
         # A Python target is not a file: the annotation goes on the run, not on a file.
-        "::warning title=TM302 type-mismatch::no file\n"
+        "::warning title=TM302 type-mismatch::no file%0Amore: tablemodel explain TM302\n"
     )
 
 
@@ -550,7 +576,8 @@ def test_github_clean_report_is_empty() -> None:
 def test_github_load_error() -> None:
     assert render_load_error(load_error(), "github") == (
         "::error file=bad.yaml,line=3,col=3,title=TM302 type-mismatch"
-        "::unknown field `sort_kye`%0Ahint: did you mean `sort_key`?\n"
+        "::unknown field `sort_kye`%0Ahint: did you mean `sort_key`?"
+        "%0Amore: tablemodel explain TM302\n"
     )
 
 
@@ -575,4 +602,97 @@ def test_github_python_target_has_no_file_property() -> None:
         ),
     )
 
-    assert render_github(report) == "::error title=TM302 type-mismatch::mismatch\n"
+    assert render_github(report) == (
+        "::error title=TM302 type-mismatch::mismatch%0Amore: tablemodel explain TM302\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a code is documented: inline, or a versioned web page; never a repository path
+
+
+class _Metadata:
+    def __init__(self, urls: list[str]) -> None:
+        self.urls = urls
+
+    def get_all(self, name: str) -> list[str] | None:
+        return self.urls if name == "Project-URL" else None
+
+
+@pytest.fixture
+def project_urls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The `Project-URL` entries the installed package's metadata seems to have."""
+    urls: list[str] = []
+    monkeypatch.setattr(metadata, "metadata", lambda name: _Metadata(urls))
+    formats._rules_url.cache_clear()
+    yield urls
+    formats._rules_url.cache_clear()
+
+
+def _all_formats() -> list[str]:
+    outcomes: list[Outcome] = [sample_report(), LoadFailure("bad.yaml", load_error())]
+    return [render(outcomes, fmt) for fmt in MACHINE_FORMATS]
+
+
+def test_no_format_points_at_a_repository_path() -> None:
+    # The package's own metadata names no rules page, so no format links anywhere.
+    for text in _all_formats():
+        assert "docs/" not in text
+        assert "rules.md" not in text
+    driver = json.loads(render([sample_report()], "sarif"))["runs"][0]["tool"]["driver"]
+    assert all("helpUri" not in rule for rule in driver["rules"])
+
+
+def test_github_names_the_command_that_explains_a_code(project_urls: list[str]) -> None:
+    lines = render_github(sample_report()).splitlines()
+    assert lines[0].endswith("%0Amore: tablemodel explain TM401")
+    assert lines[-1].endswith("::the GSI projects every attribute")  # TM701 is not registered
+
+
+def test_sarif_carries_each_rules_whole_documentation(project_urls: list[str]) -> None:
+    driver = json.loads(render([sample_report()], "sarif"))["runs"][0]["tool"]["driver"]
+    rule = next(r for r in driver["rules"] if r["id"] == "TM401")
+    info = codes.get("TM401")
+    assert info is not None
+    for part in (info.summary, info.why, info.bad, info.good, "tablemodel explain TM401"):
+        assert part in rule["help"]["text"]
+        assert part in rule["help"]["markdown"]
+    assert info.why in rule["fullDescription"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        (
+            [f"Rules, https://example.org/tablemodel/blob/v{tablemodel.__version__}/docs/rules.md"],
+            f"https://example.org/tablemodel/blob/v{tablemodel.__version__}/docs/rules.md"
+            "#tm401-key-collision",
+        ),
+        (["rules , https://example.org/0.0.0-never/rules.md"], None),  # another version's page
+        (["Rules, https://example.org/latest/rules.md"], None),  # unversioned: may not match
+        ([f"Rules, docs/{tablemodel.__version__}/rules.md"], None),  # a path, not a URL
+        ([f"Rules, http://example.org/{tablemodel.__version__}/rules.md"], None),  # not https
+        ([f"Homepage, https://example.org/{tablemodel.__version__}/"], None),  # not the rules
+        ([], None),
+    ],
+)
+def test_help_uri_only_from_a_versioned_rules_url_of_the_metadata(
+    project_urls: list[str], entries: list[str], expected: str | None
+) -> None:
+    project_urls.extend(entries)
+    driver = json.loads(render([sample_report()], "sarif"))["runs"][0]["tool"]["driver"]
+    rule = next(r for r in driver["rules"] if r["id"] == "TM401")
+    assert rule.get("helpUri") == expected
+    assert formats.rule_help_uri("tm401-key-collision") == expected
+
+
+def test_an_uninstalled_package_has_no_help_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> Any:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "metadata", missing)
+    formats._rules_url.cache_clear()
+    try:
+        assert formats.rule_help_uri("tm401-key-collision") is None
+    finally:
+        formats._rules_url.cache_clear()

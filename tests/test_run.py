@@ -308,7 +308,7 @@ def test_aws_endpoint_needs_allow_aws() -> None:
             "--endpoint-url",
             "https://dynamodb.eu-west-1.amazonaws.com",
         ],
-        "pass --allow-aws",
+        "add --allow-aws",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -20,7 +21,7 @@ from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
-from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, codes
 from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
 from tablemodel.results.check_report import CheckReport, Verdict
 from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
@@ -36,8 +37,10 @@ __all__ = [
     "difference_table",
     "make_console",
     "outcome_view",
+    "print_renderables",
     "progress_bar",
     "rules_table",
+    "strip_padding",
 ]
 
 # Width used when output is not a terminal: CI logs are read in wide browser panes, and rich's
@@ -67,6 +70,34 @@ def make_console(file: TextIO) -> Console:
     width = None if interactive or os.environ.get("COLUMNS") else CI_WIDTH
     # markup, emoji and highlighting are off so that any string rendered here appears verbatim.
     return Console(file=file, width=width, markup=False, emoji=False, highlight=False)
+
+
+def print_renderables(file: TextIO, renderables: Sequence[RenderableType]) -> None:
+    """Print `renderables` to `file`, one blank line between them.
+
+    On a terminal exactly as rich lays them out. Anywhere else (a file, a pipe, a CI log)
+    without the blanks rich pads lines with to the console's width, so that no line ends in
+    a space (colour codes, when forced, are kept).
+    """
+    console = make_console(file)
+    interactive = file.isatty()
+    with contextlib.nullcontext() if interactive else console.capture() as capture:
+        for index, renderable in enumerate(renderables):
+            if index:
+                console.print()
+            console.print(renderable)
+    if capture is not None:
+        file.write(strip_padding(capture.get()))
+        file.flush()
+
+
+# Blanks at the end of a line, possibly among the style codes that close it.
+_PADDING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
+
+
+def strip_padding(text: str) -> str:
+    """`text` without blanks at the ends of its lines; style codes there are kept."""
+    return _PADDING.sub(lambda m: m.group().replace(" ", "").replace("\t", ""), text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,6 +192,7 @@ class ReportView:
             yield self._summary_table()
         yield Text()
         yield self._total()
+        yield from _read_more(report.diagnostics)
 
     def _by_entity(
         self, diagnostics: Sequence[Diagnostic]
@@ -229,6 +261,17 @@ class ReportView:
         return Text(line, style=_total_style(report.diagnostics))
 
 
+def _read_more(diagnostics: Sequence[Diagnostic]) -> Iterator[Text]:
+    """Where the codes above are documented: the installed command, not a repository path."""
+    documented = sorted(
+        {d.code for d in diagnostics if d.severity is not Severity.INFO and codes.get(d.code)}
+    )
+    if len(documented) == 1:
+        yield Text(f"More on this code: tablemodel explain {documented[0]}")
+    elif documented:
+        yield Text(f"More on each code: tablemodel explain CODE ({', '.join(documented)})")
+
+
 def _indented(renderable: RenderableType) -> Padding:
     # expand=False: padding to the full width would leave every line with trailing blanks.
     return Padding(renderable, (0, 0, 0, 2), expand=False)
@@ -264,6 +307,7 @@ class LoadErrorView:
         yield Text()
         counted = _counts(diagnostics) or "0 errors"
         yield Text(f"{counted} while loading; nothing was checked", style="bold red")
+        yield from _read_more(diagnostics)
 
 
 def outcome_view(outcome: Outcome) -> RenderableType:
@@ -433,7 +477,9 @@ class CodeDocView:
         meta.add_row(Text("severity:"), Text(info.severity.value, SEVERITY_STYLE[info.severity]))
         family = FAMILIES.get(info.family, info.family)
         meta.add_row(Text("family:"), Text(f"{family} ({info.family})"))
-        meta.add_row(Text("docs:"), Text(rule_help_uri(info.anchor)))
+        uri = rule_help_uri(info.anchor)
+        if uri is not None:  # a versioned web page, when the package's metadata names one
+            meta.add_row(Text("docs:"), Text(uri))
         yield meta
         yield Text()
         yield Text(info.summary)

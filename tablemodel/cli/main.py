@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -117,11 +117,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     show_default=True,
     help="With --run: moto in-process, DynamoDB Local (started on 127.0.0.1), or --endpoint-url.",
 )
-@click.option("--endpoint-url", metavar="URL", help="With --run: an engine you run yourself.")
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="With --run: an engine you run yourself. Only a loopback address (127.0.0.0/8, ::1,"
+    " localhost) goes without --allow-aws.",
+)
 @click.option(
     "--allow-aws",
     is_flag=True,
-    help="With --run: allow real AWS (a table with a unique name is created, then deleted).",
+    help="With --run: allow real AWS, or an --endpoint-url that is not a loopback address (a"
+    " table with a unique name is created, then deleted).",
 )
 @click.option(
     "--region",
@@ -173,6 +179,8 @@ def check(
         raise click.UsageError(
             "--engine, --endpoint-url, --allow-aws, --region and --seed need --run"
         )
+    if run_patterns:
+        _check_reach(engine, endpoint_url, allow_aws)  # before any model is loaded or run
 
     outcomes: list[Outcome] = []
     runs: list[RunReport | None] = []
@@ -264,6 +272,16 @@ def _check_and_run(
         raise _ExitTwo(f"engine: {fault}") from None
     except SampleError as err:
         raise _ExitTwo(f"sample data: {err}") from None
+
+
+def _check_reach(engine: str, endpoint_url: str | None, allow_aws: bool) -> None:
+    """Refuse, in one line and with exit code 2, an endpoint that may be real AWS."""
+    from tablemodel.engines.session import EngineFault, check_reach  # noqa: PLC0415
+
+    try:
+        check_reach(engine, endpoint_url=endpoint_url, allow_aws=allow_aws)
+    except EngineFault as fault:
+        raise _ExitTwo(f"engine: {fault}") from None
 
 
 def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
@@ -420,7 +438,16 @@ def sample(
 @cli.command()
 @click.argument("model", metavar="MODEL")
 @click.option("--table-name", required=True, help="The table to clean (it must hold MODEL's data).")
-@click.option("--endpoint-url", metavar="URL", help="An engine of your own; AWS without it.")
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="An engine of your own; AWS without it. Only a loopback address goes without --allow-aws.",
+)
+@click.option(
+    "--allow-aws",
+    is_flag=True,
+    help="Allow real AWS: no --endpoint-url, or one that is not a loopback address.",
+)
 @click.option("--region", help="The region (botocore's usual resolution without it).")
 @click.option(
     "--grace-seconds",
@@ -436,21 +463,27 @@ def vacuum(
     model: str,
     table_name: str,
     endpoint_url: str | None,
+    allow_aws: bool,
     region: str | None,
     grace_seconds: float,
 ) -> None:
     """Remove chunk items that no chunked record points at (left by interrupted writes)."""
     from tablemodel.api import load  # noqa: PLC0415
     from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.engines.guard import endpoint_refusal  # noqa: PLC0415
     from tablemodel.engines.session import EngineFault  # noqa: PLC0415
     from tablemodel.generate import GenerateError  # noqa: PLC0415
     from tablemodel.run.runner import vacuum_table  # noqa: PLC0415
 
+    refusal = endpoint_refusal(endpoint_url, allow_aws=allow_aws)
+    if refusal is not None:  # vacuum deletes items: refused before the model is even loaded
+        raise _ExitTwo(f"engine: {refusal}")
     try:
         stats = vacuum_table(
             load(model),
             table_name,
             endpoint_url=endpoint_url,
+            allow_aws=allow_aws,
             region=region,
             grace_seconds=grace_seconds,
         )
@@ -534,21 +567,14 @@ def _write_text(text: str, output: Path | None) -> None:
 
 
 def _write_human(renderables: Sequence[RenderableType], output: Path | None) -> None:
-    from tablemodel.cli.human import make_console  # noqa: PLC0415
-
-    def emit(console_file: TextIO) -> None:
-        console = make_console(console_file)
-        for index, renderable in enumerate(renderables):
-            if index:
-                console.print()
-            console.print(renderable)
+    from tablemodel.cli.human import print_renderables  # noqa: PLC0415
 
     if output is None:
-        emit(sys.stdout)
+        print_renderables(sys.stdout, renderables)
         return
     try:
         with output.open("w", encoding="utf-8") as file:
-            emit(file)
+            print_renderables(file, renderables)
     except OSError as exc:
         msg = f"cannot write {output}: {exc.strerror or exc}"
         raise _ExitTwo(msg) from exc

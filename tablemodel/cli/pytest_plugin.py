@@ -2,6 +2,9 @@
 
     pytest --tablemodel path/to/tablemodel.yaml [--tablemodel-engine dynamodb-local]
 
+An endpoint (`--tablemodel-endpoint-url`) that is not a loopback address, or AWS itself, needs
+`--tablemodel-allow-aws`; without it the session stops before any test, as the CLI does.
+
 Each model becomes a collector holding one item per access pattern (plus one for findings on
 the table and entities). The first item of a model runs `tablemodel check --run` once for the
 whole model; each item then passes when its pattern has no static error and returned exactly
@@ -29,7 +32,12 @@ if TYPE_CHECKING:
     from tablemodel.results.run_report import RunReport
     from tablemodel.schema.loader import LoadedModel
 
-__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "tablemodel_run"]
+__all__ = [
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "tablemodel_run",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,8 +55,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=["moto", "dynamodb-local", "endpoint"],
         help="Engine for --tablemodel (default: moto, in-process).",
     )
-    group.addoption("--tablemodel-endpoint-url", default=None, metavar="URL")
+    group.addoption(
+        "--tablemodel-endpoint-url",
+        default=None,
+        metavar="URL",
+        help="An engine you run (a loopback address, unless --tablemodel-allow-aws).",
+    )
+    group.addoption(
+        "--tablemodel-allow-aws",
+        action="store_true",
+        default=False,
+        help="Allow real AWS, or an endpoint URL that is not a loopback address.",
+    )
     group.addoption("--tablemodel-seed", default=None, type=int, metavar="N")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse, before any test runs, an endpoint that may be real AWS without the flag."""
+    if not config.getoption("--tablemodel"):
+        return
+    from tablemodel.engines.session import EngineFault, check_reach  # noqa: PLC0415
+
+    try:
+        check_reach(
+            config.getoption("--tablemodel-engine"),
+            endpoint_url=config.getoption("--tablemodel-endpoint-url"),
+            allow_aws=config.getoption("--tablemodel-allow-aws"),
+        )
+    except EngineFault as fault:
+        message = str(fault).replace("--allow-aws", "--tablemodel-allow-aws")
+        message = message.replace("--endpoint-url", "--tablemodel-endpoint-url")
+        raise pytest.UsageError(f"tablemodel: {message}") from None
 
 
 def pytest_collection_modifyitems(
@@ -78,6 +115,7 @@ class _Results:
             options = RunOptions(
                 engine=self.config.getoption("--tablemodel-engine"),
                 endpoint_url=self.config.getoption("--tablemodel-endpoint-url"),
+                allow_aws=self.config.getoption("--tablemodel-allow-aws"),
                 seed=self.config.getoption("--tablemodel-seed"),
             )
             self._value = check_and_run(self.target, options)
@@ -171,7 +209,12 @@ class PatternItem(pytest.Item):
 
 def _explain(diagnostics: list[Any], pattern_run: Any, not_run: bool) -> str:
     """The CLI's rendering of the pattern's findings and first failing call, as plain text."""
-    from tablemodel.cli.human import diagnostic_view, difference_table, make_console  # noqa: PLC0415
+    from tablemodel.cli.human import (  # noqa: PLC0415
+        diagnostic_view,
+        difference_table,
+        make_console,
+        strip_padding,
+    )
 
     buffer = io.StringIO()
     console = make_console(buffer)
@@ -185,7 +228,7 @@ def _explain(diagnostics: list[Any], pattern_run: Any, not_run: bool) -> str:
             console.print(f"call raised: {call.error}")
     if not_run:
         console.print("the pattern was not run (it does not resolve to a Query)")
-    return buffer.getvalue().rstrip() or "failed"
+    return strip_padding(buffer.getvalue()).rstrip() or "failed"
 
 
 @pytest.fixture

@@ -9,15 +9,25 @@ the duration of the session and restored afterwards; an endpoint uses the caller
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 from tablemodel.diagnostics import TableModelError
+from tablemodel.engines.guard import endpoint_refusal
 
-__all__ = ["ENGINES", "EngineFault", "EngineSession", "describe_fault", "engine_session"]
+__all__ = [
+    "ENGINES",
+    "EngineFault",
+    "EngineSession",
+    "check_reach",
+    "describe_fault",
+    "engine_session",
+]
 
 EngineKind = Literal["moto", "dynamodb-local", "endpoint"]
 ENGINES: tuple[str, ...] = ("moto", "dynamodb-local", "endpoint")
@@ -57,15 +67,12 @@ def engine_session(
     allow_aws: bool = False,
     region: str | None = None,
 ) -> Iterator[EngineSession]:
-    """Start (or reach) the engine, yield it, and stop it again."""
-    if kind not in ENGINES:
-        msg = f"unknown engine {kind!r}: expected one of {', '.join(ENGINES)}"
-        raise EngineFault(msg)
-    if allow_aws and endpoint_url is None and kind == "dynamodb-local":
-        msg = "--allow-aws runs on real AWS; --engine dynamodb-local starts an engine of its own"
-        raise EngineFault(msg)
-    if (endpoint_url is not None or allow_aws) and kind != "endpoint":
-        kind = "endpoint"  # an endpoint, or AWS itself, is what the user asked to reach
+    """Start (or reach) the engine, yield it, and stop it again.
+
+    An endpoint that is not this machine's loopback, or AWS itself, is refused before any
+    request unless `allow_aws` (`check_reach`).
+    """
+    kind = check_reach(kind, endpoint_url=endpoint_url, allow_aws=allow_aws)
     if kind == "moto":
         import moto  # noqa: PLC0415  (only runs on moto pay for importing it)
 
@@ -86,21 +93,35 @@ def engine_session(
         finally:
             engine.stop()
         return
-    yield _reach(endpoint_url, allow_aws=allow_aws, region=region)
+    yield _reach(endpoint_url, region=region)
 
 
-def _reach(endpoint_url: str | None, *, allow_aws: bool, region: str | None) -> EngineSession:
-    if endpoint_url is None and not allow_aws:
-        msg = "the endpoint engine needs --endpoint-url URL (or --allow-aws for real AWS)"
+def check_reach(kind: str, *, endpoint_url: str | None, allow_aws: bool) -> str:
+    """The engine these options run on, or an EngineFault if the run may not go there.
+
+    moto and DynamoDB Local (which tablemodel starts on 127.0.0.1) need nothing. An endpoint
+    URL makes the engine `endpoint`, and `allow_aws` without one means AWS itself; either is
+    refused unless the URL is a loopback address (`tablemodel.engines.guard`) or `allow_aws` is
+    given. Decided from the options alone: nothing is resolved or connected.
+    """
+    if kind not in ENGINES:
+        msg = f"unknown engine {kind!r}: expected one of {', '.join(ENGINES)}"
         raise EngineFault(msg)
-    if endpoint_url is not None:
-        parsed = urlparse(endpoint_url)
-        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-            msg = f"--endpoint-url {endpoint_url!r} is not an http(s) URL"
+    if allow_aws and endpoint_url is None and kind == "dynamodb-local":
+        msg = "--allow-aws runs on real AWS; --engine dynamodb-local starts an engine of its own"
+        raise EngineFault(msg)
+    if endpoint_url is None and not allow_aws:
+        if kind == "endpoint":
+            msg = "the endpoint engine needs --endpoint-url URL (or --allow-aws for real AWS)"
             raise EngineFault(msg)
-        if parsed.hostname.endswith(".amazonaws.com") and not allow_aws:
-            msg = f"{endpoint_url} is an AWS endpoint: pass --allow-aws to run against real AWS"
-            raise EngineFault(msg)
+        return kind
+    refusal = endpoint_refusal(endpoint_url, allow_aws=allow_aws)
+    if refusal is not None:
+        raise EngineFault(refusal)
+    return "endpoint"  # an endpoint, or AWS itself, is what the user asked to reach
+
+
+def _reach(endpoint_url: str | None, *, region: str | None) -> EngineSession:
     import boto3  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
 
@@ -124,26 +145,58 @@ def _reach(endpoint_url: str | None, *, allow_aws: bool, region: str | None) -> 
 def resolve_region(endpoint_url: str | None, region: str | None) -> str:
     """The region to sign requests for, or an EngineFault saying how to give one.
 
-    The given region, else botocore's own (AWS_DEFAULT_REGION, the profile's config), else the
-    one an AWS endpoint's host names (dynamodb.eu-west-1.amazonaws.com). An engine of the
-    user's own that is not AWS takes any region: us-east-1, as DynamoDB Local's docs use.
+    The given region, else the one an AWS endpoint's host names (`dynamodb.eu-west-1.
+    amazonaws.com`, in any partition, with or without a trailing dot: signing for another
+    region would fail there), else botocore's own (AWS_DEFAULT_REGION, the profile's config).
+    An engine of the user's own that is not AWS takes any region: us-east-1, as DynamoDB
+    Local's docs use. An AWS host that names no region, or AWS itself, needs one given.
     """
     if region:
         return region
+    host = _host_of(endpoint_url)
+    named = _region_in_host(host)
+    if named:
+        return named
     import boto3  # noqa: PLC0415
 
     found = boto3.session.Session().region_name
     if found:
         return str(found)
-    host = (urlparse(endpoint_url).hostname or "") if endpoint_url else ""
-    if host.endswith(".amazonaws.com"):
-        parts = host.split(".")
-        if len(parts) >= 4 and parts[0].startswith("dynamodb"):
-            return parts[1]
-    elif host:
+    if host and not _is_aws_domain(host):
         return "us-east-1"
     msg = "no AWS region: pass --region, or set AWS_DEFAULT_REGION (or a region in the profile)"
     raise EngineFault(msg)
+
+
+# us-east-1, eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-5, eusc-de-east-1
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}")
+# Domains of AWS partitions, where an endpoint's host is AWS's and names its region.
+_AWS_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "api.aws", "c2s.ic.gov", "sc2s.sgov.gov")
+
+
+def _host_of(endpoint_url: str | None) -> str:
+    if not endpoint_url:
+        return ""
+    try:
+        host = urlparse(endpoint_url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().rstrip(".")
+
+
+def _region_in_host(host: str) -> str | None:
+    """`eu-west-1` of `dynamodb.eu-west-1.amazonaws.com` or `vpce-1.dynamodb.eu-west-1.vpce...`."""
+    if not _is_aws_domain(host):
+        return None
+    labels = host.split(".")
+    for label, after in itertools.pairwise(labels):
+        if label in {"dynamodb", "dynamodb-fips"} and _REGION.fullmatch(after):
+            return after
+    return None
+
+
+def _is_aws_domain(host: str) -> bool:
+    return any(host == domain or host.endswith(f".{domain}") for domain in _AWS_DOMAINS)
 
 
 @contextlib.contextmanager

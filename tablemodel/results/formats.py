@@ -10,6 +10,7 @@ that reads `--format json` or uploads SARIF never has to parse a second kind of 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = [
     "render_json_with_runs",
     "render_load_error",
     "render_sarif",
+    "rule_documentation",
     "rule_help_uri",
 ]
 
@@ -73,9 +75,50 @@ class LoadFailure:
 Outcome = CheckReport | LoadFailure
 
 
-def rule_help_uri(anchor: str) -> str:
-    """Where a code is documented, relative to the repository root (no hosted docs yet)."""
-    return f"docs/rules.md#{anchor}"
+def rule_help_uri(anchor: str) -> str | None:
+    """A web address of a code's documentation for this version, or None.
+
+    Only an absolute https URL that the installed package's metadata names, under the label
+    `Rules` (`[project.urls]` in pyproject.toml), and that holds this version, so that it
+    documents the rules this release checks; never a repository path, which a pip user does
+    not have. `tablemodel explain CODE` prints the same documentation with any install.
+    """
+    base = _rules_url()
+    return f"{base}#{anchor}" if base else None
+
+
+@functools.cache
+def _rules_url() -> str | None:
+    from importlib import metadata  # noqa: PLC0415  (only SARIF and explain ask)
+
+    try:
+        entries = metadata.metadata("tablemodel").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in entries:
+        label, _, url = (part.strip() for part in str(entry).partition(","))
+        versioned = tablemodel.__version__ in url
+        if label.lower() == "rules" and url.startswith("https://") and versioned:
+            return url.partition("#")[0]
+    return None
+
+
+def rule_documentation(info: codes.CodeInfo, *, markdown: bool = False) -> str:
+    """A code's whole documentation, as `tablemodel explain` and docs/rules.md give it."""
+    parts = [info.summary]
+    if info.why:
+        parts.append(f"**Why:** {info.why}" if markdown else f"Why: {info.why}")
+    for label, example in (("Bad", info.bad), ("Good", info.good)):
+        if not example:
+            continue
+        if markdown:
+            parts.append(f"{label}:\n\n```yaml\n{example}\n```")
+        else:
+            indented = "\n".join(f"    {line}" if line else "" for line in example.splitlines())
+            parts.append(f"{label}:\n{indented}")
+    command = f"tablemodel explain {info.code}"
+    parts.append(f"`{command}` prints this page." if markdown else f"{command} prints this page.")
+    return "\n\n".join(parts)
 
 
 def render(outcomes: Sequence[Outcome], fmt: MachineFormat) -> str:
@@ -182,21 +225,25 @@ def _sarif_rule(code: str) -> dict[str, Any]:
     if info is None:
         # A code the registry does not know still needs a descriptor for ruleIndex to point at.
         return {"id": code}
-    help_md = info.why
-    if info.bad:
-        help_md += f"\n\nBad:\n\n```yaml\n{info.bad}\n```"
-    if info.good:
-        help_md += f"\n\nGood:\n\n```yaml\n{info.good}\n```"
-    return {
+    # The whole documentation travels inline: a reader of the log needs no repository.
+    rule: dict[str, Any] = {
         "id": info.code,
         "name": info.name,
         "shortDescription": {"text": info.summary},
-        "fullDescription": {"text": info.why or info.summary},
-        "help": {"text": info.why or info.summary, "markdown": help_md or info.summary},
-        "helpUri": rule_help_uri(info.anchor),
+        "fullDescription": {
+            "text": f"{info.summary} Why: {info.why}" if info.why else info.summary
+        },
+        "help": {
+            "text": rule_documentation(info),
+            "markdown": rule_documentation(info, markdown=True),
+        },
         "defaultConfiguration": {"level": _SARIF_LEVEL[info.severity]},
         "properties": {"family": info.family, "tags": [info.family]},
     }
+    uri = rule_help_uri(info.anchor)
+    if uri is not None:
+        rule["helpUri"] = uri
+    return rule
 
 
 def _sarif_result(d: Diagnostic, source: str, rule_index: int) -> dict[str, Any]:
@@ -247,7 +294,10 @@ def _github_lines(report: CheckReport) -> str:
                     properties.append(("col", str(d.location.column)))
         properties.append(("title", _title(d.code)))
         props = ",".join(f"{key}={_escape_property(value)}" for key, value in properties)
-        out.append(f"::{_GITHUB_COMMAND[d.severity]} {props}::{_escape_data(_full_message(d))}\n")
+        message = _full_message(d)
+        if codes.get(d.code) is not None:
+            message += f"\nmore: tablemodel explain {d.code}"
+        out.append(f"::{_GITHUB_COMMAND[d.severity]} {props}::{_escape_data(message)}\n")
     return "".join(out)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from tablemodel.check import run_checks
 from tablemodel.design import Design, PatternDesign, build_design
+from tablemodel.engines.guard import endpoint_refusal
 from tablemodel.engines.session import (
     EngineFault,
     describe_fault,
@@ -126,14 +127,22 @@ def vacuum_table(
     table_name: str,
     *,
     endpoint_url: str | None = None,
+    allow_aws: bool = False,
     region: str | None = None,
     grace_seconds: float = 3600.0,
 ) -> Any:
     """Remove orphan chunk items from a table of the model (the generated `vacuum_chunks`).
 
-    Returns the `VacuumStats`. Raises `EngineFault` when the table cannot be reached and
-    `ValueError` when the model has no chunked entity.
+    Vacuum deletes items, so it is held to the rule of runs: an endpoint that is not a
+    loopback address, or AWS itself (no `endpoint_url`), needs `allow_aws`, and is refused
+    with an `EngineFault` before any request otherwise.
+
+    Returns the `VacuumStats`. Raises `EngineFault` when the endpoint is refused or the table
+    cannot be reached, and `ValueError` when the model has no chunked entity.
     """
+    refusal = endpoint_refusal(endpoint_url, allow_aws=allow_aws)
+    if refusal is not None:
+        raise EngineFault(refusal)
     if not any(e.chunking for e in loaded.model.entities.values()):
         msg = "the model has no chunked entity, so its tables hold no chunk items"
         raise ValueError(msg)

@@ -1,0 +1,92 @@
+"""Progress lines of long tests (tests/progress.py) reach the terminal through output capture."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import progress
+from tests.progress import ProgressReporter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_lines_count_cases_and_come_every_tick() -> None:
+    read, write = os.pipe()
+    reporter = ProgressReporter(write, tick=0.2)
+    reporter.start()
+    try:
+        reporter.test_started("test_keys")
+        one_case = reporter.count(5000)
+        for _ in range(1234):
+            one_case()
+        time.sleep(1.0)
+        reporter.test_finished()
+        reporter.test_started("test_quiet")  # finishes before its first tick: no line
+        reporter.test_finished()
+        reporter.test_started("test_plain")
+        time.sleep(0.5)
+        reporter.test_finished()
+    finally:
+        reporter.stop()  # closes the write end
+    text = _read_all(read)
+    os.close(read)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines, text
+    keys = [line for line in lines if line.startswith("test_keys: 1,234 of ~5,000 cases after")]
+    assert len(keys) >= 3, text
+    assert any(line.startswith("test_plain: still running after") for line in lines), text
+    assert not any("test_quiet" in line for line in lines)
+    assert text.endswith("\n")  # pytest's own progress goes on on a fresh line
+
+
+def test_a_hypothesis_test_shows_progress_under_default_capture(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        test_long="""
+        import time
+
+        from hypothesis import given, settings, strategies as st
+
+        @settings(max_examples=30, deadline=None, database=None)
+        @given(st.integers())
+        def test_property(n):
+            print("captured, never shown")
+            time.sleep(0.05)
+
+        def test_plain():
+            time.sleep(1.0)
+        """
+    )
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("TABLEMODEL_TEST_PROGRESS", "0.3")
+
+    result = pytester.runpytest_subprocess("-p", "tests.progress", "-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2)
+    out = result.stdout.str()
+    assert "of ~30 cases after" in out
+    assert "test_property: " in out
+    assert "test_plain: still running after" in out
+    assert "captured, never shown" not in out
+
+
+def test_progress_lines_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLEMODEL_TEST_PROGRESS", "0")
+    read, write = os.pipe()
+    try:
+        assert progress.install(write) is None
+    finally:
+        os.close(read)
+        os.close(write)
