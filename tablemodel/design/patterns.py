@@ -11,11 +11,49 @@ from tablemodel.design.design import (
     IndexDesign,
     PatternDesign,
 )
-from tablemodel.design.unresolved import Problems
+from tablemodel.design.unresolved import UNKNOWN_ATTRIBUTE, Problems
 from tablemodel.design.values import value_domain
-from tablemodel.diagnostics import PathPart, codes, did_you_mean
+from tablemodel.diagnostics import PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.templates import KeyTemplate
 from tablemodel.schema.model import AccessPattern, AttributeSpec, Predicate
+
+UNKNOWN_INDEX = codes.declare(
+    "TM103",
+    "unknown-index",
+    Severity.ERROR,
+    "structure",
+    """An access pattern names an index the table does not have.
+
+    Why: the query would fail with a ValidationException at run time.
+
+    Bad:
+        index: GSI_Numeric     # the table defines GSI_SK_Numeric
+
+    Good:
+        index: GSI_SK_Numeric
+    """,
+)
+
+UNKNOWN_PARAMETER = codes.declare(
+    "TM105",
+    "unknown-parameter",
+    Severity.ERROR,
+    "structure",
+    """A pattern uses a parameter whose type cannot be determined.
+
+    Why: a parameter takes its type (and the characters its values may contain) from a
+    declaration under `parameters`, or from the returned entities' attribute of the same name.
+    Without a type the checker cannot tell which keys the condition reaches.
+
+    Bad:
+        key_condition: {PK: "class-{klass}"}
+        returns: [Race]          # Race has class_id, not klass
+
+    Good:
+        key_condition: {PK: "class-{class_id}"}
+        returns: [Race]
+    """,
+)
 
 
 def resolve_pattern(
@@ -35,7 +73,7 @@ def resolve_pattern(
         resolved = False
         choices = sorted(indexes)
         problems.report(
-            codes.UNKNOWN_INDEX,
+            UNKNOWN_INDEX,
             (*ppath, "index"),
             f"pattern `{name}` uses index `{pattern.index}`, which the table does not have",
             found=f"`{pattern.index}`",
@@ -112,7 +150,7 @@ def resolve_pattern(
             resolved = False
             known = {a for e in returns for a in entities[e].spec.attributes} | set(parameters)
             problems.report(
-                codes.UNKNOWN_PARAMETER,
+                UNKNOWN_PARAMETER,
                 where_used,
                 f"parameter `{param}` of pattern `{name}` has no type: it is not declared under"
                 " `parameters` and no returned entity has an attribute of that name",
@@ -172,7 +210,7 @@ def _attributes_resolve(
         ok = False
         known = {a for o in owners for a in entities[o].spec.attributes}
         problems.report(
-            codes.UNKNOWN_ATTRIBUTE,
+            UNKNOWN_ATTRIBUTE,
             path,
             f"{use} `{attr}`, which is not an attribute of " + ", ".join(f"`{o}`" for o in owners),
             found=f"`{attr}`",

@@ -18,14 +18,53 @@ from tablemodel.design.design import (
     PatternDesign,
 )
 from tablemodel.design.patterns import resolve_pattern
-from tablemodel.design.unresolved import Problems
+from tablemodel.design.unresolved import UNKNOWN_ATTRIBUTE, Problems
 from tablemodel.design.values import value_domain
-from tablemodel.diagnostics import PathPart, codes, did_you_mean
+from tablemodel.diagnostics import PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.automata import Encoding
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import Model, Projection
+
+UNKNOWN_TEMPLATE_ATTRIBUTE = codes.declare(
+    "TM102",
+    "unknown-template-attribute",
+    Severity.ERROR,
+    "structure",
+    """An entity's key template uses an attribute the entity does not declare.
+
+    Why: the key could never be composed from the entity's own values; usually a typo.
+
+    Bad:
+        Racer:
+          attributes: {racer_id: string}
+          keys: {PK: "racer-{racerid}"}
+
+    Good:
+        Racer:
+          attributes: {racer_id: string}
+          keys: {PK: "racer-{racer_id}"}
+    """,
+)
+
+UNKNOWN_KEY_ATTRIBUTE = codes.declare(
+    "TM106",
+    "unknown-key-attribute",
+    Severity.ERROR,
+    "structure",
+    """An entity declares a key template for an attribute that is not a key of any index.
+
+    Why: `keys` lists the table and index key attributes the entity writes; anything else is
+    a typo (`Pk` for `PK`) or belongs under `attributes`.
+
+    Bad:
+        keys: {PK: "racer-{racer_id}", Sk: "profile"}
+
+    Good:
+        keys: {PK: "racer-{racer_id}", SK: "profile"}
+    """,
+)
 
 
 def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
@@ -61,7 +100,7 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
             kpath = (*epath, "keys", key_attr)
             if key_attr not in key_names:
                 problems.report(
-                    codes.UNKNOWN_KEY_ATTRIBUTE,
+                    UNKNOWN_KEY_ATTRIBUTE,
                     kpath,
                     f"entity `{name}` writes `{key_attr}`, which is not a key of the table or of"
                     " any index",
@@ -77,7 +116,7 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
             missing = [v for v in template.variable_names if v not in entity.attributes]
             for var in missing:
                 problems.report(
-                    codes.UNKNOWN_TEMPLATE_ATTRIBUTE,
+                    UNKNOWN_TEMPLATE_ATTRIBUTE,
                     kpath,
                     f"the key template of `{name}` for `{key_attr}` uses `{{{var}}}`, which is"
                     f" not an attribute of `{name}`",
@@ -90,7 +129,7 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                 templates[key_attr] = template
         if entity.version_attribute and entity.version_attribute not in entity.attributes:
             problems.report(
-                codes.UNKNOWN_ATTRIBUTE,
+                UNKNOWN_ATTRIBUTE,
                 (*epath, "version_attribute"),
                 f"version attribute `{entity.version_attribute}` is not an attribute of `{name}`",
                 found=f"`{entity.version_attribute}`",
@@ -102,7 +141,7 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
             for j, attr in enumerate(entity.chunking.attributes):
                 if attr not in entity.attributes:
                     problems.report(
-                        codes.UNKNOWN_ATTRIBUTE,
+                        UNKNOWN_ATTRIBUTE,
                         (*epath, "chunking", "attributes", j),
                         f"chunked attribute `{attr}` is not an attribute of `{name}`",
                         found=f"`{attr}`",
@@ -180,7 +219,7 @@ def _projections_resolve(
             if attr in declared:
                 continue
             problems.report(
-                codes.UNKNOWN_ATTRIBUTE,
+                UNKNOWN_ATTRIBUTE,
                 ("table", group, i, "projection", "attributes", j),
                 f"index `{index_name}` projects `{attr}`, which no entity declares",
                 found=f"`{attr}`",

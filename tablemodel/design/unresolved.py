@@ -10,8 +10,61 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tablemodel.design.design import Locator
-from tablemodel.diagnostics import Diagnostic, PathPart, codes, did_you_mean
+from tablemodel.diagnostics import Diagnostic, PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.templates import KeyTemplate, TemplateSyntaxError, parse_template
+
+TEMPLATE_SYNTAX = codes.declare(
+    "TM101",
+    "template-syntax",
+    Severity.ERROR,
+    "structure",
+    """A key template that cannot be parsed.
+
+    Why: templates are the single source of every key the entity writes and every key a
+    pattern queries; the checker reasons over their parsed form.
+
+    Bad:
+        keys: {PK: "racer-{racer_id", SK: "race-{race id}"}
+
+    Good:
+        keys: {PK: "racer-{racer_id}", SK: "race-{race_id}"}
+    """,
+)
+
+UNKNOWN_ENTITY = codes.declare(
+    "TM104",
+    "unknown-entity",
+    Severity.ERROR,
+    "structure",
+    """A pattern, write pattern or sample section names an entity that is not declared.
+
+    Why: nothing can be proven about an entity the model does not describe.
+
+    Bad:
+        returns: [Result]
+
+    Good:
+        returns: [RaceResult]
+    """,
+)
+
+UNKNOWN_ATTRIBUTE = codes.declare(
+    "TM107",
+    "unknown-attribute",
+    Severity.ERROR,
+    "structure",
+    """An intent, filter, order, projection or entity option names an undeclared attribute.
+
+    Why: the intent is the oracle of a pattern; a condition on an attribute no entity has can
+    never be evaluated, and an index cannot project an attribute that does not exist.
+
+    Bad:
+        intent: {select: {RaceResult: {raceid: $race_id}}}
+
+    Good:
+        intent: {select: {RaceResult: {race_id: $race_id}}}
+    """,
+)
 
 
 class Problems:
@@ -22,12 +75,12 @@ class Problems:
         self.locate = locate
 
     def report(
-        self, code: str, path: tuple[PathPart, ...], message: str, **extra: str | None
+        self, code: codes.CodeInfo, path: tuple[PathPart, ...], message: str, **extra: str | None
     ) -> None:
         self.found.append(
             Diagnostic(
-                code=code,
-                severity=codes.info(code).severity,
+                code=code.code,
+                severity=code.severity,
                 message=message,
                 location=self.locate(path),
                 **extra,
@@ -53,7 +106,7 @@ class Problems:
                 else f"the `{key}` condition of pattern `{pattern}`"
             )
             self.report(
-                codes.TEMPLATE_SYNTAX,
+                TEMPLATE_SYNTAX,
                 path,
                 f"{owner} is not a valid template: {exc.message}",
                 found=f'"{text}" (at character {exc.column + 1})',
@@ -74,7 +127,7 @@ class Problems:
         pattern: str | None = None,
     ) -> None:
         self.report(
-            codes.UNKNOWN_ENTITY,
+            UNKNOWN_ENTITY,
             path,
             f"{referrer} `{name}`, which is not an entity of this model",
             found=f"`{name}`",
