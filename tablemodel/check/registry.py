@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity, codes
 
-RuleFunction = Callable[[Design], Iterable[Diagnostic]]
+RuleFunction = Callable[[Design, Analysis], Iterable[Diagnostic]]
 F = TypeVar("F", bound=RuleFunction)
 
 
@@ -31,7 +32,7 @@ _RULES: list[Rule] = []
 
 
 def rule(code: str, name: str, severity: Severity, family: str) -> Callable[[F], F]:
-    """Register a rule function `def check_x(design) -> Iterable[Diagnostic]`."""
+    """Register a rule function `def check_x(design, analysis) -> Iterable[Diagnostic]`."""
 
     def wrap(function: F) -> F:
         info = codes.declare(code, name, severity, family, function.__doc__ or "")

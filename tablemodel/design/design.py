@@ -131,8 +131,6 @@ class Design:
     patterns: Mapping[str, PatternDesign]
     encoding: Encoding
     diagnostics: tuple[Diagnostic, ...] = field(default=())
-    # Results several rules share (isolation, intent analysis), computed once per design.
-    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def locate(self, path: Iterable[PathPart]) -> Location:
         """A Location for a model path, with the line and column when the source has them."""

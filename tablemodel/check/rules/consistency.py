@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import template_type
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design
@@ -12,7 +13,7 @@ from tablemodel.diagnostics import Diagnostic, Severity
 
 
 @rule("TM201", "key-type-consistency", Severity.ERROR, "types")
-def check_key_type_consistency(design: Design) -> Iterator[Diagnostic]:
+def check_key_type_consistency(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """Entities write one key attribute with different DynamoDB types.
 
     Why: an index key attribute has one type. In an overloaded index, one entity writing

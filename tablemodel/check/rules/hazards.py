@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import NUMERIC, Design, PatternDesign
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity
@@ -20,7 +21,7 @@ def _encoded_chars(domain: ValueDomain, encoding: Encoding) -> CharSet:
 
 
 @rule("TM601", "prefix-inside-variable", Severity.ERROR, "hazard")
-def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
+def check_prefix_ends_in_variable(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A `begins_with` prefix that ends inside a variable.
 
     Why: `begins_with(SK, "racer-1")` also matches `racer-10` and `racer-1x`: the prefix stops
@@ -126,7 +127,7 @@ def _templates(design: Design) -> Iterator[_Site]:
 
 
 @rule("TM602", "delimiter-in-value", Severity.ERROR, "hazard")
-def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
+def check_delimiter_in_values(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A placeholder whose values may contain the delimiter that follows it.
 
     Why: with `RACE#{race_id}#RACER#{racer_id}` and a race_id of `1#RACER#2`, two different
@@ -189,7 +190,7 @@ def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM603", "unpadded-number-order", Severity.ERROR, "hazard")
-def check_unpadded_numbers(design: Design) -> Iterator[Diagnostic]:
+def check_unpadded_numbers(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A number in a string key without padding, where the pattern relies on its order.
 
     Why: string keys sort byte by byte, so `lap#10` sorts before `lap#2`. A pattern that

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, recoverable
-from tablemodel.diagnostics import Diagnostic, Severity
-
-from ._common import quoted
+from tablemodel.diagnostics import Diagnostic, Severity, quoted
 
 
 @rule("TM701", "attribute-not-projected", Severity.ERROR, "projection")
-def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
+def check_attributes_projected(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A pattern reads attributes that its index does not project.
 
     Why: a GSI returns only what it projects, so the attribute is silently missing from
@@ -67,7 +66,7 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM702", "discriminator-not-projected", Severity.ERROR, "projection")
-def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
+def check_discriminator_projected(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An index used by a pattern does not project the discriminator attribute.
 
     Why: PynamoDB's polymorphic models filter every query, index queries included, on the

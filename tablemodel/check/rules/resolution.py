@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import NUMERIC, Design
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Diagnostic, Severity, quoted
 from tablemodel.keylang.templates import Variable
-
-from ._common import quoted
 
 
 @rule("TM301", "partition-key-not-equality", Severity.ERROR, "resolution")
-def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
+def check_partition_equality(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """The partition key condition is not an equality.
 
     Why: a Query must name exactly one partition: DynamoDB only accepts `=` on the partition
@@ -43,7 +42,7 @@ def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM302", "needs-scan", Severity.ERROR, "resolution")
-def check_needs_scan(design: Design) -> Iterator[Diagnostic]:
+def check_needs_scan(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """The key condition does not name the index's partition key: the pattern needs a Scan.
 
     Why: without the partition key DynamoDB cannot Query; a Scan reads (and bills) the whole
@@ -90,7 +89,7 @@ def _index_hint(design: Design, conditioned: Iterable[str], used: str) -> str | 
 
 
 @rule("TM303", "sort-operator-type", Severity.ERROR, "resolution")
-def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
+def check_sort_operator_type(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A key condition whose operator or template does not fit the key's type.
 
     Why: `begins_with` is not allowed on a Number sort key (ValidationException), and a
@@ -149,7 +148,7 @@ def _is_number(text: str) -> bool:
 
 
 @rule("TM304", "consistent-read-on-gsi", Severity.ERROR, "resolution")
-def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
+def check_consistent_read_on_gsi(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A consistent read requested on a global secondary index.
 
     Why: GSIs are eventually consistent only; `ConsistentRead=true` on a GSI Query is a
@@ -178,7 +177,7 @@ def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM305", "filter-on-key", Severity.ERROR, "resolution")
-def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
+def check_filter_on_key(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A filter condition on a key attribute of the queried index.
 
     Why: a FilterExpression may not reference the partition or sort key of the queried table
@@ -210,7 +209,7 @@ def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM306", "condition-on-non-key", Severity.ERROR, "resolution")
-def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
+def check_condition_on_non_key(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A key condition on an attribute that is not a key of the queried index.
 
     Why: a KeyConditionExpression may only name the index's partition key and sort key;
@@ -242,7 +241,7 @@ def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM307", "limit-with-filter", Severity.WARNING, "resolution")
-def check_limit_with_filter(design: Design) -> Iterator[Diagnostic]:
+def check_limit_with_filter(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A limit combined with a filter.
 
     Why: DynamoDB applies `Limit` to the items it reads, before the filter: a page can come

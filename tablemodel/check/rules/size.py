@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import condition_language, entity_language, match_condition
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design, EntityDesign
@@ -126,7 +127,7 @@ def _with_local_indexes(design: Design, entity: EntityDesign, item: int) -> int:
 
 
 @rule("TM604", "item-too-large", Severity.ERROR, "hazard")
-def check_item_size(design: Design) -> Iterator[Diagnostic]:
+def check_item_size(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An entity can write an item above DynamoDB's 409,600-byte limit and is not chunked.
 
     Why: DynamoDB refuses the whole write of an item above 400 KB (409,600 bytes, names and
@@ -168,7 +169,7 @@ def check_item_size(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM404", "chunk-items-reachable", Severity.ERROR, "isolation")
-def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
+def check_chunks_unreachable(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A key condition, or another entity's sort key, can reach a chunked entity's chunk items.
 
     Why: a chunked record stores its large attributes in chunk items in the same partition,
@@ -249,7 +250,7 @@ def _entities_writing_chunk_keys(
 
 
 @rule("TM121", "chunking-layout", Severity.ERROR, "structure")
-def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
+def check_chunking_layout(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A chunked entity needs a string sort key, and its chunked attributes stay out of keys.
 
     Why: chunk items live in the record's partition under sort keys built from the record's

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import template_type
 from tablemodel.check.registry import finding, rule
 from tablemodel.design import Design
-from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.diagnostics import Diagnostic, PathPart, Severity, quoted
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.schema.model import AttributeSpec
-
-from ._common import quoted
 
 MAX_LSIS = 5
 MAX_GSIS = 20
@@ -21,7 +20,7 @@ INDEX_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
 
 
 @rule("TM110", "missing-primary-key", Severity.ERROR, "structure")
-def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
+def check_entity_writes_primary_key(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An entity does not write the table's partition key or sort key.
 
     Why: DynamoDB rejects a PutItem without every attribute of the table's primary key, so
@@ -55,7 +54,7 @@ def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM111", "too-many-local-indexes", Severity.ERROR, "structure")
-def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_count(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """More than 5 local secondary indexes.
 
     Why: DynamoDB allows at most 5 LSIs per table, and only at creation; CreateTable fails.
@@ -80,7 +79,7 @@ def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM112", "too-many-global-indexes", Severity.ERROR, "structure")
-def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
+def check_gsi_count(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """More than 20 global secondary indexes.
 
     Why: 20 GSIs per table is DynamoDB's default quota; CreateTable and UpdateTable fail
@@ -106,7 +105,7 @@ def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM113", "index-name", Severity.ERROR, "structure")
-def check_index_names(design: Design) -> Iterator[Diagnostic]:
+def check_index_names(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An index name is invalid, reserved or used twice.
 
     Why: index names are 3 to 255 characters of `a-z A-Z 0-9 _ - .` and unique per table;
@@ -155,7 +154,7 @@ def check_index_names(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM114", "lsi-partition-key", Severity.ERROR, "structure")
-def check_lsi_partition_key(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_partition_key(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A local secondary index whose partition key differs from the table's.
 
     Why: an LSI always shares the table's partition key; only its sort key differs. A
@@ -191,7 +190,7 @@ def _type_name(key_type: str) -> str:
 
 
 @rule("TM115", "key-type", Severity.ERROR, "structure")
-def check_key_types(design: Design) -> Iterator[Diagnostic]:
+def check_key_types(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An entity writes a key attribute with a type other than the one the table declares.
 
     Why: DynamoDB rejects an item whose table key has the wrong type, and (on DynamoDB
@@ -234,7 +233,7 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM116", "ttl-type", Severity.ERROR, "structure")
-def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
+def check_ttl_type(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """The TTL attribute is not a number of epoch seconds.
 
     Why: DynamoDB's TTL only expires items whose TTL attribute is a Number holding epoch
@@ -275,7 +274,7 @@ def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM117", "too-many-projected-attributes", Severity.ERROR, "structure")
-def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
+def check_include_projection_total(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """More than 100 INCLUDE-projected attributes over all indexes.
 
     Why: DynamoDB caps the non-key attributes named in INCLUDE projections at 100, summed over
@@ -303,7 +302,7 @@ def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM118", "lsi-without-sort-key", Severity.ERROR, "structure")
-def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_needs_table_sort_key(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A local secondary index on a table without a sort key.
 
     Why: LSIs are only allowed on tables with a composite primary key (partition key and sort
@@ -328,7 +327,7 @@ def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM122", "key-type-conflict", Severity.ERROR, "structure")
-def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
+def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """One key attribute name declared with two types by the table and its indexes.
 
     Why: an attribute has one type per item, and CreateTable takes one definition per
@@ -367,7 +366,7 @@ def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM119", "charset-syntax", Severity.ERROR, "structure")
-def check_charsets(design: Design) -> Iterator[Diagnostic]:
+def check_charsets(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """An attribute's `charset` cannot be parsed.
 
     Why: charsets tell the checker which characters a value may contain (and so which
@@ -409,7 +408,7 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM120", "optional-primary-key-part", Severity.ERROR, "structure")
-def check_optional_primary_key_parts(design: Design) -> Iterator[Diagnostic]:
+def check_optional_primary_key_parts(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
     """A table key template uses an optional attribute.
 
     Why: every item needs its whole primary key, so an item without that attribute could not
