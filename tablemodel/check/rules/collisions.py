@@ -7,9 +7,9 @@ from itertools import combinations
 
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import entity_interval, entity_language, prefixes_compatible
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Severity
 from tablemodel.keylang.automata import decode_value, intersect, parse_key
 
 
@@ -49,7 +49,7 @@ def _show(values: dict[str, str], design: Design) -> str:
 
 
 @rule("TM501", "key-collision", Severity.ERROR, "collision")
-def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """Two entities can produce the same primary key, so one overwrites the other.
 
     Why: a PutItem replaces the whole item with the same primary key. If two entity types
@@ -71,9 +71,7 @@ def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Diagnos
             continue
         example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
         values = "; ".join(_assignment(design, e, shared) for e in (a, b))
-        yield finding(
-            design,
-            "TM501",
+        yield Finding(
             (*b.path, "keys"),
             f"`{a.name}` and `{b.name}` can write the same primary key, so one overwrites the"
             " other",
@@ -86,7 +84,7 @@ def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Diagnos
 
 
 @rule("TM502", "ambiguous-key", Severity.ERROR, "collision")
-def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """Two different sets of attribute values of one entity produce the same primary key.
 
     Why: the key template is not reversible: `{a}{b}` gives `12` for a=1,b=2 and for a=12,b=""
@@ -121,9 +119,7 @@ def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Diagnos
                 for k in others
             ):
                 continue
-            yield finding(
-                design,
-                "TM502",
+            yield Finding(
                 (*entity.path, "keys", key),
                 f"`{entity.name}` composes the same `{key}` from different values",
                 found=f'"{template.source}" gives "{text}" for {_show(first, design)} and for'

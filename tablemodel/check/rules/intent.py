@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tablemodel.check.analysis import Analysis
-from tablemodel.check.intent_gaps import Gap
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.intent_gaps import Gap, IntentGaps
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design
-from tablemodel.diagnostics import Diagnostic, Severity, quoted
+from tablemodel.diagnostics import Severity, quoted
 
 
 def _report(
-    design: Design, analysis: Analysis, code: str, kind: str, message: str
-) -> Iterator[Diagnostic]:
-    """Gaps of one kind; `message` is formatted with `pattern` and `entity`."""
+    design: Design,
+    analysis: Analysis,
+    kind: Callable[[IntentGaps], list[Gap]],
+    message: str,
+) -> Iterator[Finding]:
+    """The gaps of one kind; `message` is formatted with `pattern` and `entity`."""
     for pattern_name, pattern in design.patterns.items():
-        gaps: list[Gap] = getattr(analysis.gaps(pattern), kind)
-        for item in gaps:
-            yield finding(
-                design,
-                code,
+        for item in kind(analysis.gaps(pattern)):
+            yield Finding(
                 (*pattern.path, item.where),
                 message.format(pattern=pattern_name, entity=item.entity) + f": {item.explanation}",
                 found=item.found if item.found is not None else pattern.key_condition_text(),
@@ -31,7 +31,7 @@ def _report(
 
 
 @rule("TM801", "intent-over-match", Severity.ERROR, "intent")
-def check_intent_over_match(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_intent_over_match(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition returns items the intent excludes.
 
     Why: the intent says which items the pattern must return. A key condition that is weaker
@@ -49,14 +49,13 @@ def check_intent_over_match(design: Design, analysis: Analysis) -> Iterator[Diag
     yield from _report(
         design,
         analysis,
-        "TM801",
-        "over",
+        lambda gaps: gaps.over,
         "pattern `{pattern}` returns `{entity}` items its intent excludes",
     )
 
 
 @rule("TM802", "intent-under-match", Severity.ERROR, "intent")
-def check_intent_under_match(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_intent_under_match(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition misses items the intent includes.
 
     Why: a key condition that is stronger than the intent (an extra equality, a narrower
@@ -72,14 +71,13 @@ def check_intent_under_match(design: Design, analysis: Analysis) -> Iterator[Dia
     yield from _report(
         design,
         analysis,
-        "TM802",
-        "under",
+        lambda gaps: gaps.under,
         "pattern `{pattern}` misses `{entity}` items its intent includes",
     )
 
 
 @rule("TM803", "intent-order", Severity.ERROR, "intent")
-def check_intent_order(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_intent_order(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The index returns items in another order than the intent states.
 
     Why: a leaderboard sorted ascending, or by the wrong attribute, is wrong even when it has
@@ -96,14 +94,13 @@ def check_intent_order(design: Design, analysis: Analysis) -> Iterator[Diagnosti
     yield from _report(
         design,
         analysis,
-        "TM803",
-        "order",
+        lambda gaps: gaps.order,
         "pattern `{pattern}` returns `{entity}` items in another order than its intent",
     )
 
 
 @rule("TM804", "intent-limit", Severity.ERROR, "intent")
-def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The pattern's limit differs from the intent's, or cuts an unordered result.
 
     Why: a limit keeps the first N items in key order. If the intent wants a different number,
@@ -123,9 +120,7 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnosti
         path = (*pattern.path, "limit")
         if isinstance(wanted, int) and spec.limit != wanted:
             has = f"limit {spec.limit}" if spec.limit is not None else "no limit"
-            yield finding(
-                design,
-                "TM804",
+            yield Finding(
                 path,
                 f"pattern `{pattern.name}` has {has}, but its intent keeps {wanted} items",
                 found=f"limit: {spec.limit if spec.limit is not None else '(none)'}",
@@ -133,9 +128,7 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnosti
                 pattern=pattern.name,
             )
         elif isinstance(wanted, str) and spec.limit is not None:
-            yield finding(
-                design,
-                "TM804",
+            yield Finding(
                 path,
                 f"pattern `{pattern.name}` fixes limit {spec.limit}, its intent takes it from"
                 f" {wanted}",
@@ -144,9 +137,7 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnosti
                 pattern=pattern.name,
             )
         elif wanted is None and spec.limit is not None:
-            yield finding(
-                design,
-                "TM804",
+            yield Finding(
                 path,
                 f"pattern `{pattern.name}` keeps {spec.limit} items, but its intent wants every"
                 " matching item",
@@ -155,9 +146,7 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnosti
                 pattern=pattern.name,
             )
         elif wanted is not None and not spec.intent.order_by:
-            yield finding(
-                design,
-                "TM804",
+            yield Finding(
                 (*pattern.path, "intent", "limit"),
                 f"the intent of `{pattern.name}` keeps {wanted} items but states no order, so"
                 " which items is undefined",
@@ -168,7 +157,7 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Diagnosti
 
 
 @rule("TM805", "verified-only-by-run", Severity.INFO, "intent")
-def check_run_only(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_run_only(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The intent cannot be proven statically; only `check --run` can verify it.
 
     Why: the checker proves equalities and orders on attributes that appear in templates.
@@ -186,9 +175,7 @@ def check_run_only(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
         run_only = analysis.gaps(pattern).run_only
         if not run_only:
             continue
-        yield finding(
-            design,
-            "TM805",
+        yield Finding(
             (*pattern.path, "intent"),
             f"pattern `{pattern_name}` is verified only by run: "
             + "; ".join(dict.fromkeys(run_only)),
@@ -197,7 +184,7 @@ def check_run_only(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
 
 
 @rule("TM806", "intent-returns-mismatch", Severity.ERROR, "intent")
-def check_intent_matches_returns(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_intent_matches_returns(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The intent selects other entity types than the pattern `returns`.
 
     Why: `returns` is what the generated function gives back; the intent is the oracle. An
@@ -215,9 +202,7 @@ def check_intent_matches_returns(design: Design, analysis: Analysis) -> Iterator
         selected = set(pattern.spec.intent.select) & set(design.entities)
         returned = set(pattern.returns)
         for name in sorted(returned - selected):
-            yield finding(
-                design,
-                "TM806",
+            yield Finding(
                 (*pattern.path, "intent", "select"),
                 f"pattern `{pattern.name}` returns `{name}`, but its intent does not select it",
                 found="intent selects " + (quoted(sorted(selected)) or "nothing"),
@@ -226,9 +211,7 @@ def check_intent_matches_returns(design: Design, analysis: Analysis) -> Iterator
                 entity=name,
             )
         for name in sorted(selected - returned):
-            yield finding(
-                design,
-                "TM806",
+            yield Finding(
                 (*pattern.path, "returns"),
                 f"the intent of `{pattern.name}` selects `{name}`, which the pattern does not"
                 " return",

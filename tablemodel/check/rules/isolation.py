@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.reach import example_text
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign, PatternDesign
-from tablemodel.diagnostics import Diagnostic, Severity, quoted
+from tablemodel.diagnostics import Severity, quoted
 
 
 def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> str:
@@ -31,7 +31,7 @@ def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> st
 
 
 @rule("TM401", "entity-isolation", Severity.ERROR, "isolation")
-def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition can match items of an entity the pattern does not return.
 
     Why: in a single table, partitions hold several entity types. A key condition that
@@ -54,9 +54,7 @@ def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Diagn
         for name, example in analysis.reach(pattern).items():
             if name in pattern.returns:
                 continue
-            yield finding(
-                design,
-                "TM401",
+            yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` can also return `{name}` items, which it does not"
                 " declare",
@@ -70,7 +68,7 @@ def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Diagn
 
 
 @rule("TM402", "entity-unreachable", Severity.ERROR, "isolation")
-def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The pattern declares an entity its key condition can never match.
 
     Why: the pattern would always come back without those items, so whatever reads them is
@@ -96,9 +94,7 @@ def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Ite
             writes = {
                 k: entity.templates[k].source for k in index.key_names if k in entity.templates
             }
-            yield finding(
-                design,
-                "TM402",
+            yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` returns `{name}`, but its key condition can never"
                 f" match a `{name}` item",
@@ -111,7 +107,7 @@ def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Ite
 
 
 @rule("TM403", "entity-not-in-index", Severity.ERROR, "isolation")
-def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iterator[Diagnostic]:
+def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The pattern returns an entity that never appears in the queried index.
 
     Why: an item appears in an index only when it has every key attribute of that index
@@ -135,9 +131,7 @@ def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iter
             missing = [k for k in index.key_names if k not in entity.spec.keys]
             if not missing:
                 continue
-            yield finding(
-                design,
-                "TM403",
+            yield Finding(
                 (*pattern.path, "returns"),
                 f"pattern `{pattern.name}` returns `{name}`, but `{name}` items are never in"
                 f" {index.label}: the entity does not write {quoted(missing)}",
