@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tablemodel.check import rules as _rules
+from tablemodel.check import rules as _rules  # importing registers every rule
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.registry import registered_rules
 from tablemodel.design import Design

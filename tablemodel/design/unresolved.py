@@ -2,7 +2,8 @@
 
 `Problems` collects them, located in the model's source. Resolving entities
 (`tablemodel.design.resolve`) and patterns (`tablemodel.design.patterns`) both parse key
-templates and name entities, so those two reports live here.
+templates (TM101), name entities (TM104) and name attributes (TM107), so those codes are
+declared here; each resolver declares the codes only it raises.
 """
 
 from __future__ import annotations
