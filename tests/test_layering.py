@@ -292,7 +292,8 @@ def test_a_planted_cycle_private_import_and_rule_import_are_reported() -> None:
         if m.startswith("tablemodel.check.rules.") and not m.rpartition(".")[2].startswith("_")
     )
     planted[rule_modules[0]] += f"\nfrom {rule_modules[1]} import *\n"
-    planted["tablemodel.api"] += "\nfrom tablemodel.check.rules._common import finding\n"
+    planted["tablemodel.check._planted"] = "helper = None\n"  # a private module of check/
+    planted["tablemodel.api"] += "\nfrom tablemodel.check._planted import helper\n"
     found = violations(planted, LAYERS)
     assert any(v.startswith("import cycle:") and "tablemodel.keylang.charset" in v for v in found)
     assert any("imports another rule module" in v for v in found)

@@ -1,8 +1,10 @@
-"""The registry of diagnostic codes, and the codes raised while loading and resolving.
+"""The registry of diagnostic codes, and the codes raised while loading.
 
-Every code is declared once, here or by the `@rule` decorator, with a name, a severity, a
-family and documentation taken from the declaring docstring. `docs/rules.md` is generated
-from this registry and a test keeps the two in step.
+Every code is declared once, next to the code that raises it: `declare("TM101", ...)` at the
+top of that module, or the `@rule` decorator of a check. A declaration gives a name, a
+severity, a family and documentation taken from the declaring docstring. Codes register when
+their module is imported (`tablemodel.cli.catalogue.every_code` imports them all);
+`docs/rules.md` is generated from this registry and a test keeps the two in step.
 
 Docstring convention (rules and load codes alike):
 
@@ -112,7 +114,7 @@ def declare(code: str, name: str, severity: Severity, family: str, doc: str) -> 
 
 
 def info(code: str) -> CodeInfo:
-    """The registered entry of a code known to exist (declared in this module)."""
+    """The registered entry of a code known to be declared (its module has been imported)."""
     return _REGISTRY[code]
 
 
@@ -275,147 +277,6 @@ declare(
             intent: {select: {Racer: {racer_id: $racer_id}}}
     """,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Codes raised while resolving references (family `structure`).
-
-TEMPLATE_SYNTAX = "TM101"
-declare(
-    TEMPLATE_SYNTAX,
-    "template-syntax",
-    Severity.ERROR,
-    "structure",
-    """A key template that cannot be parsed.
-
-    Why: templates are the single source of every key the entity writes and every key a
-    pattern queries; the checker reasons over their parsed form.
-
-    Bad:
-        keys: {PK: "racer-{racer_id", SK: "race-{race id}"}
-
-    Good:
-        keys: {PK: "racer-{racer_id}", SK: "race-{race_id}"}
-    """,
-)
-
-UNKNOWN_TEMPLATE_ATTRIBUTE = "TM102"
-declare(
-    UNKNOWN_TEMPLATE_ATTRIBUTE,
-    "unknown-template-attribute",
-    Severity.ERROR,
-    "structure",
-    """An entity's key template uses an attribute the entity does not declare.
-
-    Why: the key could never be composed from the entity's own values; usually a typo.
-
-    Bad:
-        Racer:
-          attributes: {racer_id: string}
-          keys: {PK: "racer-{racerid}"}
-
-    Good:
-        Racer:
-          attributes: {racer_id: string}
-          keys: {PK: "racer-{racer_id}"}
-    """,
-)
-
-UNKNOWN_INDEX = "TM103"
-declare(
-    UNKNOWN_INDEX,
-    "unknown-index",
-    Severity.ERROR,
-    "structure",
-    """An access pattern names an index the table does not have.
-
-    Why: the query would fail with a ValidationException at run time.
-
-    Bad:
-        index: GSI_Numeric     # the table defines GSI_SK_Numeric
-
-    Good:
-        index: GSI_SK_Numeric
-    """,
-)
-
-UNKNOWN_ENTITY = "TM104"
-declare(
-    UNKNOWN_ENTITY,
-    "unknown-entity",
-    Severity.ERROR,
-    "structure",
-    """A pattern, write pattern or sample section names an entity that is not declared.
-
-    Why: nothing can be proven about an entity the model does not describe.
-
-    Bad:
-        returns: [Result]
-
-    Good:
-        returns: [RaceResult]
-    """,
-)
-
-UNKNOWN_PARAMETER = "TM105"
-declare(
-    UNKNOWN_PARAMETER,
-    "unknown-parameter",
-    Severity.ERROR,
-    "structure",
-    """A pattern uses a parameter whose type cannot be determined.
-
-    Why: a parameter takes its type (and the characters its values may contain) from a
-    declaration under `parameters`, or from the returned entities' attribute of the same name.
-    Without a type the checker cannot tell which keys the condition reaches.
-
-    Bad:
-        key_condition: {PK: "class-{klass}"}
-        returns: [Race]          # Race has class_id, not klass
-
-    Good:
-        key_condition: {PK: "class-{class_id}"}
-        returns: [Race]
-    """,
-)
-
-UNKNOWN_KEY_ATTRIBUTE = "TM106"
-declare(
-    UNKNOWN_KEY_ATTRIBUTE,
-    "unknown-key-attribute",
-    Severity.ERROR,
-    "structure",
-    """An entity declares a key template for an attribute that is not a key of any index.
-
-    Why: `keys` lists the table and index key attributes the entity writes; anything else is
-    a typo (`Pk` for `PK`) or belongs under `attributes`.
-
-    Bad:
-        keys: {PK: "racer-{racer_id}", Sk: "profile"}
-
-    Good:
-        keys: {PK: "racer-{racer_id}", SK: "profile"}
-    """,
-)
-
-UNKNOWN_ATTRIBUTE = "TM107"
-declare(
-    UNKNOWN_ATTRIBUTE,
-    "unknown-attribute",
-    Severity.ERROR,
-    "structure",
-    """An intent, filter, order, projection or entity option names an undeclared attribute.
-
-    Why: the intent is the oracle of a pattern; a condition on an attribute no entity has can
-    never be evaluated, and an index cannot project an attribute that does not exist.
-
-    Bad:
-        intent: {select: {RaceResult: {raceid: $race_id}}}
-
-    Good:
-        intent: {select: {RaceResult: {race_id: $race_id}}}
-    """,
-)
-
 
 # ---------------------------------------------------------------------------------------------
 # Code generation (`tablemodel generate`): what the generator cannot turn into code.
