@@ -20,7 +20,8 @@ from tablemodel.api import load
 from tablemodel.cli.main import cli
 from tablemodel.design import build_design
 from tablemodel.generate import GenerateError, _wrap_path, check_source, generate_source
-from tablemodel.generate.python import RESERVED_MEMBERS, pystr
+from tablemodel.generate.naming import RESERVED_MEMBERS
+from tablemodel.generate.text import pystr
 from tablemodel.run.sample import generate_samples
 from tablemodel.runtime import entities as _entities
 from tablemodel.runtime.entities import complete

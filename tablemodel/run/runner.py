@@ -43,7 +43,7 @@ from tablemodel.engines.session import (
     resolve_region,
 )
 from tablemodel.generate import generate_source
-from tablemodel.generate.python import parameter_name
+from tablemodel.generate.naming import parameter_name
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.intent import compare, expected_result
 from tablemodel.run.items import SampleItem
