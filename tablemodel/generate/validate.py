@@ -13,13 +13,8 @@ import keyword
 from dataclasses import dataclass
 
 from tablemodel.design import rule_of
-from tablemodel.diagnostics.codes import (
-    GENERATE_CODEC,
-    GENERATE_NAME_CLASH,
-    GENERATE_NO_DISCRIMINATOR,
-    GENERATE_UNRESOLVED_PATTERN,
-    GENERATE_UNSUPPORTED,
-)
+from tablemodel.diagnostics import Severity
+from tablemodel.diagnostics.codes import declare
 from tablemodel.generate.naming import MODULE_NAMES, class_name
 from tablemodel.generate.python import ModuleWriter
 from tablemodel.runtime.keys import SORT_KEY_MAX_BYTES, KeyCodec
@@ -34,6 +29,112 @@ __all__ = [
     "Problem",
     "validate",
 ]
+
+# The codes raised here (family `generate`); their docstrings are their pages in docs/rules.md.
+
+GENERATE_NO_DISCRIMINATOR = "TM901"
+declare(
+    GENERATE_NO_DISCRIMINATOR,
+    "generate-needs-discriminator",
+    Severity.ERROR,
+    "generate",
+    """`tablemodel generate` needs the table to declare a discriminator attribute.
+
+    Why: the generated PynamoDB models read an item back as the right entity class by the
+    attribute that names its type; without one, a read cannot tell a RacerRace from a Racer.
+
+    Bad:
+        table: {name: alleycat, partition_key: {name: PK}}
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}, discriminator_attribute: entity_type}
+    """,
+)
+
+GENERATE_NAME_CLASH = "TM902"
+declare(
+    GENERATE_NAME_CLASH,
+    "generate-name-clash",
+    Severity.ERROR,
+    "generate",
+    """An entity or access pattern name clashes with a name the generated module defines.
+
+    Why: entities become classes and patterns become functions in one module, next to its
+    imports and helpers (`Model`, `Page`, `configure`, `TABLE`, ...), index classes, views
+    of partial reads, and each pattern's `<name>_page` function and `_<NAME>` constant; a
+    clash would silently replace one of them.
+
+    Bad:
+        entities: {Page: {...}}
+        access_patterns: {leaders: {...}, leaders_page: {...}}
+
+    Good:
+        entities: {WebPage: {...}}
+        access_patterns: {leaders: {...}, leaders_by_page: {...}}
+    """,
+)
+
+GENERATE_UNSUPPORTED = "TM903"
+declare(
+    GENERATE_UNSUPPORTED,
+    "generate-unsupported",
+    Severity.ERROR,
+    "generate",
+    """The model uses something the generated models do not support (yet).
+
+    Why: entity attributes that share a name with a key attribute, templates for binary (B)
+    keys, and non-integer version attributes have no faithful mapping onto PynamoDB models;
+    the generator refuses them rather than emit code that stores something else.
+
+    Bad:
+        keys: {GSI1PK: "{status}"}
+        attributes: {GSI1PK: string}
+
+    Good:
+        keys: {GSI1PK: "status-{status}"}
+        attributes: {status: string}
+    """,
+)
+
+GENERATE_UNRESOLVED_PATTERN = "TM904"
+declare(
+    GENERATE_UNRESOLVED_PATTERN,
+    "generate-unresolved-pattern",
+    Severity.ERROR,
+    "generate",
+    """An access pattern does not resolve to a Query, so no function can be generated for it.
+
+    Why: a generated pattern function sends exactly the pattern's Query; a pattern on an
+    unknown index, or without a partition-key equality, has no Query to send. `tablemodel
+    check` reports the cause.
+
+    Bad:
+        key_condition: {SK: {begins_with: "race-"}}
+
+    Good:
+        key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+    """,
+)
+
+GENERATE_CODEC = "TM905"
+declare(
+    GENERATE_CODEC,
+    "generate-key-codec",
+    Severity.ERROR,
+    "generate",
+    """The key codec cannot be built for a template (ambiguous, or a part it cannot encode).
+
+    Why: the generated code builds one codec per key template when it is imported; a
+    template two value tuples can compose to the same key would corrupt data, so it is refused
+    here, at generation time, instead of at import.
+
+    Bad:
+        SK: "{first}{last}"
+
+    Good:
+        SK: "{first}#{last}"
+    """,
+)
 
 
 @dataclass(frozen=True)
