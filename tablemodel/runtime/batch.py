@@ -18,15 +18,11 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import (
-    EntitySpec,
-    ensure_configured,
-    refresh_keys,
-    refuse_partial,
-    root_model,
-)
+from tablemodel.runtime.configuration import ensure_configured, root_model
+from tablemodel.runtime.entities import refresh_keys, refuse_partial
 from tablemodel.runtime.errors import BatchWriteError, UnsupportedWriteError
 from tablemodel.runtime.retry import backoff_delay
+from tablemodel.runtime.specs import EntitySpec
 
 __all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write", "checked_spec"]
 

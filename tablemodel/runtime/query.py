@@ -31,17 +31,11 @@ from typing import Any, Generic, Literal, TypeVar
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import (
-    UNSET,
-    EntitySpec,
-    TableSpec,
-    Unset,
-    complete,
-    ensure_configured,
-    mark_unread,
-)
+from tablemodel.runtime.configuration import ensure_configured
+from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
 from tablemodel.runtime.keys import KeyCodec
+from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
 from tablemodel.runtime.values import Rule
 
 __all__ = [
