@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 from tablemodel.design import TABLE as TABLE_INDEX
 from tablemodel.design import Design, EntityDesign, PatternDesign
@@ -34,11 +35,13 @@ from tablemodel.generate.text import (
     tuple_of,
 )
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
+from tablemodel.runtime.values import AttributeType
 from tablemodel.schema.model import AttributeSpec
 
 __all__ = ["ModuleWriter"]
 
-_ATTRIBUTE_CLASS = {
+# The PynamoDB attribute class of each type (`tests/test_generate.py` checks it names them all).
+_ATTRIBUTE_CLASS: dict[AttributeType, str] = {
     "string": "UnicodeAttribute",
     "enum": "UnicodeAttribute",
     "number": "DecimalAttribute",
@@ -79,25 +82,37 @@ _RUNTIME_ATTRIBUTES = {
 
 
 def _python_type(spec: AttributeSpec) -> str:
+    """The type a generated constructor and pattern function take for the attribute."""
     kind = spec.type
-    base = {
-        "string": "str",
-        "number": "Number",
-        "integer": "int",
-        "boolean": "bool",
-        "binary": "bytes",
-        "datetime": "datetime.datetime",
-        "date": "datetime.date",
-        "list": "list[Any]",
-        "map": "dict[str, Any]",
-        "string_set": "set[str]",
-        "number_set": "set[Decimal]",
-        "binary_set": "set[bytes]",
-    }.get(kind)
-    if kind == "enum":
-        base = "Literal[" + ", ".join(pystr(v) for v in spec.values) + "]"
-    assert base is not None
-    return base
+    match kind:
+        case "string":
+            return "str"
+        case "enum":
+            return "Literal[" + ", ".join(pystr(v) for v in spec.values) + "]"
+        case "number":
+            return "Number"
+        case "integer":
+            return "int"
+        case "boolean":
+            return "bool"
+        case "binary":
+            return "bytes"
+        case "datetime":
+            return "datetime.datetime"
+        case "date":
+            return "datetime.date"
+        case "list":
+            return "list[Any]"
+        case "map":
+            return "dict[str, Any]"
+        case "string_set":
+            return "set[str]"
+        case "number_set":
+            return "set[Decimal]"
+        case "binary_set":
+            return "set[bytes]"
+        case _:
+            assert_never(kind)
 
 
 def _stored_type(spec: AttributeSpec) -> str:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tablemodel.design import NUMERIC, Design
 from tablemodel.diagnostics import TableModelError
-from tablemodel.runtime.values import format_datetime
+from tablemodel.runtime.values import AttributeType, format_datetime
 from tablemodel.schema.model import Predicate, Scalar
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ Stored = tuple[str, object]
 
 T = TypeVar("T")
 
-_TEXT_TYPES = frozenset({"string", "enum", "datetime", "date"})
+_TEXT_TYPES: frozenset[AttributeType] = frozenset({"string", "enum", "datetime", "date"})
 _ORDERED_TAGS = frozenset({"S", "N", "B"})
 _TAG_RANK = {"N": 0, "S": 1, "B": 2, "BOOL": 3}
 

@@ -28,12 +28,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from tablemodel.design import Design, rule_of
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.keylang.templates import Literal as TemplateLiteral
-from tablemodel.runtime.values import AttributeValueError, Rule, to_decimal
+from tablemodel.runtime.values import AttributeValueError, CollectionType, Rule, to_decimal
 from tablemodel.schema.model import AttributeSpec
 
 __all__ = ["Context", "candidates_for", "context_of", "unique"]
@@ -61,23 +61,27 @@ def candidates_for(
     Candidates may break the attribute's bounds: each entity keeps those its rule accepts.
     """
     kind = spec.type
-    if kind == "string":
-        return _strings(name, spec, count, ctx)
-    if kind == "integer":
-        return _integers(name, spec, count, ctx, widths)
-    if kind == "number":
-        return _numbers(spec, count, ctx)
-    if kind == "enum":
-        return [], list(spec.values)
-    if kind == "boolean":
-        return [], [True, False]
-    if kind == "datetime":
-        return _datetimes(count, ctx)
-    if kind == "date":
-        return _dates(count, ctx)
-    if kind == "binary":
-        return _binaries(spec, count, ctx)
-    return _collections(name, spec, ctx)
+    match kind:
+        case "string":
+            return _strings(name, spec, count, ctx)
+        case "integer":
+            return _integers(name, spec, count, ctx, widths)
+        case "number":
+            return _numbers(spec, count, ctx)
+        case "enum":
+            return [], list(spec.values)
+        case "boolean":
+            return [], [True, False]
+        case "datetime":
+            return _datetimes(count, ctx)
+        case "date":
+            return _dates(count, ctx)
+        case "binary":
+            return _binaries(spec, count, ctx)
+        case "list" | "map" | "string_set" | "number_set" | "binary_set":
+            return _collections(name, kind, spec, ctx)
+        case _:
+            assert_never(kind)
 
 
 def _strings(
@@ -281,34 +285,38 @@ def _binaries(spec: AttributeSpec, count: int, ctx: Context) -> tuple[list[objec
     return unique([b for b in raw if inside(b)]), unique([b for b in plain if inside(b)])
 
 
-def _collections(name: str, spec: AttributeSpec, ctx: Context) -> tuple[list[object], list[object]]:
-    kind = spec.type
+def _collections(
+    name: str, kind: CollectionType, spec: AttributeSpec, ctx: Context
+) -> tuple[list[object], list[object]]:
     plain: list[object]
     hostile: list[object]
-    if kind == "list":
-        if spec.items is not None:
-            # The list's rule does not check its elements: keep those the item type accepts.
-            special, simple = candidates_for(name, spec.items, 3, ctx, ())
-            rule = rule_of(spec.items)
-            simple = [v for v in simple if _accepts(rule, v)]
-            special = [v for v in special if _accepts(rule, v)]
-            plain = [[], simple[:1], simple[:2]]
-            hostile = [special[:6]] if special else []
-        else:
-            plain = [[], ["a"], ["a", Decimal("1.5")]]
-            hostile = [[Decimal(0), True, None, ["x", {"k": "v"}], "#", "é", b"\x00"]]
-    elif kind == "map":
-        plain = [{}, {"k": "v"}, {"n": Decimal(1), "s": "x"}]
-        hostile = [{"#": "a", "a.b": Decimal("0.5"), "é": [Decimal(1)], "m": {"k": None}}]
-    elif kind == "string_set":
-        plain = [{"a"}, {"a", "b"}]
-        hostile = [{"#", "é", "e\u0301"}, {"1", "10"}]
-    elif kind == "number_set":
-        plain = [{Decimal(1)}, {Decimal(1), Decimal(2)}]
-        hostile = [{Decimal("0.5"), Decimal(-1), Decimal("1E+20")}]
-    else:
-        plain = [{b"\x01"}, {b"\x01", b"\x02"}]
-        hostile = [{b"\x00", b"\xff"}]
+    match kind:
+        case "list":
+            if spec.items is not None:
+                # The list's rule does not check its elements: keep those the item type accepts.
+                special, simple = candidates_for(name, spec.items, 3, ctx, ())
+                rule = rule_of(spec.items)
+                simple = [v for v in simple if _accepts(rule, v)]
+                special = [v for v in special if _accepts(rule, v)]
+                plain = [[], simple[:1], simple[:2]]
+                hostile = [special[:6]] if special else []
+            else:
+                plain = [[], ["a"], ["a", Decimal("1.5")]]
+                hostile = [[Decimal(0), True, None, ["x", {"k": "v"}], "#", "é", b"\x00"]]
+        case "map":
+            plain = [{}, {"k": "v"}, {"n": Decimal(1), "s": "x"}]
+            hostile = [{"#": "a", "a.b": Decimal("0.5"), "é": [Decimal(1)], "m": {"k": None}}]
+        case "string_set":
+            plain = [{"a"}, {"a", "b"}]
+            hostile = [{"#", "é", "e\u0301"}, {"1", "10"}]
+        case "number_set":
+            plain = [{Decimal(1)}, {Decimal(1), Decimal(2)}]
+            hostile = [{Decimal("0.5"), Decimal(-1), Decimal("1E+20")}]
+        case "binary_set":
+            plain = [{b"\x01"}, {b"\x01", b"\x02"}]
+            hostile = [{b"\x00", b"\xff"}]
+        case _:
+            assert_never(kind)
     return (hostile if ctx.hostile else []), plain
 
 

@@ -32,7 +32,7 @@ import os
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 
 import yaml
 
@@ -293,36 +293,40 @@ def from_plain(spec: AttributeSpec, raw: object) -> object:
     if raw is None:
         return None
     kind = spec.type
-    if kind in {"string", "enum"}:
-        if isinstance(raw, str):
-            return raw
-        raise Unreadable(f"{_kind(raw)} is not a string", "a string (quote it in YAML)")
-    if kind == "number":
-        return _number(raw)
-    if kind == "integer":
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        raise Unreadable(f"{_kind(raw)} is not an integer", "a whole number")
-    if kind == "boolean":
-        if isinstance(raw, bool):
-            return raw
-        raise Unreadable(f"{_kind(raw)} is not a boolean", "true or false")
-    if kind == "datetime":
-        return _datetime(raw)
-    if kind == "date":
-        return _date(raw)
-    if kind == "binary":
-        return _binary(raw)
-    if kind == "list":
-        if not isinstance(raw, list):
-            raise Unreadable(f"{_kind(raw)} is not a list", "a list")
-        item_spec = spec.items
-        return [from_plain(item_spec, v) if item_spec else _free(v) for v in raw]
-    if kind == "map":
-        if not isinstance(raw, dict):
-            raise Unreadable(f"{_kind(raw)} is not a mapping", "an object")
-        return _free(raw)
-    return _set(kind, raw)
+    match kind:
+        case "string" | "enum":
+            if isinstance(raw, str):
+                return raw
+            raise Unreadable(f"{_kind(raw)} is not a string", "a string (quote it in YAML)")
+        case "number":
+            return _number(raw)
+        case "integer":
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                return raw
+            raise Unreadable(f"{_kind(raw)} is not an integer", "a whole number")
+        case "boolean":
+            if isinstance(raw, bool):
+                return raw
+            raise Unreadable(f"{_kind(raw)} is not a boolean", "true or false")
+        case "datetime":
+            return _datetime(raw)
+        case "date":
+            return _date(raw)
+        case "binary":
+            return _binary(raw)
+        case "list":
+            if not isinstance(raw, list):
+                raise Unreadable(f"{_kind(raw)} is not a list", "a list")
+            item_spec = spec.items
+            return [from_plain(item_spec, v) if item_spec else _free(v) for v in raw]
+        case "map":
+            if not isinstance(raw, dict):
+                raise Unreadable(f"{_kind(raw)} is not a mapping", "an object")
+            return _free(raw)
+        case "string_set" | "number_set" | "binary_set":
+            return _set(kind, raw)
+        case _:
+            assert_never(kind)
 
 
 def _number(raw: object) -> Decimal:
@@ -379,7 +383,7 @@ def _binary(raw: object) -> bytes:
         raise Unreadable(f"{raw[_BASE64]!r} is not base64", expected) from None
 
 
-def _set(kind: str, raw: object) -> set[Any]:
+def _set(kind: Literal["string_set", "number_set", "binary_set"], raw: object) -> set[Any]:
     if not isinstance(raw, list | set):
         raise Unreadable(f"{_kind(raw)} is not a list", "a list of distinct elements")
     members: list[object]
