@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from tablemodel.runtime import size
 from tablemodel.runtime.errors import ChunkCorruptionError, ChunkRecordError
 from tablemodel.runtime.payload import CODECS, Codec
-from tablemodel.runtime.size import AttributeValue, attribute_size, item_size
+from tablemodel.runtime.size import attribute_size, item_size
+from tablemodel.runtime.wire import Item, Key, PutAction, TransactItem
 
 __all__ = [
     "BATCH_WRITE_LIMIT",
@@ -25,13 +27,14 @@ __all__ = [
     "WRITE_ID_BYTES",
     "ChunkLayout",
     "ChunkRef",
-    "Key",
     "Manifest",
+    "RecordAttributes",
+    "RecordKey",
     "check_key",
     "chunk_item",
     "created_time",
     "fits_one_transaction",
-    "head_condition",
+    "head_put",
     "is_chunk_index",
     "matches",
     "mismatch",
@@ -51,7 +54,13 @@ BATCH_WRITE_LIMIT = 25
 
 SORT_KEY_MAX_BYTES = 1024
 
-Key = Mapping[str, AttributeValue]
+RecordKey = Mapping[str, Mapping[str, Any]]
+"""A record's key as a caller gives it (the client's wire form), not yet checked: `check_key`
+returns it as a `Key`."""
+
+RecordAttributes = Mapping[str, Mapping[str, Any]]
+"""A head's own attributes as a caller gives them (the client's wire form), checked when the
+head is measured."""
 
 WRITE_ID_BYTES = 8
 """Random bytes of a write id (16 hex digits)."""
@@ -155,7 +164,7 @@ def is_chunk_index(text: str) -> bool:
 
 def chunk_item(
     layout: ChunkLayout, key: Key, write_id: str, index: int, data: bytes, *, created: int
-) -> dict[str, AttributeValue]:
+) -> Item:
     """Chunk ``index`` of a write: the two table keys, the bytes and their creation time."""
     head_sort_key = key[layout.sort_key]["S"]
     return {
@@ -166,9 +175,10 @@ def chunk_item(
     }
 
 
-def check_key(layout: ChunkLayout, key: Key) -> None:
-    """`ChunkRecordError` unless ``key`` can be a head's key: the two table keys, a non-empty
-    string sort key outside the chunk key space, and room for the chunk sort keys it implies."""
+def check_key(layout: ChunkLayout, key: RecordKey) -> Key:
+    """``key`` as a head's key; `ChunkRecordError` unless it is one: the two table keys, a
+    non-empty string sort key outside the chunk key space, and room for the chunk sort keys it
+    implies. (The partition key's value is DynamoDB's to check.)"""
     names = {layout.partition_key, layout.sort_key}
     if not isinstance(key, Mapping) or set(key) != names:
         raise ChunkRecordError(
@@ -195,6 +205,7 @@ def check_key(layout: ChunkLayout, key: Key) -> None:
             f"chunk sort keys would be {len(longest.encode('utf-8'))} bytes, above DynamoDB's "
             f"{SORT_KEY_MAX_BYTES}: shorten the record's sort key",
         )
+    return cast(Key, dict(key))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +226,7 @@ class Manifest:
     compressed: bool
 
 
-def read_manifest(layout: ChunkLayout, key: Key, head: Mapping[str, Any]) -> Manifest | None:
+def read_manifest(layout: ChunkLayout, key: Key, head: Item) -> Manifest | None:
     """The head's manifest; None for no record (no version attribute)."""
     if layout.version_attribute not in head:
         return None
@@ -239,20 +250,25 @@ def read_manifest(layout: ChunkLayout, key: Key, head: Mapping[str, Any]) -> Man
         ) from error
 
 
-def points_at(layout: ChunkLayout, head: Mapping[str, Any] | None, write_id: str) -> bool:
+def points_at(layout: ChunkLayout, head: Item | None, write_id: str) -> bool:
     """Whether ``head`` (an item as read, None when there is none) points at ``write_id``."""
     value = (head or {}).get(layout.write_id_attribute, {}).get("S")
-    return bool(value == write_id)
+    return value == write_id
 
 
-def head_condition(layout: ChunkLayout, old: Manifest | None) -> dict[str, Any]:
-    """The head put's condition: the version and write id read, or no record yet."""
+def head_put(layout: ChunkLayout, table_name: str, head: Item, old: Manifest | None) -> PutAction:
+    """The head's put, conditioned on the version and write id read (``old``), or on no
+    record yet."""
     if old is None:
         return {
+            "TableName": table_name,
+            "Item": head,
             "ConditionExpression": "attribute_not_exists(#ver)",
             "ExpressionAttributeNames": {"#ver": layout.version_attribute},
         }
     return {
+        "TableName": table_name,
+        "Item": head,
         "ConditionExpression": "#ver = :v AND #wid = :wid",
         "ExpressionAttributeNames": {
             "#ver": layout.version_attribute,
@@ -309,7 +325,7 @@ def transaction_payload_size(items: Sequence[Mapping[str, Any]]) -> int:
     put (by `item_size`), plus, per action, the condition expression's UTF-8 length, each
     attribute name placeholder's name once per use in it, and each value's size. Keys of
     deletes and condition checks were not measured and are counted like items, which is not
-    less than what they can cost.
+    less than what they can cost. ``items`` are `TransactItem`s, or anything of their shape.
     """
     total = 0
     for entry in items:
@@ -320,12 +336,12 @@ def transaction_payload_size(items: Sequence[Mapping[str, Any]]) -> int:
         names: Mapping[str, str] = action.get("ExpressionAttributeNames", {})
         for placeholder in _PLACEHOLDER.findall(expression):
             total += len(names.get(placeholder, "").encode("utf-8"))
-        values: Mapping[str, AttributeValue] = action.get("ExpressionAttributeValues", {})
+        values: Mapping[str, size.AttributeValue] = action.get("ExpressionAttributeValues", {})
         total += sum(attribute_size("", value) for value in values.values())
     return total
 
 
-def fits_one_transaction(transaction: Sequence[Mapping[str, Any]]) -> bool:
+def fits_one_transaction(transaction: Sequence[TransactItem]) -> bool:
     """Whether the actions fit one TransactWriteItems (count and counted bytes)."""
     return (
         len(transaction) <= TRANSACTION_ITEM_LIMIT

@@ -104,7 +104,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
@@ -117,13 +117,14 @@ from tablemodel.runtime.chunk_layout import (
     TRANSACTION_SIZE_LIMIT,
     WRITE_ID_BYTES,
     ChunkLayout,
-    Key,
     Manifest,
+    RecordAttributes,
+    RecordKey,
     check_key,
     chunk_item,
     created_time,
     fits_one_transaction,
-    head_condition,
+    head_put,
     is_chunk_index,
     matches,
     mismatch,
@@ -145,12 +146,21 @@ from tablemodel.runtime.payload import CODECS, Codec, decode_payload, encode_pay
 from tablemodel.runtime.sender import Sender
 from tablemodel.runtime.size import (
     ITEM_SIZE_LIMIT,
-    AttributeValue,
     LocalIndexShape,
     item_size,
     item_size_with_local_indexes,
 )
 from tablemodel.runtime.vacuum import Vacuum, VacuumStats
+from tablemodel.runtime.wire import (
+    AttributeValue,
+    Item,
+    Key,
+    PutItemRequest,
+    QueryRequest,
+    TransactItem,
+    TransactWriteItemsRequest,
+    WriteRequest,
+)
 
 __all__ = [
     "BATCH_WRITE_LIMIT",
@@ -188,7 +198,7 @@ class ChunkedRecord:
     """A record as read: the caller's head attributes (wire form), the decoded payload, the
     version to pass as ``expected_version`` to the next write, and the current write id."""
 
-    attributes: dict[str, AttributeValue]
+    attributes: Item
     payload: Any
     version: int
     write_id: str
@@ -221,8 +231,8 @@ class _Prepared:
     write_id: str
     created: int
     version: int
-    chunks: list[dict[str, AttributeValue]]
-    head: dict[str, AttributeValue]
+    chunks: list[Item]
+    head: Item
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -290,22 +300,22 @@ class ChunkStore:
 
     def plan(
         self,
-        key: Key,
-        attributes: Mapping[str, AttributeValue],
+        key: RecordKey,
+        attributes: RecordAttributes,
         size: int,
         *,
         expected_version: int | None,
     ) -> ChunkPlan:
         """How a write of ``size`` stored bytes (after encoding and compression) would go,
         computed exactly as `write` decides it, without sending anything."""
-        self._check_record(key, attributes, expected_version)
-        prepared = self._prepare(key, attributes, bytes(size), expected_version)
+        head_key = self._check_record(key, attributes, expected_version)
+        prepared = self._prepare(head_key, attributes, bytes(size), expected_version)
         old = None
         if expected_version is not None:  # an old head of that version: only sizes matter
             old = Manifest(expected_version, prepared.write_id, 0, 0, "", "json", False)
         transaction = self._transaction(prepared, old)
         room = self.budget - item_size(
-            chunk_item(self.layout, key, prepared.write_id, 0, b"", created=prepared.created)
+            chunk_item(self.layout, head_key, prepared.write_id, 0, b"", created=prepared.created)
         )
         return ChunkPlan(
             chunks=len(prepared.chunks),
@@ -316,8 +326,8 @@ class ChunkStore:
 
     def write(
         self,
-        key: Key,
-        attributes: Mapping[str, AttributeValue],
+        key: RecordKey,
+        attributes: RecordAttributes,
         payload: object,
         *,
         expected_version: int | None,
@@ -334,14 +344,14 @@ class ChunkStore:
         this write stays visible), `ChunkRecordError` when the record cannot be stored as
         given, `BatchWriteError` when chunks stay unprocessed after every retry.
         """
-        self._check_record(key, attributes, expected_version)
+        head_key = self._check_record(key, attributes, expected_version)
         try:
             data = encode_payload(payload, self.codec, compress=self.compress)
         except (TypeError, ValueError) as error:
             raise ChunkRecordError(
-                key, f"the payload cannot be stored as {self.codec}: {error}"
+                head_key, f"the payload cannot be stored as {self.codec}: {error}"
             ) from error
-        prepared = self._prepare(key, attributes, data, expected_version)
+        prepared = self._prepare(head_key, attributes, data, expected_version)
         old = None
         transaction = self._transaction(prepared, old)
         if expected_version is not None or not fits_one_transaction(transaction):
@@ -349,40 +359,44 @@ class ChunkStore:
             # the chunks to delete afterwards. A create in steps reads it to fail before
             # writing chunks for nothing; a create in one transaction need not, since its
             # condition (no record yet) is checked with the chunks.
-            old = self._current(key)
+            old = self._current(head_key)
             if not matches(old, expected_version, expected_write_id):
-                raise ChunkConflictError(key, mismatch(old, expected_version, expected_write_id))
+                raise ChunkConflictError(
+                    head_key, mismatch(old, expected_version, expected_write_id)
+                )
             transaction = self._transaction(prepared, old)
         transactional = fits_one_transaction(transaction)
         if transactional:
-            self._commit(key, transaction, prepared.write_id, expected_version)
+            self._commit(head_key, transaction, prepared.write_id, expected_version)
         else:
-            self._write_in_steps(key, prepared, transaction[-1], old)
+            self._write_in_steps(head_key, prepared, transaction[-1], old)
         if old is not None:
-            self._discard(key, old.write_id, old.count)
+            self._discard(head_key, old.write_id, old.count)
         return ChunkWrite(prepared.version, prepared.write_id, len(prepared.chunks), transactional)
 
-    def read(self, key: Key) -> ChunkedRecord | None:
+    def read(self, key: RecordKey) -> ChunkedRecord | None:
         """The record at ``key``, whole and checksum-verified; None when there is none.
 
         Raises `ChunkCorruptionError` when the stored chunks do not match a head that did not
         move, and `ChunkConflictError` when writers replaced the record during each of
         ``read_attempts`` tries.
         """
-        check_key(self.layout, key)
+        head_key = check_key(self.layout, key)
         for attempt in range(self.read_attempts):
             if attempt:
                 self.sender.wait(attempt)
-            head = self.sender.get(key)
+            head = self.sender.get(head_key)
             if head is None:
                 return None
-            manifest = read_manifest(self.layout, key, head)
+            manifest = read_manifest(self.layout, head_key, head)
             if manifest is None:
                 return None
             try:
-                data = self._assemble(key, manifest, self._query_chunks(key, manifest.write_id))
+                data = self._assemble(
+                    head_key, manifest, self._query_chunks(head_key, manifest.write_id)
+                )
             except ChunkCorruptionError:
-                now = self._current(key)
+                now = self._current(head_key)
                 if now is not None and (now.version, now.write_id) == (
                     manifest.version,
                     manifest.write_id,
@@ -393,19 +407,21 @@ class ChunkStore:
                 payload = decode_payload(data, manifest.codec, compressed=manifest.compressed)
             except (ValueError, zlib.error) as error:
                 raise ChunkCorruptionError(
-                    key, "decode", f"checksum matches but {manifest.codec} decoding failed: {error}"
+                    head_key,
+                    "decode",
+                    f"checksum matches but {manifest.codec} decoding failed: {error}",
                 ) from error
-            reserved = {*self.layout.manifest_attributes, *key}
+            reserved = {*self.layout.manifest_attributes, *head_key}
             attributes = {name: value for name, value in head.items() if name not in reserved}
             return ChunkedRecord(attributes, payload, manifest.version, manifest.write_id)
         raise ChunkConflictError(
-            key,
+            head_key,
             f"replaced by other writers during each of {self.read_attempts} reads; "
             "read it again later",
         )
 
     def delete(
-        self, key: Key, *, expected_version: int, expected_write_id: str | None = None
+        self, key: RecordKey, *, expected_version: int, expected_write_id: str | None = None
     ) -> None:
         """Delete the record at ``expected_version`` (and ``expected_write_id``, when given:
         see `write`): the head first (conditional), so the record disappears at once, then its
@@ -413,8 +429,8 @@ class ChunkStore:
 
         Raises `ChunkConflictError` when the stored version is another one or there is none.
         """
-        check_key(self.layout, key)
-        _check_version(key, expected_version)
+        head_key = check_key(self.layout, key)
+        _check_version(head_key, expected_version)
         names = {"#ver": self.layout.version_attribute}
         values: dict[str, AttributeValue] = {":v": {"N": str(expected_version)}}
         condition = "#ver = :v"
@@ -426,7 +442,7 @@ class ChunkStore:
             "delete_item",
             {
                 "TableName": self.table_name,
-                "Key": dict(key),
+                "Key": head_key,
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
@@ -434,25 +450,25 @@ class ChunkStore:
             },
         )
         if sent.condition_failed:
-            now = self._current(key)
+            now = self._current(head_key)
             if now is None and sent.ambiguous:
                 return  # an attempt whose answer was lost deleted it; vacuum takes its chunks
-            raise ChunkConflictError(key, mismatch(now, expected_version, expected_write_id))
+            raise ChunkConflictError(head_key, mismatch(now, expected_version, expected_write_id))
         try:
-            old = read_manifest(self.layout, key, sent.response.get("Attributes", {}))
+            old = read_manifest(self.layout, head_key, sent.response.get("Attributes", {}))
         except ChunkCorruptionError:
             return  # the head is gone; its chunks are unknown, vacuum takes them
         if old is not None:
-            self._discard(key, old.write_id, old.count)
+            self._discard(head_key, old.write_id, old.count)
 
     def vacuum(
         self,
-        partition_key_value: AttributeValue | None = None,
+        partition_key_value: Mapping[str, Any] | None = None,
         *,
         grace_seconds: float,
         now: float | None = None,
         partition_key_type: str | None = None,
-        recognise: Callable[[AttributeValue, str], bool] | None = None,
+        recognise: Callable[[Mapping[str, Any], str], bool] | None = None,
     ) -> VacuumStats:
         """Delete chunks that no head points at and intents of abandoned writes, when they are
         older than ``grace_seconds``; in one partition (a Query) or in the whole table (a
@@ -468,8 +484,9 @@ class ChunkStore:
         if grace_seconds < 0:
             raise ValueError(f"grace_seconds cannot be negative: {grace_seconds}")
         cutoff = (self._clock() if now is None else now) - grace_seconds
+        partition = cast(AttributeValue | None, partition_key_value)  # DynamoDB checks it
         return Vacuum(self.sender, self.layout).run(
-            partition_key_value,
+            partition,
             cutoff=cutoff,
             partition_key_type=partition_key_type,
             recognise=recognise,
@@ -480,12 +497,15 @@ class ChunkStore:
     def _commit(
         self,
         key: Key,
-        transaction: list[dict[str, Any]],
+        transaction: list[TransactItem],
         write_id: str,
         expected_version: int | None,
     ) -> None:
         """One TransactWriteItems: chunks and head together, idempotent under our token."""
-        request = {"TransactItems": transaction, "ClientRequestToken": str(uuid.uuid4())}
+        request: TransactWriteItemsRequest = {
+            "TransactItems": transaction,
+            "ClientRequestToken": str(uuid.uuid4()),
+        }
         try:
             sent = self.sender.send("transact_write_items", request)
         except Exception:
@@ -498,7 +518,7 @@ class ChunkStore:
     def _prepare(
         self,
         key: Key,
-        attributes: Mapping[str, AttributeValue],
+        attributes: RecordAttributes,
         data: bytes,
         expected_version: int | None,
     ) -> _Prepared:
@@ -512,31 +532,34 @@ class ChunkStore:
         )
         return _Prepared(write_id, created, version, chunks, head)
 
-    def _transaction(self, prepared: _Prepared, old: Manifest | None) -> list[dict[str, Any]]:
+    def _transaction(self, prepared: _Prepared, old: Manifest | None) -> list[TransactItem]:
         """The one-transaction form of a write: the chunk puts, then the head put with its
         condition (the head put alone is also the switch's second action)."""
-        puts = [{"Put": {"TableName": self.table_name, "Item": item}} for item in prepared.chunks]
-        condition = head_condition(self.layout, old)
-        head_put = {"Put": {"TableName": self.table_name, "Item": prepared.head, **condition}}
-        return [*puts, head_put]
+        puts: list[TransactItem] = [
+            {"Put": {"TableName": self.table_name, "Item": item}} for item in prepared.chunks
+        ]
+        return [*puts, {"Put": head_put(self.layout, self.table_name, prepared.head, old)}]
 
     def _write_in_steps(
         self,
         key: Key,
         prepared: _Prepared,
-        head_put: dict[str, Any],
+        head_put: TransactItem,
         old: Manifest | None,
     ) -> None:
         """Intent, chunks, switch (conditioned on the head ``old``, None for a create). Any
         failure before the switch is known to have landed abandons the write: revoke the
         intent, then delete the chunks."""
         write_id, created, chunks = prepared.write_id, prepared.created, prepared.chunks
-        intent_key = {**key, self.layout.sort_key: {"S": self._intent_sort_key(key, write_id)}}
+        intent_key: Key = {
+            **key,
+            self.layout.sort_key: {"S": self._intent_sort_key(key, write_id)},
+        }
         tokens: list[bytes] = []
 
-        def intent() -> dict[str, Any]:
+        def intent() -> PutItemRequest:
             tokens.append(secrets.token_bytes(_TOKEN_BYTES))  # fresh per attempt, see module doc
-            item = {
+            item: Item = {
                 **intent_key,
                 self.layout.payload_attribute: {"B": tokens[-1]},
                 self.layout.created_attribute: {"N": str(created)},
@@ -546,7 +569,7 @@ class ChunkStore:
         try:
             self.sender.send("put_item", intent)
             self.sender.batch_write([{"PutRequest": {"Item": item}} for item in chunks])
-            switch = [
+            switch: list[TransactItem] = [
                 {
                     "Delete": {
                         "TableName": self.table_name,
@@ -558,7 +581,10 @@ class ChunkStore:
                 },
                 head_put,
             ]
-            request = {"TransactItems": switch, "ClientRequestToken": str(uuid.uuid4())}
+            request: TransactWriteItemsRequest = {
+                "TransactItems": switch,
+                "ClientRequestToken": str(uuid.uuid4()),
+            }
             sent = self.sender.send("transact_write_items", request)
             if sent.condition_failed:
                 raise ChunkConflictError(key, self._switch_refused(key, old))
@@ -586,7 +612,7 @@ class ChunkStore:
             "delete_item",
             {
                 "TableName": self.table_name,
-                "Key": dict(intent_key),
+                "Key": intent_key,
                 "ConditionExpression": "#d = :token",
                 "ExpressionAttributeNames": {"#d": self.layout.payload_attribute},
                 "ExpressionAttributeValues": {":token": {"B": token}},
@@ -601,7 +627,7 @@ class ChunkStore:
     def _discard(self, key: Key, write_id: str, count: int) -> None:
         """Delete one write's chunks, best effort: a failure leaves orphans for vacuum."""
         head_sort_key = key[self.layout.sort_key]["S"]
-        deletes = [
+        deletes: list[WriteRequest] = [
             {
                 "DeleteRequest": {
                     "Key": {
@@ -627,10 +653,10 @@ class ChunkStore:
 
     # -- reads --
 
-    def _query_chunks(self, key: Key, write_id: str) -> list[dict[str, AttributeValue]]:
+    def _query_chunks(self, key: Key, write_id: str) -> list[Item]:
         """Every item under the write's prefix, every page, strongly consistent."""
         prefix = self.layout.write_prefix(key[self.layout.sort_key]["S"], write_id)
-        request: dict[str, Any] = {
+        request: QueryRequest = {
             "TableName": self.table_name,
             "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
             "ProjectionExpression": "#sk, #d",
@@ -645,11 +671,9 @@ class ChunkStore:
             },
             "ConsistentRead": True,
         }
-        return list(self.sender.pages("query", request))
+        return list(self.sender.query(request))
 
-    def _assemble(
-        self, key: Key, manifest: Manifest, items: list[dict[str, AttributeValue]]
-    ) -> bytes:
+    def _assemble(self, key: Key, manifest: Manifest, items: list[Item]) -> bytes:
         """The payload bytes, or `ChunkCorruptionError` naming the first thing that is wrong."""
         prefix = self.layout.write_prefix(key[self.layout.sort_key]["S"], manifest.write_id)
         pieces: dict[int, bytes] = {}
@@ -698,9 +722,7 @@ class ChunkStore:
 
     # -- items --
 
-    def _chunk_items(
-        self, key: Key, write_id: str, data: bytes, created: int
-    ) -> list[dict[str, AttributeValue]]:
+    def _chunk_items(self, key: Key, write_id: str, data: bytes, created: int) -> list[Item]:
         """The chunk items, each filled to the budget: every chunk item of a write has the same
         key lengths, so one measurement of an empty one gives the room for payload."""
         room = self.budget - item_size(
@@ -732,15 +754,17 @@ class ChunkStore:
     def _head_item(
         self,
         key: Key,
-        attributes: Mapping[str, AttributeValue],
+        attributes: RecordAttributes,
         data: bytes,
         *,
         write_id: str,
         count: int,
         version: int,
-    ) -> dict[str, AttributeValue]:
+    ) -> Item:
+        """The head item: ``key``, the caller's ``attributes`` and the manifest, within the
+        budget; `ChunkRecordError` when an attribute is not a DynamoDB value or it is too big."""
         layout = self.layout
-        head: dict[str, AttributeValue] = {
+        head: dict[str, Mapping[str, Any]] = {
             **key,
             **attributes,
             layout.version_attribute: {"N": str(version)},
@@ -770,7 +794,7 @@ class ChunkStore:
                 f"the head item (attributes, manifest{lsi}) is {size} bytes, above the budget "
                 f"of {self.budget}: move attributes into the payload",
             )
-        return head
+        return cast(Item, head)  # measuring it checked every value
 
     def _intent_sort_key(self, key: Key, write_id: str) -> str:
         return self.layout.intent_sort_key(key[self.layout.sort_key]["S"], write_id)
@@ -792,9 +816,13 @@ class ChunkStore:
         return points_at(self.layout, head, write_id)
 
     def _check_record(
-        self, key: Key, attributes: Mapping[str, AttributeValue], expected_version: int | None
-    ) -> None:
-        check_key(self.layout, key)
+        self,
+        key: RecordKey,
+        attributes: RecordAttributes,
+        expected_version: int | None,
+    ) -> Key:
+        """``key`` as a head's key, once the key, version and attributes are checked."""
+        head_key = check_key(self.layout, key)
         if expected_version is not None:
             _check_version(key, expected_version)
         reserved = {*key, *self.layout.manifest_attributes}
@@ -803,8 +831,9 @@ class ChunkStore:
             raise ChunkRecordError(
                 key, f"attributes {clash} are the key or the chunk manifest's; rename them"
             )
+        return head_key
 
 
-def _check_version(key: Key, version: object) -> None:
+def _check_version(key: Mapping[str, Any], version: object) -> None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ChunkRecordError(key, f"a version is an int >= 1, not {version!r}")

@@ -10,14 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, overload
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from tablemodel.runtime.chunk_layout import BATCH_WRITE_LIMIT, Key
+from tablemodel.runtime.chunk_layout import BATCH_WRITE_LIMIT
 from tablemodel.runtime.errors import BatchWriteError
 from tablemodel.runtime.retry import backoff_delay
+from tablemodel.runtime.wire import (
+    BatchWriteItemRequest,
+    DeleteItemRequest,
+    GetItemRequest,
+    Item,
+    Key,
+    PutItemRequest,
+    QueryRequest,
+    Response,
+    ScanRequest,
+    TransactWriteItemsRequest,
+    WriteRequest,
+)
 
 __all__ = ["Sender", "Sent"]
 
@@ -39,12 +52,16 @@ _CANCELLED_RETRYABLE = {
 }
 
 
+class _DescribeTable(TypedDict):
+    TableName: str
+
+
 @dataclass(frozen=True)
 class Sent:
     """A request's answer: the response (or error response when a condition failed), and
     whether an earlier attempt may have been applied although it reported an error."""
 
-    response: dict[str, Any]
+    response: Response
     condition_failed: bool
     ambiguous: bool
 
@@ -81,8 +98,34 @@ class Sender:
             )
         )
 
+    @overload
     def send(
-        self, operation: str, request: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+        self,
+        operation: Literal["put_item"],
+        request: PutItemRequest | Callable[[], PutItemRequest],
+    ) -> Sent: ...
+    @overload
+    def send(self, operation: Literal["delete_item"], request: DeleteItemRequest) -> Sent: ...
+    @overload
+    def send(self, operation: Literal["get_item"], request: GetItemRequest) -> Sent: ...
+    @overload
+    def send(
+        self, operation: Literal["transact_write_items"], request: TransactWriteItemsRequest
+    ) -> Sent: ...
+    @overload
+    def send(
+        self, operation: Literal["batch_write_item"], request: BatchWriteItemRequest
+    ) -> Sent: ...
+    @overload
+    def send(self, operation: Literal["query"], request: QueryRequest) -> Sent: ...
+    @overload
+    def send(self, operation: Literal["scan"], request: ScanRequest) -> Sent: ...
+    @overload
+    def send(self, operation: Literal["describe_table"], request: _DescribeTable) -> Sent: ...
+    def send(
+        self,
+        operation: str,
+        request: Mapping[str, object] | Callable[[], Mapping[str, object]],
     ) -> Sent:
         """One request, retried with backoff and full jitter on throttling, server errors and
         lost connections. ``request`` builds each attempt (the intent needs a fresh token per
@@ -93,6 +136,13 @@ class Sender:
         attempt landed fails its condition on the retry, which each caller resolves by reading
         the head (``ambiguous`` tells it an attempt may have landed).
         """
+        return self._send(operation, request)
+
+    def _send(
+        self,
+        operation: str,
+        request: Mapping[str, object] | Callable[[], Mapping[str, object]],
+    ) -> Sent:
         call = getattr(self.client, operation)
         build = request if callable(request) else lambda: request
         ambiguous = False
@@ -114,18 +164,24 @@ class Sender:
                 ambiguous = True
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def pages(self, operation: str, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item a Query or Scan returns, page after page."""
-        start: dict[str, Any] | None = None
+    def query(self, request: QueryRequest) -> Iterator[Item]:
+        """Every item a Query returns, page after page."""
+        return self._pages("query", request)
+
+    def scan(self, request: ScanRequest) -> Iterator[Item]:
+        """Every item a Scan returns, page after page."""
+        return self._pages("scan", request)
+
+    def _pages(self, operation: str, request: QueryRequest | ScanRequest) -> Iterator[Item]:
         while True:
-            page = {**request, **({"ExclusiveStartKey": start} if start else {})}
-            response = self.send(operation, page).response
+            response = self._send(operation, request).response
             yield from response.get("Items", [])
             start = response.get("LastEvaluatedKey")
             if not start:
                 return
+            request = {**request, "ExclusiveStartKey": start}
 
-    def batch_write(self, requests: list[dict[str, Any]]) -> None:
+    def batch_write(self, requests: list[WriteRequest]) -> None:
         """BatchWriteItem, 25 at a time; unprocessed items retried with backoff and jitter."""
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             pending = requests[start : start + BATCH_WRITE_LIMIT]
@@ -142,14 +198,10 @@ class Sender:
                     [entry.get("PutRequest", entry.get("DeleteRequest", {})) for entry in pending],
                 )
 
-    def get(self, key: Key) -> dict[str, Any] | None:
+    def get(self, key: Key) -> Item | None:
         """The item at ``key``, read strongly consistent; None when there is none."""
-        sent = self.send(
-            "get_item",
-            {"TableName": self.table_name, "Key": dict(key), "ConsistentRead": True},
-        )
-        item: dict[str, Any] | None = sent.response.get("Item")
-        return item
+        request: GetItemRequest = {"TableName": self.table_name, "Key": key, "ConsistentRead": True}
+        return self.send("get_item", request).response.get("Item")
 
 
 def _verdict(error: Any) -> Literal["condition", "retry", "maybe-applied", "fatal"]:

@@ -16,7 +16,7 @@ from typing import Any
 from tablemodel.runtime.chunk_layout import INTENT, ChunkLayout, points_at
 from tablemodel.runtime.errors import VacuumRefusedError, describe_key
 from tablemodel.runtime.sender import Sender
-from tablemodel.runtime.size import AttributeValue
+from tablemodel.runtime.wire import AttributeValue, Item, Key, QueryRequest, ScanRequest
 
 __all__ = ["Vacuum", "VacuumStats"]
 
@@ -42,7 +42,7 @@ class _Candidate:
     partition: AttributeValue
     head_sort_key: str
     write_id: str
-    chunk_keys: list[dict[str, AttributeValue]] = field(default_factory=list)
+    chunk_keys: list[Key] = field(default_factory=list)
     youngest: float = -math.inf
 
 
@@ -112,7 +112,9 @@ class Vacuum:
         layout = self.layout
         described = self.sender.send("describe_table", {"TableName": self.sender.table_name})
         table = described.response["Table"]
-        roles = {key["KeyType"]: key["AttributeName"] for key in table.get("KeySchema", [])}
+        roles: dict[str, str] = {
+            key["KeyType"]: key["AttributeName"] for key in table.get("KeySchema", [])
+        }
         types = {
             definition["AttributeName"]: definition["AttributeType"]
             for definition in table.get("AttributeDefinitions", [])
@@ -144,7 +146,7 @@ class Vacuum:
 
     def unrecognised(
         self,
-        item: Mapping[str, Any],
+        item: Item,
         recognise: Callable[[AttributeValue, str], bool] | None,
     ) -> str | None:
         """What keeps ``item`` from being a chunk or intent item of this layout (None: it is
@@ -186,23 +188,27 @@ class Vacuum:
             )
         return None
 
-    def chunk_items(self, partition: AttributeValue | None) -> Iterator[dict[str, Any]]:
+    def chunk_items(self, partition: AttributeValue | None) -> Iterator[Item]:
         """Every item in the chunk key space, whole (vacuum checks every attribute)."""
-        names = {"#pk": self.layout.partition_key, "#sk": self.layout.sort_key}
-        request: dict[str, Any] = {
+        layout = self.layout
+        prefix: AttributeValue = {"S": layout.chunk_prefix}
+        if partition is None:
+            scan: ScanRequest = {
+                "TableName": self.sender.table_name,
+                "FilterExpression": "begins_with(#sk, :prefix)",
+                "ExpressionAttributeNames": {"#sk": layout.sort_key},
+                "ExpressionAttributeValues": {":prefix": prefix},
+                "ConsistentRead": True,
+            }
+            return self.sender.scan(scan)
+        query: QueryRequest = {
             "TableName": self.sender.table_name,
-            "ExpressionAttributeNames": names,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+            "ExpressionAttributeNames": {"#pk": layout.partition_key, "#sk": layout.sort_key},
+            "ExpressionAttributeValues": {":prefix": prefix, ":pk": partition},
             "ConsistentRead": True,
         }
-        prefix = {":prefix": {"S": self.layout.chunk_prefix}}
-        if partition is None:
-            request["FilterExpression"] = "begins_with(#sk, :prefix)"
-            request["ExpressionAttributeValues"] = prefix
-            request["ExpressionAttributeNames"] = {"#sk": self.layout.sort_key}
-            return self.sender.pages("scan", request)
-        request["KeyConditionExpression"] = "#pk = :pk AND begins_with(#sk, :prefix)"
-        request["ExpressionAttributeValues"] = {**prefix, ":pk": partition}
-        return self.sender.pages("query", request)
+        return self.sender.query(query)
 
     def collect(self, candidate: _Candidate, cutoff: float, stats: VacuumStats) -> None:
         """Remove one write's leftovers unless it is young, in flight or current.
@@ -216,14 +222,14 @@ class Vacuum:
         if candidate.youngest > cutoff:
             stats.kept_young += found
             return
-        head_key = {
+        head_key: Key = {
             self.layout.partition_key: candidate.partition,
             self.layout.sort_key: {"S": candidate.head_sort_key},
         }
         if points_at(self.layout, self.sender.get(head_key), candidate.write_id):
             stats.kept_current += found  # keeping is always safe; this skips the intent read
             return
-        intent_key = {
+        intent_key: Key = {
             **head_key,
             self.layout.sort_key: {
                 "S": self.layout.intent_sort_key(candidate.head_sort_key, candidate.write_id)
@@ -236,6 +242,9 @@ class Vacuum:
                 stats.kept_young += found
                 return
             token = intent.get(self.layout.payload_attribute)
+            if token is None:  # replaced since the listing saw an intent: look again next time
+                stats.kept_young += found
+                return
             sent = self.sender.send(
                 "delete_item",
                 {
