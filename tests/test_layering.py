@@ -28,7 +28,7 @@ ARCHITECTURE = ROOT / "ARCHITECTURE.md"
 # The standard library's own modules, plus what is always allowed.
 ALWAYS = frozenset(sys.stdlib_module_names) | {"__future__", "tablemodel"}
 # Modules of the runtime that generated code and the lower layers use: standard library only.
-RUNTIME_CORE = ("keys", "values", "errors", "size", "retry")
+RUNTIME_CORE = ("keys", "values", "errors", "size", "retry", "payload", "chunk_layout", "wire")
 
 
 @dataclass(frozen=True)
