@@ -55,6 +55,7 @@ SEVERITY_STYLE: dict[Severity, str] = {
 VERDICT_STYLE: dict[Verdict, str] = {
     Verdict.PROVEN: "green",
     Verdict.RUN_ONLY: "yellow",
+    Verdict.VERIFIED_BY_RUN: "green",
     Verdict.WARNINGS: "yellow",
     Verdict.FAILS: "bold red",
 }
@@ -326,7 +327,7 @@ RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow", "skipped"
 
 @dataclass(frozen=True)
 class RunView:
-    """`check --run`: per pattern, the static verdict beside what the engine returned."""
+    """`check --run`: per pattern, the static verdict, the run's, and the one verdict of both."""
 
     run: RunReport
 
@@ -378,6 +379,7 @@ class RunView:
             ("Pattern", "left"),
             ("Static", "left"),
             ("Run", "left"),
+            ("Verdict", "left"),
             ("Calls", "right"),
             ("Expected", "right"),
             ("Returned", "right"),
@@ -394,6 +396,7 @@ class RunView:
                 Text(pattern.name),
                 Text(pattern.static_verdict),
                 Text(pattern.verdict, style=RUN_STYLE[pattern.verdict]),
+                _verdict_text(pattern.final_verdict),
                 Text(str(len(calls))),
                 Text(str(sum(c.expected_count for c in calls))),
                 Text(str(sum(c.actual_count for c in calls))),
@@ -403,6 +406,16 @@ class RunView:
                 Text(f"{sum(c.seconds for c in calls) / count * 1000:.1f}"),
             )
         return table
+
+
+def _verdict_text(verdict: str | None) -> Text:
+    """The one verdict (docs/run.md), styled as in the check's summary; `-` before a merge."""
+    if verdict is None:
+        return Text("-", style="dim")
+    try:
+        return Text(verdict, style=VERDICT_STYLE[Verdict(verdict)])
+    except ValueError:
+        return Text(verdict)
 
 
 def difference_table(call: CallResult) -> Table:

@@ -76,12 +76,19 @@ class CallResult:
 
 @dataclass(frozen=True)
 class PatternRun:
-    """Every call of one pattern, and the static verdict beside them."""
+    """Every call of one pattern, and the static verdict beside them.
+
+    `static_verdict` is the check's verdict on the pattern with the same `--select/--ignore`;
+    `verdict` is the run's own outcome; `final_verdict` the pattern's one verdict once the
+    run's findings are merged into the check (`tablemodel.run.check`), which the CheckReport's
+    pattern summary carries too (None from `run_model` alone, before any merge).
+    """
 
     name: str
     static_verdict: str
     calls: tuple[CallResult, ...]
     skipped: str | None = None  # why this engine cannot run the pattern faithfully
+    final_verdict: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -107,6 +114,7 @@ class PatternRun:
             "name": self.name,
             "static_verdict": self.static_verdict,
             "run_verdict": self.verdict,
+            "verdict": self.final_verdict,
             "skipped": self.skipped,
             "calls": [call.to_dict() for call in self.calls],
         }

@@ -45,6 +45,7 @@ from tablemodel.engines.session import (
 )
 from tablemodel.generate import generate_source
 from tablemodel.generate.naming import parameter_name
+from tablemodel.results.check_report import CheckReport
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.intent import compare, expected_result
 from tablemodel.run.items import SampleError, SampleItem
@@ -78,19 +79,29 @@ class RunOptions:
     progress: Progress | None = None
 
 
-def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunReport:
-    """Run every access pattern of `loaded`.
+def run_model(
+    loaded: LoadedModel | Design,
+    options: RunOptions | None = None,
+    *,
+    static: CheckReport | None = None,
+) -> RunReport:
+    """Run every access pattern of `loaded` (a loaded model, or its design).
+
+    `static` is the check report whose verdicts the run report shows beside each pattern's
+    run: the caller's, with its `--select/--ignore`; without it every rule runs.
 
     Raises `GenerateError` when the model cannot be generated (so not run) and `EngineFault`
     when the engine fails.
     """
     options = options or RunOptions()
-    design = build_design(loaded.model, loaded)
-    base_name = loaded.model.table.name
+    design = loaded if isinstance(loaded, Design) else build_design(loaded.model, loaded)
+    if static is None:
+        static = run_checks(design)
+    base_name = design.model.table.name
     table_name = f"{base_name[:200]}-tm-{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory(prefix="tablemodel-run-") as folder:
         target = Path(folder) / "models.py"
-        target.write_text(generate_source(loaded, output=target), encoding="utf-8")
+        target.write_text(generate_source(design, output=target), encoding="utf-8")
         with (
             _imported(target) as module,
             engine_session(
@@ -109,8 +120,9 @@ def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunRepo
                 raise EngineFault(str(err)) from None
             except Exception as err:
                 raise _fault(err, "creating the table") from err
+            verdicts = {p.name: p.verdict.value for p in static.patterns}
             try:
-                return _Run(design, module, options, session.name, table_name).execute()
+                return _Run(design, module, options, session.name, table_name).execute(verdicts)
             finally:
                 with contextlib.suppress(Exception):  # the run's own result matters more
                     module.delete_table()
@@ -218,13 +230,13 @@ class _Run:
 
     # -- loading -----------------------------------------------------------------------------
 
-    def execute(self) -> RunReport:
+    def execute(self, static: Mapping[str, str]) -> RunReport:
+        """Load the samples and run every pattern; `static` holds the check's verdicts."""
         started = time.perf_counter()
         self.samples = generate_samples(self.design, seed=self.options.seed)
         instances = [self._instance(item) for item in self.samples]
         self._load(instances)
         load_seconds = time.perf_counter() - started
-        static = {p.name: p.verdict.value for p in run_checks(self.design).patterns}
         runs: list[PatternRun] = []
         names = list(self.design.patterns)
         for done, name in enumerate(names):
