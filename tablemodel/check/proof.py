@@ -81,14 +81,19 @@ def _number_text(number: Decimal) -> str:
 
 
 def predicate_atoms(attribute: str, predicate: Predicate, spec_type: str | None) -> list[Atom]:
-    # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
-    textual = predicate.operator == "begins_with"
-    ops = [normalise(v, None if textual else spec_type) for v in predicate.operands]
-    if predicate.operator == "between":
-        return [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
-    if predicate.operator == "in":
-        return [Atom(attribute, "in", ", ".join(sorted(ops)))]
-    return [Atom(attribute, predicate.operator, ops[0])]
+    """The atoms of every condition the predicate puts on `attribute` (all must hold)."""
+    atoms: list[Atom] = []
+    for term in predicate.terms:
+        # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
+        textual = term.operator == "begins_with"
+        ops = [normalise(v, None if textual else spec_type) for v in term.operands]
+        if term.operator == "between":
+            atoms += [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
+        elif term.operator == "in":
+            atoms.append(Atom(attribute, "in", ", ".join(sorted(ops))))
+        else:
+            atoms.append(Atom(attribute, term.operator, ops[0]))
+    return atoms
 
 
 # ---------------------------------------------------------------------------------------------

@@ -257,5 +257,5 @@ def _parameter_ref(value: object) -> str | None:
 
 
 def _parameter_refs(predicate: Predicate) -> list[str]:
-    refs = [_parameter_ref(v) for v in predicate.operands]
+    refs = [_parameter_ref(v) for term in predicate.terms for v in term.operands]
     return [r for r in refs if r is not None]

@@ -217,8 +217,9 @@ def expected_result(
         entity = design.entities.get(entity_name)
         types = {a: s.type for a, s in entity.spec.attributes.items()} if entity else {}
         conditions[entity_name] = [
-            _condition(pattern, attr, predicate, types.get(attr), params)
+            _condition(pattern, attr, term, types.get(attr), params)
             for attr, predicate in where.items()
+            for term in predicate.terms
         ]
     selected = [
         index

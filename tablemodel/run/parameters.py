@@ -72,13 +72,14 @@ class _Chooser:
         self.uses: list[_Use] = []
         for entity, where in intent.select.items():
             for attr, predicate in where.items():
-                for position, operand in enumerate(predicate.operands):
-                    parameter = parameter_of(operand)
-                    # A parameter without a type (reported by the design) gets no value.
-                    if parameter is not None and parameter in self.parameters:
-                        self.uses.append(
-                            _Use(parameter, entity, attr, predicate.operator, position)
-                        )
+                for term in predicate.terms:
+                    for position, operand in enumerate(term.operands):
+                        parameter = parameter_of(operand)
+                        # A parameter without a type (reported by the design) gets no value.
+                        if parameter is not None and parameter in self.parameters:
+                            self.uses.append(
+                                _Use(parameter, entity, attr, term.operator, position)
+                            )
         limit = parameter_of(intent.limit)
         self.limit = limit if limit in self.parameters else None
         self.items = [(i, item) for i, item in enumerate(items) if item.entity in intent.select]
