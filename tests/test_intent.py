@@ -112,6 +112,9 @@ NAMES = things({"name": "a"}, {"name": "Z"}, {"name": "b#10"}, {"name": "b#2"}, 
         ({"name": {"exists": True}}, {}, [0, 1, 2, 3]),
         ({"name": {"exists": False}}, {}, [4]),
         ({}, {}, [0, 1, 2, 3, 4]),
+        # Several operators on one attribute: all of them hold (a half-open range here).
+        ({"name": {"gte": "Z", "lt": "b#2"}}, {}, [0, 1, 2]),
+        ({"name": {"begins_with": "b#", "ne": "b#2"}}, {}, [2]),
     ],
 )
 def test_string_operators_follow_dynamodb(
