@@ -818,9 +818,11 @@ def test_several_bounds_on_one_attribute_are_one_condition() -> None:
         "      select: {Racer: {racer_id: $racer_id}}",
         "      select: {Racer: {racer_id: {gte: $low, lt: $high, ne: x}}}",
     )
-    predicate = load_model_from_text(text).model.access_patterns["racer_profile"].intent.select[
-        "Racer"
-    ]["racer_id"]
+    predicate = (
+        load_model_from_text(text)
+        .model.access_patterns["racer_profile"]
+        .intent.select["Racer"]["racer_id"]
+    )
     assert [(t.operator, t.operands) for t in predicate.terms] == [
         ("gte", ("$low",)),
         ("lt", ("$high",)),
@@ -843,7 +845,8 @@ def test_an_unknown_operator_among_several_names_the_operators_only() -> None:
         "invalid value for `access_patterns.racer_profile.intent.select.Racer.racer_id`: "
         + expected,
     )
-    assert "operands" not in found.message and "operator," not in found.message
+    assert "operands" not in found.message
+    assert "operator," not in found.message
 
 
 def test_two_operators_on_one_key_say_why_and_what_to_write() -> None:

@@ -9,10 +9,20 @@ What the proof cannot decide is left to the runner, with the reason.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tablemodel.check.proof import Ambiguity, Atom, intent_atoms, key_order, translate
+from tablemodel.check.intervals import Texts, difference
+from tablemodel.check.proof import (
+    Ambiguity,
+    Atom,
+    Translation,
+    intent_atoms,
+    key_order,
+    translate,
+)
+from tablemodel.check.ranges import corrected_bound
 from tablemodel.check.reach import Example
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import quoted
@@ -27,6 +37,8 @@ class Gap:
     where: str = "key_condition"  # the pattern field the finding points at
     found: str | None = None  # None: the pattern's key condition
     expected: str = "a key condition that implements the intent exactly"
+    example: str | None = None  # an item one side selects and the other does not
+    hint: str | None = None
 
 
 @dataclass
@@ -96,18 +108,13 @@ def intent_gaps(
                         f" items with any `{atom.attribute}`",
                     )
                 )
-                continue
-            keyed = sorted(a for a in got if a.attribute == atom.attribute)
-            verdict = _compare(atom, keyed)
-            if verdict is None:
-                out.run_only.append(
-                    f"`{name}`: the key condition has {quoted(map(str, keyed))} where the intent"
-                    f" has `{atom}`"
+        for attribute in sorted(key_attrs & intent_attrs):
+            keyed = sorted(a for a in got if a.attribute == attribute)
+            intended = sorted(a for a in wanted if a.attribute == attribute)
+            if set(keyed) != set(intended):
+                _compare_attribute(
+                    pattern, entity, keyed, intended, translation=translation, out=out
                 )
-            elif verdict[0] == "over":
-                out.over.append(Gap(name, verdict[1]))
-            else:
-                out.under.append(Gap(name, verdict[1]))
         for atom in sorted(got - wanted):
             if atom.attribute in intent_attrs or _implied_by(atom, stated):
                 continue
@@ -135,6 +142,131 @@ def intent_gaps(
                 out.under.append(Gap(name, f"the key condition {explanation} `{atom.attribute}`"))
     _analyse_order(design, pattern, selected, pinned_by, out)
     return out
+
+
+def _compare_attribute(
+    pattern: PatternDesign,
+    entity: EntityDesign,
+    keyed: list[Atom],
+    intended: list[Atom],
+    *,
+    translation: Translation,
+    out: IntentGaps,
+) -> None:
+    """The key condition's and the intent's conditions on one attribute, where they differ.
+
+    A parameter or value compared the other way round, a bound that leaves its own value out
+    where the intent keeps it, a bound the intent has and the keys lack: each is a definite
+    over- or under-match with an item that shows it. What is beyond comparing (prefixes,
+    `in`) is left to the run.
+    """
+    name = entity.name
+    attribute = keyed[0].attribute
+    for atom in intended:
+        verdict = _compare(atom, keyed)
+        if verdict is not None:
+            (out.over if verdict[0] == "over" else out.under).append(Gap(name, verdict[1]))
+            return
+    spec = entity.spec.attributes.get(attribute)
+    found = difference(
+        keyed,
+        intended,
+        attribute_type=spec.type if spec is not None else None,
+        parameter_types={p: s.type for p, s in pattern.parameters.items()},
+        texts=_texts(pattern, entity, [*keyed, *intended]),
+    )
+    has = (
+        f"the key condition has {quoted(map(str, keyed))} where the intent has"
+        f" {quoted(map(str, intended))}"
+    )
+    if found is None:
+        out.run_only.append(f"`{name}`: {has}")
+        return
+    if found.over is not None:
+        out.over.append(
+            Gap(
+                name,
+                has,
+                example=found.over.describe(name, attribute)
+                + " is returned, and the intent excludes it",
+            )
+        )
+    if found.under is not None:
+        out.under.append(
+            Gap(
+                name,
+                has,
+                example=found.under.describe(name, attribute)
+                + " is selected by the intent, and the key condition misses it",
+                hint=_correction(pattern, translation, keyed, intended),
+            )
+        )
+
+
+# Characters a counterexample string may be made of, in code-point order.
+_READABLE = "".join(
+    sorted(" -.:_" + "0123456789" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz")
+)
+
+
+def _texts(pattern: PatternDesign, entity: EntityDesign, atoms: list[Atom]) -> Texts:
+    """What the attribute and every parameter compared with it may hold, for example strings."""
+    domains = [entity.domains.get(atoms[0].attribute)]
+    domains += [pattern.domains.get(a.operand[1:]) for a in atoms if a.operand.startswith("$")]
+    known = [d for d in domains if d is not None]
+    chars = "".join(c for c in _READABLE if all(c in d.charset for d in known))
+    lows = [d.min_length for d in known]
+    highs = [d.max_length for d in known if d.max_length is not None]
+    return Texts(chars, max(lows, default=1), min(highs, default=None))
+
+
+def _correction(
+    pattern: PatternDesign, translation: Translation, keyed: list[Atom], intended: list[Atom]
+) -> str | None:
+    """The corrected sort key condition when a bound leaves out a value the intent keeps."""
+    cond = pattern.sort
+    if cond is None:
+        return None
+    for atom in keyed:
+        bound = translation.bounds.get(atom)
+        if bound is None:
+            continue
+        inclusive = {"lt": "lte", "gt": "gte"}.get(atom.operator)
+        if inclusive is None or Atom(atom.attribute, inclusive, atom.operand) not in intended:
+            continue
+        fixed = corrected_bound(bound)
+        if fixed is None:
+            continue
+        sources = [t.source for t in cond.templates]
+        at = 1 if cond.operator == "between" and atom.operator == "lt" else 0
+        old = sources[at]
+        sources[at] = fixed
+        written = (
+            f"{{between: [{_quote(sources[0])}, {_quote(sources[1])}]}}"
+            if cond.operator == "between"
+            else f"{{{cond.operator}: {_quote(sources[0])}}}"
+        )
+        if atom.operator == "lt":
+            equal = (
+                f"keys on the day `{atom.operand}`"
+                if bound.step.day
+                else f"keys whose `{atom.attribute}` is `{atom.operand}`"
+            )
+            why = (
+                f'the upper bound "{old}" leaves out {equal}: they go on past it with'
+                f' "{bound.walk.continues}", which the bound lacks'
+            )
+        else:
+            why = (
+                f'the lower bound "{old}" leaves out keys whose `{atom.attribute}` is'
+                f" `{atom.operand}`: they end before the bound does"
+            )
+        return f"{why}; write {cond.attribute}: {written}"
+    return None
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 _IMPLY_EXISTENCE = frozenset({"eq", "lt", "lte", "gt", "gte", "begins_with", "in"})

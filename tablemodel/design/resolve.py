@@ -160,7 +160,14 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
 
     patterns: dict[str, PatternDesign] = {}
     for name, pattern in model.access_patterns.items():
-        patterns[name] = resolve_pattern(name, pattern, indexes, entities, problems=problems)
+        patterns[name] = resolve_pattern(
+            name,
+            pattern,
+            indexes,
+            entities,
+            problems=problems,
+            discriminator=model.table.discriminator_attribute,
+        )
 
     for name, write in model.write_patterns.items():
         if write.entity not in entities:

@@ -11,6 +11,9 @@ Values are compared the way DynamoDB compares what the runtime stores:
 - strings and binary by their UTF-8 bytes (`"Z" < "a"`, `"b#10" < "b#2"`), strings after NFC
   normalisation, as the runtime writes them; datetimes and dates as the fixed-width UTC text the
   runtime stores (`2024-01-01T00:00:00.000000Z`);
+- a `date` compared with a `datetime` attribute means the whole UTC day: the datetime's day
+  meets the date (`lte $day` keeps all of the day, `gt $day` starts after it), as the checker
+  proves it;
 - values of different DynamoDB types are never equal and never ordered;
 - a missing attribute satisfies no comparison, with one exception DynamoDB makes: `a <> v` is
   true when `a` is missing (nothing is not equal to anything); `exists: false` selects items
@@ -198,6 +201,7 @@ class _Condition:
     operator: str
     operands: tuple[Stored | None, ...]
     wanted: bool = True  # for `exists`
+    day: bool = False  # a `date` against a `datetime` attribute: compare the UTC day
 
 
 def expected_result(
@@ -244,10 +248,28 @@ def _condition(
 ) -> _Condition:
     if predicate.operator == "exists":
         return _Condition(attribute, "exists", (), wanted=bool(predicate.operands[0]))
-    operands = tuple(
-        stored(_operand(pattern, raw, attribute_type, params)) for raw in predicate.operands
-    )
-    return _Condition(attribute, predicate.operator, operands)
+    values = [_operand(pattern, raw, attribute_type, params) for raw in predicate.operands]
+    # A date compared with a datetime attribute means the whole day (docs/model.md): the
+    # stored datetime's first ten characters are its UTC day, and they meet the date's text.
+    day = attribute_type == "datetime" and any(_is_day(v) for v in values)
+    operands = tuple(stored(v) for v in values)
+    return _Condition(attribute, predicate.operator, operands, day=day)
+
+
+def _is_day(value: object) -> bool:
+    if isinstance(value, dt.datetime):
+        return False
+    if isinstance(value, dt.date):
+        return True
+    return isinstance(value, str) and len(value) == 10 and _iso_date(value)
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _operand(
@@ -278,6 +300,8 @@ def _operand(
 
 def _holds(condition: _Condition, raw: object) -> bool:
     value = stored(raw)
+    if condition.day and value is not None and value[0] == "S" and isinstance(value[1], bytes):
+        value = ("S", value[1][:10])  # the UTC day of a stored datetime
     op = condition.operator
     if op == "exists":
         return (value is not None) == condition.wanted

@@ -77,9 +77,7 @@ class _Chooser:
                         parameter = parameter_of(operand)
                         # A parameter without a type (reported by the design) gets no value.
                         if parameter is not None and parameter in self.parameters:
-                            self.uses.append(
-                                _Use(parameter, entity, attr, term.operator, position)
-                            )
+                            self.uses.append(_Use(parameter, entity, attr, term.operator, position))
         limit = parameter_of(intent.limit)
         self.limit = limit if limit in self.parameters else None
         self.items = [(i, item) for i, item in enumerate(items) if item.entity in intent.select]

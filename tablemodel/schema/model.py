@@ -480,6 +480,11 @@ class AccessPattern(_Strict):
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
     intent: Intent
+    examples: tuple[dict[Identifier, Scalar], ...] = Field(
+        (),
+        description="Parameter sets `check --run` always calls the pattern with (published"
+        " examples), each giving every parameter, written as in fixture files",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
