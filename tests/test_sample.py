@@ -191,6 +191,50 @@ def test_optional_attributes_are_both_absent_and_present(box_office: Design) -> 
             assert 0 < present < len(tickets), name
 
 
+COMPLAINTS = """\
+table:
+  name: complaints
+  partition_key: {name: PK}
+  sort_key: {name: SK}
+  global_indexes:
+    - {name: escalations, partition_key: {name: EscPK}, sort_key: {name: EscSK}}
+  discriminator_attribute: entity_type
+entities:
+  Customer:
+    attributes: {customer_id: string, agent: "string?"}
+    keys: {PK: "customer#{customer_id}", SK: "customer"}
+  Complaint:
+    attributes:
+      customer_id: string
+      complaint_id: string
+      agent: string?
+      escalated_to: string?
+      escalation_time: datetime?
+      note: string?
+    keys:
+      PK: "customer#{customer_id}"
+      SK: "complaint#{complaint_id}"
+      EscPK: "escalated"
+      EscSK: "{escalation_time}#{complaint_id}"
+    together: [[escalated_to, escalation_time], [agent, note]]
+sample:
+  entities:
+    Customer: {count: 4}
+    Complaint: {count: 12, parent: Customer}
+"""
+
+
+def test_attributes_written_together_are_all_there_or_all_absent(tmp_path: Path) -> None:
+    complaints = [
+        item
+        for item in generate_samples(design_in(tmp_path, COMPLAINTS))
+        if item.entity == "Complaint"
+    ]
+    for group in (("escalated_to", "escalation_time"), ("agent", "note")):
+        present = [sum(a in c.values for a in group) for c in complaints]
+        assert set(present) == {0, 2}, group  # both or neither, and both cases occur
+
+
 def test_ttl_attributes_lie_in_the_future(box_office: Design) -> None:
     now = dt.datetime.now(dt.UTC).timestamp()
     ttls = [

@@ -116,7 +116,7 @@ def intent_gaps(
                     pattern, entity, keyed, intended, translation=translation, out=out
                 )
         for atom in sorted(got - wanted):
-            if atom.attribute in intent_attrs or _implied_by(atom, stated):
+            if atom.attribute in intent_attrs or _implied_by(atom, stated, entity):
                 continue
             explanation = f"requires `{atom}`, but the intent selects `{name}` items with any"
             if atom.attribute in pattern.spec.filter:
@@ -272,10 +272,13 @@ def _quote(text: str) -> str:
 _IMPLY_EXISTENCE = frozenset({"eq", "lt", "lte", "gt", "gte", "begins_with", "in"})
 
 
-def _implied_by(atom: Atom, stated: set[Atom]) -> bool:
-    """A sparse index's `exists` atom that the intent states, or implies with a comparison."""
+def _implied_by(atom: Atom, stated: set[Atom], entity: EntityDesign) -> bool:
+    """A sparse index's `exists` atom that the intent states, or implies with a comparison.
+
+    An attribute written together with another (`together`) exists when the other does.
+    """
     return atom.operator == "exists" and any(
-        a.attribute == atom.attribute
+        atom.attribute in entity.written_with(a.attribute)
         and (a.operator in _IMPLY_EXISTENCE or (a.operator, a.operand) == ("exists", "true"))
         for a in stated
     )
@@ -285,21 +288,20 @@ def _holds(atom: Atom, entity: EntityDesign, index: IndexDesign, got: set[Atom])
     """Whether an intent atom holds for every item of `entity` the index can return.
 
     `exists: true` holds for a required attribute, for one the index's keys are composed of
-    (an item without it is not in the index: a sparse index), and for one the key condition
-    or filter compares with a value.
+    (an item without it is not in the index: a sparse index), for one the key condition or
+    filter compares with a value, and for one written together (`together`) with any of
+    those.
     """
     if atom.operator != "exists" or atom.operand != "true":
         return False
     spec = entity.spec.attributes.get(atom.attribute)
     if spec is not None and not spec.optional:
         return True
-    if any(a.attribute == atom.attribute and a.operator in _IMPLY_EXISTENCE for a in got):
-        return True
-    return any(
-        atom.attribute in entity.templates[k].variable_names
-        for k in index.key_names
-        if k in entity.templates
-    )
+    present = {a.attribute for a in got if a.operator in _IMPLY_EXISTENCE}
+    for key in index.key_names:
+        if key in entity.templates:
+            present.update(entity.templates[key].variable_names)
+    return any(atom.attribute in entity.written_with(name) for name in present)
 
 
 def _compare(intended: Atom, keyed: list[Atom]) -> tuple[str, str] | None:

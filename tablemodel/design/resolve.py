@@ -149,6 +149,20 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                         hint=did_you_mean(attr, entity.attributes),
                         entity=name,
                     )
+        for g, group in enumerate(entity.together):
+            for j, attr in enumerate(group):
+                if attr not in entity.attributes:
+                    problems.report(
+                        UNKNOWN_ATTRIBUTE,
+                        (*epath, "together", g, j),
+                        f"`{attr}`, written together with "
+                        + ", ".join(f"`{a}`" for a in group if a != attr)
+                        + f", is not an attribute of `{name}`",
+                        found=f"`{attr}`",
+                        expected="an attribute of the entity",
+                        hint=did_you_mean(attr, entity.attributes),
+                        entity=name,
+                    )
         entities[name] = EntityDesign(
             name=name,
             spec=entity,

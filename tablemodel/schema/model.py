@@ -242,6 +242,22 @@ class Entity(_Strict):
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
+    together: tuple[tuple[Identifier, ...], ...] = Field(
+        (),
+        description="Groups of optional attributes written together: an item has every"
+        " attribute of a group or none of them",
+    )
+
+    @field_validator("together")
+    @classmethod
+    def _groups_of_two_or_more(
+        cls, value: tuple[tuple[str, ...], ...]
+    ) -> tuple[tuple[str, ...], ...]:
+        for group in value:
+            if len(set(group)) < 2:
+                msg = f"a group written together names two attributes or more, found {list(group)}"
+                raise ValueError(msg)
+        return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -97,6 +97,11 @@ def _generate_entity(
     cycle = 3 if count >= 3 else 2
     optional = [a for a, s in attributes.items() if s.optional and a not in shape.identity_vars]
     slot = {a: j for j, a in enumerate(optional)}
+    for group in shape.entity.spec.together:
+        # Written together: present and absent at the same positions.
+        members = [a for a in group if a in slot]
+        for a in members[1:]:
+            slot[a] = slot[members[0]]
     made: list[tuple[SampleItem, tuple[object, ...]]] = []
     seen: set[tuple[object, ...]] = set()
     for k in range(count):
@@ -128,6 +133,7 @@ def _generate_entity(
                     "template width)",
                 )
             values[attr] = _fresh(view[(k // run if attr in clustered else k) % len(view)])
+        _write_together(values, views, shape, k)
         _fit_budget(values, views, shape, budget)
         redraw = [a for a in shape.identity_vars if a not in copied and views.get(a)]
         identity = _identity_or_none(shape, values)
@@ -144,6 +150,31 @@ def _generate_entity(
         seen.add(identity)
         made.append((SampleItem(plan.name, values, "generated"), identity))
     return made
+
+
+def _write_together(
+    values: dict[str, object], views: Mapping[str, list[object]], shape: EntityShape, k: int
+) -> None:
+    """Every group of attributes written together is all there or all absent.
+
+    A parent's values can leave a group half written: the others are then drawn too, or,
+    when one cannot be drawn, the optional ones present are left out.
+    """
+    specs = shape.entity.spec.attributes
+    for group in shape.entity.spec.together:
+        members = [a for a in group if a in specs]
+        present = [a for a in members if values.get(a) is not None]
+        if not present or len(present) == len(members):
+            continue
+        missing = [a for a in members if a not in present]
+        if all(views.get(a) for a in missing):
+            for a in missing:
+                view = views[a]
+                values[a] = _fresh(view[k % len(view)])
+        else:
+            for a in present:
+                if specs[a].optional and a not in shape.identity_vars:
+                    del values[a]
 
 
 def _fresh(value: object) -> object:
