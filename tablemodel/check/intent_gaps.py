@@ -22,7 +22,7 @@ from tablemodel.check.proof import (
     key_order,
     translate,
 )
-from tablemodel.check.ranges import corrected_bound
+from tablemodel.check.ranges import BoundAtom, corrected_bound
 from tablemodel.check.reach import Example
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import quoted
@@ -198,7 +198,7 @@ def _compare_attribute(
                 has,
                 example=found.under.describe(name, attribute)
                 + " is selected by the intent, and the key condition misses it",
-                hint=_correction(pattern, translation, keyed, intended),
+                hint=_correction(pattern, entity, translation, keyed, intended),
             )
         )
 
@@ -221,48 +221,62 @@ def _texts(pattern: PatternDesign, entity: EntityDesign, atoms: list[Atom]) -> T
 
 
 def _correction(
-    pattern: PatternDesign, translation: Translation, keyed: list[Atom], intended: list[Atom]
+    pattern: PatternDesign,
+    entity: EntityDesign,
+    translation: Translation,
+    keyed: list[Atom],
+    intended: list[Atom],
 ) -> str | None:
     """The corrected sort key condition when a bound leaves out a value the intent keeps."""
-    cond = pattern.sort
-    if cond is None:
-        return None
     for atom in keyed:
         bound = translation.bounds.get(atom)
-        if bound is None:
-            continue
         inclusive = {"lt": "lte", "gt": "gte"}.get(atom.operator)
-        if inclusive is None or Atom(atom.attribute, inclusive, atom.operand) not in intended:
+        if bound is None or inclusive is None:
             continue
-        fixed = corrected_bound(bound)
-        if fixed is None:
-            continue
-        sources = [t.source for t in cond.templates]
-        at = 1 if cond.operator == "between" and atom.operator == "lt" else 0
-        old = sources[at]
-        sources[at] = fixed
-        written = (
-            f"{{between: [{_quote(sources[0])}, {_quote(sources[1])}]}}"
-            if cond.operator == "between"
-            else f"{{{cond.operator}: {_quote(sources[0])}}}"
-        )
-        if atom.operator == "lt":
-            equal = (
-                f"keys on the day `{atom.operand}`"
-                if bound.step.day
-                else f"keys whose `{atom.attribute}` is `{atom.operand}`"
-            )
-            why = (
-                f'the upper bound "{old}" leaves out {equal}: they go on past it with'
-                f' "{bound.walk.continues}", which the bound lacks'
-            )
-        else:
-            why = (
-                f'the lower bound "{old}" leaves out keys whose `{atom.attribute}` is'
-                f" `{atom.operand}`: they end before the bound does"
-            )
-        return f"{why}; write {cond.attribute}: {written}"
+        if Atom(atom.attribute, inclusive, atom.operand) in intended:
+            found = bound_correction(pattern, entity, bound)
+            if found is not None:
+                return found
     return None
+
+
+def bound_correction(pattern: PatternDesign, entity: EntityDesign, bound: BoundAtom) -> str | None:
+    """Which bound of the sort key condition leaves out the value it is compared with, the
+    template that makes it so, and the corrected condition; None when no bound does.
+
+    `check --run` says the same on a TM851 whose missing items sit on such a bound.
+    """
+    cond = pattern.sort
+    fixed = corrected_bound(bound)
+    if cond is None or fixed is None:
+        return None
+    sources = [t.source for t in cond.templates]
+    at = 1 if cond.operator == "between" and bound.operator == "lt" else 0
+    old = sources[at]
+    sources[at] = fixed
+    written = (
+        f"{{between: [{_quote(sources[0])}, {_quote(sources[1])}]}}"
+        if cond.operator == "between"
+        else f"{{{cond.operator}: {_quote(sources[0])}}}"
+    )
+    template = entity.templates[cond.attribute].source
+    writes = f'`{entity.name}` writes {cond.attribute} as "{template}"'
+    if bound.operator == "lt":
+        equal = (
+            f"keys on the day `{bound.operand}`"
+            if bound.step.day
+            else f"keys whose `{bound.attribute}` is `{bound.operand}`"
+        )
+        why = (
+            f'the upper bound "{old}" leaves out {equal}: {writes}, which goes on past the'
+            f' bound with "{bound.walk.continues}"'
+        )
+    else:
+        why = (
+            f'the lower bound "{old}" leaves out keys whose `{bound.attribute}` is'
+            f" `{bound.operand}`: {writes}, which ends before the bound does"
+        )
+    return f"{why}; write {cond.attribute}: {written}"
 
 
 def _quote(text: str) -> str:

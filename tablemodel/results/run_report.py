@@ -53,6 +53,7 @@ class CallResult:
     read_units: float = 0.0  # estimated by tablemodel from item sizes
     seconds: float = 0.0
     error: str | None = None  # the call raised
+    hint: str | None = None  # how to fix the key condition, when the run can tell
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class CallResult:
             "read_units": self.read_units,
             "seconds": round(self.seconds, 6),
             "error": self.error,
+            "hint": self.hint,
         }
 
 
@@ -89,6 +91,8 @@ class PatternRun:
     calls: tuple[CallResult, ...]
     skipped: str | None = None  # why this engine cannot run the pattern faithfully
     final_verdict: str | None = None
+    # Every call expected no item (the run showed nothing): why, for the first call.
+    nothing_expected: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,6 +120,7 @@ class PatternRun:
             "run_verdict": self.verdict,
             "verdict": self.final_verdict,
             "skipped": self.skipped,
+            "nothing_expected": self.nothing_expected,
             "calls": [call.to_dict() for call in self.calls],
         }
 

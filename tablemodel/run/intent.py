@@ -55,6 +55,7 @@ __all__ = [
     "in_stored_order",
     "parameter_of",
     "stored",
+    "why_nothing",
 ]
 
 Stored = tuple[str, object]
@@ -237,6 +238,68 @@ def expected_result(
         limit=_limit(pattern, intent.limit, params),
         ordered=bool(terms),
     )
+
+
+_SYMBOL = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def why_nothing(
+    design: Design,
+    pattern: str,
+    params: Mapping[str, object],
+    items: Sequence[SampleItem],
+) -> str:
+    """Why the intent of `pattern` selects no item with `params`: per entity it selects, the
+    first condition that no item left by the ones before it meets (or that none exist)."""
+    found = design.patterns.get(pattern)
+    if found is None:
+        msg = f"`{pattern}` is not an access pattern of this model"
+        raise IntentError(msg)
+    intent = found.spec.intent
+    reasons: list[str] = []
+    for entity_name, where in intent.select.items():
+        candidates = [item for item in items if item.entity == entity_name]
+        if not candidates:
+            reasons.append(f"the sample holds no `{entity_name}` item")
+            continue
+        entity = design.entities.get(entity_name)
+        types = {a: s.type for a, s in entity.spec.attributes.items()} if entity else {}
+        stop = None
+        for attr, predicate in where.items():
+            for term in predicate.terms:
+                condition = _condition(pattern, attr, term, types.get(attr), params)
+                kept = [i for i in candidates if _holds(condition, i.values.get(attr))]
+                if not kept:
+                    stop = (
+                        f"of {len(candidates)} `{entity_name}` item(s) left, none has"
+                        f" {_term_text(attr, term, params)}"
+                    )
+                    break
+                candidates = kept
+            if stop is not None:
+                break
+        reasons.append(stop or f"`{entity_name}` items meet every condition")
+    limit = _limit(pattern, intent.limit, params)
+    if limit == 0:
+        reasons.append("the limit is 0")
+    return "; ".join(reasons)
+
+
+def _term_text(attribute: str, term: Predicate, params: Mapping[str, object]) -> str:
+    def shown(raw: Scalar) -> str:
+        name = parameter_of(raw)
+        value = params.get(name) if name is not None else raw
+        return repr(value.isoformat() if hasattr(value, "isoformat") else value)
+
+    values = [shown(raw) for raw in term.operands]
+    op = term.operator
+    if op in _SYMBOL:
+        return f"`{attribute} {_SYMBOL[op]} {values[0]}`"
+    if op == "exists":
+        return f"`{attribute}`" if term.operands[0] else f"no `{attribute}`"
+    if op == "between":
+        return f"`{attribute}` between {values[0]} and {values[1]}"
+    return f"`{op}({attribute}, {', '.join(values)})`"
 
 
 def _condition(
