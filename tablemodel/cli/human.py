@@ -358,17 +358,26 @@ class RunView:
             if pattern.skipped is not None:
                 yield Text()
                 yield Text.assemble((pattern.name, "bold"), (f"  skipped: {pattern.skipped}", ""))
+        for pattern in run.patterns:
+            if pattern.nothing_expected is not None:
+                yield Text()
+                yield Text.assemble(
+                    (pattern.name, "bold"),
+                    (f"  every call expected no item: {pattern.nothing_expected}", "yellow"),
+                )
         yield Text()
         failed = len(run.failures)
         skipped = sum(1 for p in run.patterns if p.skipped is not None)
+        empty = sum(1 for p in run.patterns if p.nothing_expected is not None)
         ran = _count(len(run.patterns) - skipped, "pattern")
         total = _count(len(run.patterns), "pattern")
+        nothing = f"; {empty} only ran calls that expected nothing" if empty else ""
         if failed:
-            yield Text(f"{failed} of {total} failed on {run.engine}", style="bold red")
-        elif skipped:
+            yield Text(f"{failed} of {total} failed on {run.engine}{nothing}", style="bold red")
+        elif skipped or empty:
+            skips = f"; {skipped} skipped on {run.engine}" if skipped else ""
             yield Text(
-                f"{ran} returned what their intent says; {skipped} skipped on {run.engine}",
-                style="bold yellow",
+                f"{ran} returned what their intent says{skips}{nothing}", style="bold yellow"
             )
         else:
             yield Text(f"All {total} returned what their intent says", style="bold green")
