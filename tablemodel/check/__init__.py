@@ -33,9 +33,6 @@ def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
     return not any(code.startswith(s.upper()) for s in ignore)
 
 
-_selected = selected  # the name modules used before it was public
-
-
 def run_checks(
     design: Design, *, select: Sequence[str] = (), ignore: Sequence[str] = ()
 ) -> CheckReport:

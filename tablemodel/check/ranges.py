@@ -22,6 +22,7 @@ continues past the bound, so it sorts after it), or nothing when the bound alway
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -199,10 +200,19 @@ def walk(
                 return f"the bound has no text where `{ep.name}` is written"
             if design.encoding.escape and any(c in design.encoding.special for c in operand):
                 return f'the bound\'s "{operand}" holds characters the codec escapes'
+            prefix = _source(p[:j]) + _source([Literal(pp.text[: p_off + len(operand)])])
+            if kind == "datetime" and _iso_date(operand):
+                # A day against a datetime: at an equal day the key goes on with `T`.
+                steps.append(Step(ep.name, repr(operand), prefix, day=True))
+                if stop < 0:
+                    return Walk(tuple(steps), ">", "T")
+                return Walk(tuple(steps), "<" if rest[stop] > "T" else ">")
             domain = _union(entity.domains.get(ep.name), ValueDomain(CharSet.of(operand)))
             reason = order_safe(design, kind, ep.width, domain, following)
+            width = ep.width if ep.width is not None else _FIXED_WIDTH.get(kind or "")
+            if width is not None and len(operand) != width:
+                reason = f"it is written {width} characters wide, the bound's text is not"
             unsafe = f'`{ep.name}` against "{operand}": {reason}' if reason else None
-            prefix = _source(p[:j]) + _source([Literal(pp.text[: p_off + len(operand)])])
             remains = Literal(pp.text[p_off + len(operand) :]) if stop >= 0 else None
             delimited = _delimited(design, entity.domains.get(ep.name), following, remains)
             steps.append(Step(ep.name, repr(operand), prefix, False, unsafe, delimited))
@@ -218,6 +228,16 @@ def walk(
             f"the bound's placeholder `{pp.name}` faces the text"
             f' "{ep.text[e_off:]}" of the entity\'s key'
         )
+
+
+def _iso_date(text: str) -> bool:
+    if len(text) != _FIXED_WIDTH["date"]:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _delimited(
