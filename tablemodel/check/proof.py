@@ -219,6 +219,12 @@ def translate(
                 f"the filter on `{attr}` meets `{entity.name}` items, which lack that attribute"
             )
             continue
+        if spec.type == "datetime" and _dates_in(pattern, predicate):
+            # DynamoDB compares the stored text; the whole-day meaning is the intent's only.
+            result.unknown.append(
+                f"the filter compares `{attr}`, a datetime, with a date: DynamoDB compares text"
+            )
+            continue
         result.atoms.update(predicate_atoms(attr, predicate, spec.type))
     # The sort key last: a range bound is read with what the rest pins (its equal values).
     if pattern.sort is not None:
@@ -226,6 +232,23 @@ def translate(
             design, pattern, entity, pattern.sort, result=result, ambiguous=ambiguous
         )
     return result
+
+
+def _dates_in(pattern: PatternDesign, predicate: Predicate) -> bool:
+    """Whether a condition compares with a `date` parameter or a `YYYY-MM-DD` literal."""
+    for term in predicate.terms:
+        for operand in term.operands:
+            if (
+                isinstance(operand, str)
+                and operand.startswith("$")
+                and not operand.startswith("$$")
+            ):
+                spec = pattern.parameters.get(operand[1:])
+                if spec is not None and spec.type == "date":
+                    return True
+            elif isinstance(operand, str) and len(operand) == 10 and operand[4:5] == "-":
+                return True
+    return False
 
 
 def _translate_condition(
