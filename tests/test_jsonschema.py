@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -350,3 +351,28 @@ class _MiniValidator:
     def kw_pattern(self, arg: str, value: object, where: str, _schema: Any) -> None:
         if isinstance(value, str) and not re.search(arg, value):
             self.errors.append(f"{where}: {value!r} does not match {arg}")
+
+
+@pytest.mark.parametrize(
+    "name", ["online_shop.yaml", "electrodb_library.yaml", "session_store.yaml"]
+)
+def test_the_published_designs_validate(schema: dict[str, Any], name: str) -> None:
+    # Several operators on one attribute, filters on the discriminator and `examples`.
+    path = Path(__file__).resolve().parent / "data" / "published" / name
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    model_from_data(document, source=name)
+    assert _validator()(schema, document) == []
+
+
+def test_several_operators_and_together_validate(schema: dict[str, Any]) -> None:
+    document = yaml.safe_load(EVERY_SHORTHAND)
+    document["access_patterns"]["race_results"]["intent"]["select"]["RaceResult"]["output"] = {
+        "gte": 1,
+        "lt": "$high",
+    }
+    document["access_patterns"]["race_results"]["parameters"] = {"high": "number"}
+    document["entities"]["Racer"]["attributes"]["nickname"] = "string?"
+    document["entities"]["Racer"]["attributes"]["nickname_since"] = "datetime?"
+    document["entities"]["Racer"]["together"] = [["nickname", "nickname_since"]]
+    model_from_data(document, source="several")
+    assert _validator()(schema, document) == []

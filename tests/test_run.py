@@ -397,3 +397,49 @@ def test_tablemodel_run_fixture(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_an_ignored_static_error_leaves_one_verdict_in_every_format(tmp_path: Path) -> None:
+    """`check --run --ignore TM401` on a pattern that fails TM401: the run's TM851 still fails
+    it, and the check report, the run report and every format say so (once three verdicts)."""
+    from tests.test_rules import _base, deep_merge  # noqa: PLC0415
+
+    data = deep_merge(
+        _base(), {"access_patterns": {"races_by_racer": {"key_condition": {"SK": None}}}}
+    )
+    data["access_patterns"] = {"races_by_racer": data["access_patterns"]["races_by_racer"]}
+    model = tmp_path / "tm401.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    report, run = check_and_run(model, RunOptions(), ignore=["TM401"])
+    assert run is not None
+    [summary] = report.patterns
+    [pattern_run] = run.patterns
+    assert "TM401" not in {d.code for d in report.diagnostics}
+    assert "TM851" in {d.code for d in report.diagnostics}
+    assert (summary.static_verdict, summary.run_verdict, summary.verdict) == (
+        "proven",
+        "fail",
+        "fails",
+    )
+    assert (pattern_run.static_verdict, pattern_run.verdict) == ("proven", "fail")
+    assert pattern_run.final_verdict == "fails"
+
+    def cli_output(fmt: str) -> str:
+        args = ["check", str(model), "--run", "--ignore", "TM401", "--format", fmt]
+        result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 1, result.output
+        return result.output
+
+    document = json.loads(cli_output("json"))
+    assert document["patterns"][0]["verdict"] == "fails"
+    assert document["run"]["patterns"][0]["verdict"] == "fails"
+    assert document["run"]["patterns"][0]["static_verdict"] == "proven"
+    sarif = json.loads(cli_output("sarif"))
+    assert sarif["runs"][0]["properties"]["patternVerdicts"][0]["verdict"] == "fails"
+    assert "::error" in cli_output("github")
+    human = [" ".join(line.split()) for line in cli_output("human").splitlines()]
+    rows = [line for line in human if line.startswith("races_by_racer ")]
+    assert any(row.endswith(" RacerRace fails") for row in rows)  # the check's summary
+    assert any(row.startswith("races_by_racer proven fail fails ") for row in rows)  # the run
+    assert not any(row.endswith(" proven") for row in rows)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tablemodel.check.filters import constant_of, holds_on_constant
+from tablemodel.check.ranges import BoundAtom, Walk, bound_atoms, walk
 from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
@@ -51,10 +53,14 @@ class Atom:
 
 @dataclass
 class Translation:
-    """The atoms a key condition imposes on one entity, or why they could not be derived."""
+    """The atoms a key condition imposes on one entity, or why they could not be derived.
+
+    `bounds` maps each atom a range bound gave to how it was derived (for corrected bounds).
+    """
 
     atoms: set[Atom] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
+    bounds: dict[Atom, BoundAtom] = field(default_factory=dict)
 
 
 def normalise(value: Scalar, spec_type: str | None = None) -> str:
@@ -81,14 +87,19 @@ def _number_text(number: Decimal) -> str:
 
 
 def predicate_atoms(attribute: str, predicate: Predicate, spec_type: str | None) -> list[Atom]:
-    # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
-    textual = predicate.operator == "begins_with"
-    ops = [normalise(v, None if textual else spec_type) for v in predicate.operands]
-    if predicate.operator == "between":
-        return [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
-    if predicate.operator == "in":
-        return [Atom(attribute, "in", ", ".join(sorted(ops)))]
-    return [Atom(attribute, predicate.operator, ops[0])]
+    """The atoms of every condition the predicate puts on `attribute` (all must hold)."""
+    atoms: list[Atom] = []
+    for term in predicate.terms:
+        # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
+        textual = term.operator == "begins_with"
+        ops = [normalise(v, None if textual else spec_type) for v in term.operands]
+        if term.operator == "between":
+            atoms += [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
+        elif term.operator == "in":
+            atoms.append(Atom(attribute, "in", ", ".join(sorted(ops))))
+        else:
+            atoms.append(Atom(attribute, term.operator, ops[0]))
+    return atoms
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,24 +199,64 @@ def translate(
                 spec = entity.spec.attributes.get(var)
                 if spec is not None and spec.optional:
                     result.atoms.add(Atom(var, "exists", "true"))
-    for cond in (pattern.partition, pattern.sort):
-        if cond is not None:
-            _translate_condition(design, entity, cond, result, ambiguous)
+    if pattern.partition is not None:
+        _translate_condition(
+            design, pattern, entity, pattern.partition, result=result, ambiguous=ambiguous
+        )
     for attr, predicate in pattern.spec.filter.items():
+        constant = constant_of(design, entity, attr)
+        if constant is not None:
+            # The discriminator (or an enum of one value): the same in every item.
+            if holds_on_constant(predicate, constant) is None:
+                result.unknown.append(
+                    f"the filter on `{attr}` compares `{entity.name}`'s {constant!r} with a"
+                    " parameter"
+                )
+            continue  # it holds (an entity it excludes is not reached at all)
         spec = entity.spec.attributes.get(attr)
         if spec is None:
             result.unknown.append(
                 f"the filter on `{attr}` meets `{entity.name}` items, which lack that attribute"
             )
             continue
+        if spec.type == "datetime" and _dates_in(pattern, predicate):
+            # DynamoDB compares the stored text; the whole-day meaning is the intent's only.
+            result.unknown.append(
+                f"the filter compares `{attr}`, a datetime, with a date: DynamoDB compares text"
+            )
+            continue
         result.atoms.update(predicate_atoms(attr, predicate, spec.type))
+    # The sort key last: a range bound is read with what the rest pins (its equal values).
+    if pattern.sort is not None:
+        _translate_condition(
+            design, pattern, entity, pattern.sort, result=result, ambiguous=ambiguous
+        )
     return result
+
+
+def _dates_in(pattern: PatternDesign, predicate: Predicate) -> bool:
+    """Whether a condition compares with a `date` parameter or a `YYYY-MM-DD` literal."""
+    for term in predicate.terms:
+        for operand in term.operands:
+            if (
+                isinstance(operand, str)
+                and operand.startswith("$")
+                and not operand.startswith("$$")
+            ):
+                spec = pattern.parameters.get(operand[1:])
+                if spec is not None and spec.type == "date":
+                    return True
+            elif isinstance(operand, str) and len(operand) == 10 and operand[4:5] == "-":
+                return True
+    return False
 
 
 def _translate_condition(
     design: Design,
+    pattern: PatternDesign,
     entity: EntityDesign,
     cond: ConditionDesign,
+    *,
     result: Translation,
     ambiguous: Ambiguity,
 ) -> None:
@@ -259,7 +310,12 @@ def _translate_condition(
         result.atoms.update(Atom(v, op, typed(v, op, x)) for v, op, x in triples)
         return
 
-    # Ranges: only a single placeholder that lines up on both sides can be translated.
+    if key_type == "S":
+        _translate_range(
+            design, pattern, entity, cond, template=template, result=result, typed=typed
+        )
+        return
+    # Ranges on a number key: its template is one number attribute.
     operators = ["gte", "lte"] if cond.operator == "between" else [cond.operator]
     for pattern_t, op in zip(cond.templates, operators, strict=True):
         triples = _align(template, pattern_t, prefix=False, entity=entity, design=design)
@@ -285,6 +341,72 @@ def _translate_condition(
             )
             return
         result.atoms.add(Atom(var.name, op, typed(var.name, op, triples[0][2])))
+
+
+def _translate_range(
+    design: Design,
+    pattern: PatternDesign,
+    entity: EntityDesign,
+    cond: ConditionDesign,
+    *,
+    template: KeyTemplate,
+    result: Translation,
+    typed: Callable[[str, str, str], str],
+) -> None:
+    """A range on a string key, bound by bound, as conditions on the entity's attributes."""
+    if cond.operator == "between":
+        bounds = [(cond.templates[0], "gte"), (cond.templates[1], "lte")]
+    else:
+        bounds = [(cond.templates[0], cond.operator)]
+    walks: list[tuple[Walk, str]] = []
+    for bound, operator in bounds:
+        walked = walk(design, pattern, entity, template, bound)
+        if isinstance(walked, str):
+            result.unknown.append(
+                f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
+                f" {walked}"
+            )
+            return
+        walks.append((walked, operator))
+    pinned = {a.attribute: a.operand for a in result.atoms if a.operator == "eq"}
+    if len(walks) == 2:
+        # Both bounds begin with the same value: every key between them has that value.
+        (low, low_op), (high, high_op) = walks
+        shared = 0
+        for a, b in zip(low.steps, high.steps, strict=False):
+            same = (a.attribute, a.operand, a.day) == (b.attribute, b.operand, b.day)
+            if not same or a.day or not (a.delimited and b.delimited):
+                break
+            if a.attribute not in pinned:
+                atom = Atom(a.attribute, "eq", typed(a.attribute, "eq", a.operand))
+                result.atoms.add(atom)
+                pinned[a.attribute] = a.operand
+            shared += 1
+        walks = [
+            (Walk(low.steps[shared:], low.terminal, low.continues), low_op),
+            (Walk(high.steps[shared:], high.terminal, high.continues), high_op),
+        ]
+    for (walked, operator), (bound, _) in zip(walks, bounds, strict=True):
+        found = bound_atoms(walked, operator, pinned)
+        if isinstance(found, str):
+            result.unknown.append(
+                f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
+                f" {found}"
+            )
+            return
+        if found is True:
+            continue  # every key of the entity meets this bound
+        if found is False:
+            result.unknown.append(
+                f'no `{entity.name}` key meets the bound "{bound.source}" of `{cond.attribute}`'
+            )
+            return
+        for got in found:
+            atom = Atom(
+                got.attribute, got.operator, typed(got.attribute, got.operator, got.operand)
+            )
+            result.atoms.add(atom)
+            result.bounds[atom] = got
 
 
 def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:

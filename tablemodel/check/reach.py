@@ -6,6 +6,7 @@ which computes it once per pattern and design.
 
 from __future__ import annotations
 
+from tablemodel.check.filters import excluded
 from tablemodel.check.languages import example_key_value, match_condition
 from tablemodel.design import Design, PatternDesign
 
@@ -13,12 +14,18 @@ Example = tuple[str | None, str | None]
 
 
 def matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
-    """Entities whose items the pattern's key condition can return, with an example key."""
+    """Entities whose items the pattern can return, with an example key.
+
+    An item must meet the key condition and then the filter: an entity the filter excludes
+    whatever the parameters (it lacks the attribute, or its discriminator differs) is out.
+    """
     found: dict[str, Example] = {}
     index = pattern.index
     if index is None or pattern.partition is None:
         return found
     for entity in design.entities_in(index):
+        if excluded(design, pattern, entity) is not None:
+            continue
         pk = match_condition(design, pattern, entity, pattern.partition)
         if not pk.possible:
             continue

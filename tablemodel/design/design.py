@@ -71,6 +71,14 @@ class EntityDesign:
     def attribute_names(self) -> set[str]:
         return set(self.spec.attributes)
 
+    def written_with(self, attribute: str) -> set[str]:
+        """The attributes every item that has `attribute` has too (`together`), itself included."""
+        found = {attribute}
+        for group in self.spec.together:
+            if attribute in group:
+                found.update(a for a in group if a in self.spec.attributes)
+        return found
+
 
 @dataclass(frozen=True)
 class ConditionDesign:

@@ -149,6 +149,20 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                         hint=did_you_mean(attr, entity.attributes),
                         entity=name,
                     )
+        for g, group in enumerate(entity.together):
+            for j, attr in enumerate(group):
+                if attr not in entity.attributes:
+                    problems.report(
+                        UNKNOWN_ATTRIBUTE,
+                        (*epath, "together", g, j),
+                        f"`{attr}`, written together with "
+                        + ", ".join(f"`{a}`" for a in group if a != attr)
+                        + f", is not an attribute of `{name}`",
+                        found=f"`{attr}`",
+                        expected="an attribute of the entity",
+                        hint=did_you_mean(attr, entity.attributes),
+                        entity=name,
+                    )
         entities[name] = EntityDesign(
             name=name,
             spec=entity,
@@ -160,7 +174,14 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
 
     patterns: dict[str, PatternDesign] = {}
     for name, pattern in model.access_patterns.items():
-        patterns[name] = resolve_pattern(name, pattern, indexes, entities, problems=problems)
+        patterns[name] = resolve_pattern(
+            name,
+            pattern,
+            indexes,
+            entities,
+            problems=problems,
+            discriminator=model.table.discriminator_attribute,
+        )
 
     for name, write in model.write_patterns.items():
         if write.entity not in entities:

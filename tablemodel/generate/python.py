@@ -718,8 +718,9 @@ class ModuleWriter:
         args.append("returns=" + tuple_of([self.entity_classes[r] for r in pattern.returns]))
         if spec.filter:
             terms = [
-                _filter_term(attr, pred.operator, pred.operands)
+                _filter_term(attr, term.operator, term.operands)
                 for attr, pred in spec.filter.items()
+                for term in pred.terms
             ]
             one = "filters=" + tuple_of(terms)
             if len(one) > LINE - len(INDENT) - 1:
@@ -901,7 +902,7 @@ def _parameter_order(pattern: PatternDesign) -> list[str]:
             for template in condition.templates:
                 seen += [v for v in template.variable_names if v not in seen]
     for predicate in pattern.spec.filter.values():
-        for value in predicate.operands:
+        for value in (v for term in predicate.terms for v in term.operands):
             name = _parameter(value)
             if name is not None and name not in seen:
                 seen.append(name)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
 
 from tablemodel.runtime.configuration import ensure_configured
@@ -321,10 +322,14 @@ class PatternSpec(Generic[T]):
         return codec.compose(parts)
 
     def _filter(self, term: FilterTerm, values: Mapping[str, object]) -> Condition:
-        cls, spec = next((c, s) for c, s in self.specs.values() if term.attribute in s.rules)
+        operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
+        owner = next(((c, s) for c, s in self.specs.values() if term.attribute in s.rules), None)
+        if owner is None:
+            # The discriminator: every item holds its entity's value, as a string.
+            return _filter_path(Path(term.attribute), term.operator, [str(o) for o in operands])
+        cls, spec = owner
         target = cls.get_attributes()[spec.py(term.attribute)]
         rule = spec.rules[term.attribute]
-        operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
         op = term.operator
         if op == "exists":
             return target.exists() if operands[0] else target.does_not_exist()
@@ -487,6 +492,21 @@ def _projected(
     if projection.projection_type == "ALL":
         return None
     return frozenset([*table.primary_key, *index_keys, *(projection.non_key_attributes or [])])
+
+
+def _filter_path(target: Path, op: str, operands: list[str]) -> Condition:
+    """A filter condition on an attribute no entity declares (the discriminator)."""
+    if op == "exists":
+        return target.exists() if operands[0] == "True" else target.does_not_exist()
+    if op == "in":
+        return target.is_in(*operands)
+    if op == "between":
+        return target.between(operands[0], operands[1])
+    if op == "begins_with":
+        return target.startswith(operands[0])
+    if op == "ne":
+        return target != operands[0]
+    return _compare(target, op, operands[0])
 
 
 def _compare(target: Any, op: str, value: object) -> Condition:

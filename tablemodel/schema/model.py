@@ -242,6 +242,22 @@ class Entity(_Strict):
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
+    together: tuple[tuple[Identifier, ...], ...] = Field(
+        (),
+        description="Groups of optional attributes written together: an item has every"
+        " attribute of a group or none of them",
+    )
+
+    @field_validator("together")
+    @classmethod
+    def _groups_of_two_or_more(
+        cls, value: tuple[tuple[str, ...], ...]
+    ) -> tuple[tuple[str, ...], ...]:
+        for group in value:
+            if len(set(group)) < 2:
+                msg = f"a group written together names two attributes or more, found {list(group)}"
+                raise ValueError(msg)
+        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +279,24 @@ class KeyCondition(_Strict):
         # `PK: "racer-{racer_id}"` means equality; `SK: {begins_with: "race-"}` an operator.
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return {"operator": "eq", "templates": (str(value),)}
+        if (
+            isinstance(value, dict)
+            and len(value) > 1
+            and not {"operator", "templates"} & set(value)
+        ):
+            unknown = [op for op in value if op not in KEY_OPERATORS]
+            if unknown:
+                msg = (
+                    f"unknown key operator `{unknown[0]}`; expected one of"
+                    f" {', '.join(KEY_OPERATORS)}"
+                )
+                raise ValueError(msg)
+            msg = (
+                "a key condition takes one operator per key attribute (DynamoDB allows one"
+                f" condition on each key), found {', '.join(value)}; for two bounds write"
+                " `between: [low, high]`"
+            )
+            raise ValueError(msg)
         if (
             isinstance(value, dict)
             and len(value) == 1
@@ -317,34 +351,35 @@ Scalar = str | int | float | bool
 
 
 class Predicate(_Strict):
-    """A condition on one attribute: `race_id: $race_id` or `{gte: $since}`.
+    """A condition on one attribute: `race_id: $race_id`, `{gte: $since}`, or several bounds
+    at once, all of which must hold: `{gte: $start, lt: $end}`.
 
-    Strings starting with `$` name a parameter of the pattern (`$$` for a literal `$`).
+    Strings starting with `$` name a parameter of the pattern (`$$` for a literal `$`). In
+    Python, `operator` and `operands` hold the first condition and `also` the others;
+    `terms` lists them all, one operator each.
     """
 
     operator: IntentOperator = "eq"
     operands: tuple[Scalar, ...]
+    also: tuple[Predicate, ...] = Field(
+        (), description="More conditions on the same attribute (written as more operators)"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str | int | float | bool):
             return {"operator": "eq", "operands": (value,)}
-        if (
-            isinstance(value, dict)
-            and len(value) == 1
-            and not {"operator", "operands"} & set(value)
-        ):
-            ((op, operand),) = value.items()
-            if op not in INTENT_OPERATORS:
-                msg = f"unknown operator `{op}`; expected one of {', '.join(INTENT_OPERATORS)}"
+        if isinstance(value, dict) and value and not {"operator", "operands", "also"} & set(value):
+            unknown = [op for op in value if op not in INTENT_OPERATORS]
+            if unknown:
+                msg = (
+                    f"unknown operator `{unknown[0]}`; expected one of"
+                    f" {', '.join(INTENT_OPERATORS)}"
+                )
                 raise ValueError(msg)
-            if op in {"between", "in"}:
-                if not isinstance(operand, list | tuple) or not operand:
-                    msg = f"`{op}` takes a list of values"
-                    raise ValueError(msg)
-                return {"operator": op, "operands": tuple(operand)}
-            return {"operator": op, "operands": (operand,)}
+            terms = [_one_term(op, operand) for op, operand in value.items()]
+            return {**terms[0], "also": tuple(terms[1:])}
         return value
 
     @model_validator(mode="after")
@@ -361,7 +396,26 @@ class Predicate(_Strict):
         if self.operator not in {"between", "in"} and len(self.operands) != 1:
             msg = f"`{self.operator}` takes one value, found {len(self.operands)}"
             raise ValueError(msg)
+        if any(term.also for term in self.also):
+            msg = "conditions listed under `also` take no `also` of their own"
+            raise ValueError(msg)
         return self
+
+    @property
+    def terms(self) -> tuple[Predicate, ...]:
+        """Every condition on the attribute, one operator each (all must hold)."""
+        if not self.also:
+            return (self,)
+        return (self.model_copy(update={"also": ()}), *self.also)
+
+
+def _one_term(op: str, operand: Any) -> dict[str, Any]:
+    if op in {"between", "in"}:
+        if not isinstance(operand, list | tuple) or not operand:
+            msg = f"`{op}` takes a list of values"
+            raise ValueError(msg)
+        return {"operator": op, "operands": tuple(operand)}
+    return {"operator": op, "operands": (operand,)}
 
 
 class OrderTerm(_Strict):
@@ -442,6 +496,11 @@ class AccessPattern(_Strict):
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
     intent: Intent
+    examples: tuple[dict[Identifier, Scalar], ...] = Field(
+        (),
+        description="Parameter sets `check --run` always calls the pattern with (published"
+        " examples), each giving every parameter, written as in fixture files",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

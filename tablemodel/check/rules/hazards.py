@@ -83,9 +83,10 @@ def _fixed_length(design: Design, pattern: PatternDesign, name: str, domain: Val
 def _prefix_intended(pattern: PatternDesign, name: str) -> bool:
     """Whether the intent itself asks for values starting with the parameter (a prefix search)."""
     return any(
-        predicate.operator == "begins_with" and predicate.operands[0] == f"${name}"
+        term.operator == "begins_with" and term.operands[0] == f"${name}"
         for where in pattern.spec.intent.select.values()
         for predicate in where.values()
+        for term in predicate.terms
     )
 
 

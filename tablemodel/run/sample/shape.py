@@ -71,6 +71,18 @@ class EntityShape:
             if k in entity.templates
             for v in entity.templates[k].variable_names
         }
+        # Partition keys of the entity's secondary indexes: their partitions should hold
+        # several items too, which the generator arranges (`generation._cycled`).
+        self.index_partition_vars = {
+            v
+            for i in design.indexes.values()
+            if i.kind != "table" and entity.in_index(i) and i.partition_key.name in entity.templates
+            for v in entity.templates[i.partition_key.name].variable_names
+        }
+        table_partition = entity.templates.get(design.table.partition_key.name)
+        self.table_partition_vars = (
+            set(table_partition.variable_names) if table_partition is not None else set()
+        )
         sort_key = design.table.sort_key
         sort_template = entity.templates.get(sort_key.name) if sort_key is not None else None
         self.sort_vars = set(sort_template.variable_names) if sort_template is not None else set()
