@@ -37,6 +37,9 @@ table:
       projection: {type: include, attributes: [finish_time]}
     - name: gsi2
       partition_key: {name: GSI2PK}
+    - name: gsi3
+      partition_key: [{name: league}, {name: division, type: N}]
+      sort_key: [{name: GSI3SK}]
   billing: {mode: PAY_PER_REQUEST}
   stream: NEW_AND_OLD_IMAGES
 entities:
@@ -200,6 +203,23 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             id="bad-order-term",
         ),
         pytest.param(_set(("entities", "race-result"), {}), id="entity-name-not-identifier"),
+        pytest.param(
+            _set(
+                ("table", "global_indexes", 2, "partition_key"),
+                [{"name": f"k{i}"} for i in range(5)],
+            ),
+            id="five-partition-key-attributes",
+        ),
+        pytest.param(
+            _set(("table", "global_indexes", 2, "sort_key"), []), id="empty-sort-key-list"
+        ),
+        pytest.param(
+            _set(("table", "local_indexes", 0, "sort_key"), [{"name": "LSI1SK"}]),  # type: ignore[arg-type]
+            id="lsi-sort-key-list",
+        ),
+        pytest.param(
+            _set(("table", "partition_key"), [{"name": "PK"}]), id="table-partition-key-list"
+        ),
     ],
 )
 def test_invalid_documents_fail_in_schema_and_loader(
