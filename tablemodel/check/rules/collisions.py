@@ -35,8 +35,9 @@ def _values(design: Design, entity: EntityDesign, key: str, value: str) -> list[
     template = entity.templates[key]
     if design.key_type(key) != "S":
         return [f"{v}={value}" for v in template.variable_names]
-    parsed = parse_key(template, entity.domains, design.encoding, value) or {}
-    return [f"{k}={decode_value(v, design.encoding)!r}" for k, v in parsed.items()]
+    encoding = design.encoding_of(key)
+    parsed = parse_key(template, entity.domains, encoding, value) or {}
+    return [f"{k}={decode_value(v, encoding)!r}" for k, v in parsed.items()]
 
 
 def _assignment(design: Design, entity: EntityDesign, shared: dict[str, str | None]) -> str:
@@ -44,8 +45,9 @@ def _assignment(design: Design, entity: EntityDesign, shared: dict[str, str | No
     return f"`{entity.name}` with " + (", ".join(values) if values else "its constant keys")
 
 
-def _show(values: dict[str, str], design: Design) -> str:
-    return ", ".join(f"{k}={decode_value(v, design.encoding)!r}" for k, v in values.items())
+def _show(values: dict[str, str], design: Design, key: str) -> str:
+    encoding = design.encoding_of(key)
+    return ", ".join(f"{k}={decode_value(v, encoding)!r}" for k, v in values.items())
 
 
 @rule("TM501", "key-collision", Severity.ERROR, "collision")
@@ -122,8 +124,8 @@ def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Finding
             yield Finding(
                 (*entity.path, "keys", key),
                 f"`{entity.name}` composes the same `{key}` from different values",
-                found=f'"{template.source}" gives "{text}" for {_show(first, design)} and for'
-                f" {_show(second, design)}",
+                found=f'"{template.source}" gives "{text}" for {_show(first, design, key)} and'
+                f" for {_show(second, design, key)}",
                 expected="a template where every placeholder is followed by a delimiter its"
                 " values cannot contain, or has a fixed width",
                 example=f'{key}="{text}"',
