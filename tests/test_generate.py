@@ -219,19 +219,37 @@ def test_minimal_model_generates() -> None:
     assert "class Thing(ThingsItem" in _generate_text(MINIMAL)
 
 
+def test_keys_that_tell_entities_apart_need_no_discriminator() -> None:
+    other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: 'other'}}\n"
+    text = MINIMAL.replace("  discriminator_attribute: kind\n", "")
+    source = _generate_text(text.replace("access_patterns:", other + "access_patterns:"))
+    assert "class Thing(ThingsItem):" in source
+    assert "class Other(ThingsItem):" in source
+    assert "DiscriminatorAttribute" not in source
+
+
 @pytest.mark.parametrize(
     ("old", "new", "code", "where"),
     [
-        ("  discriminator_attribute: kind\n", "", "TM901", "table"),
+        ("  discriminator_attribute: kind\n", "", "TM901", "entities.Other.keys"),
         ("Thing", "Page", "TM902", "entities.Page"),
-        ("attributes: {id: string}", "attributes: {id: string, G: string}", "TM903", "G"),
+        ("attributes: {id: string}", "attributes: {id: string, kind: string}", "TM903", "kind"),
         ('SK: "thing"}\naccess', 'SK: "{id}{id2}"}\naccess', "TM905", "keys.SK"),
         ('key_condition: {PK: "thing-{id}", SK: "thing"}', 'key_condition: {G: "x"}', "TM904", ""),
     ],
-    ids=["no-discriminator", "name-clash", "attribute-is-key", "ambiguous", "unresolved"],
+    ids=[
+        "keys-cannot-tell-entities-apart",
+        "name-clash",
+        "attribute-is-discriminator",
+        "ambiguous",
+        "unresolved",
+    ],
 )
 def test_refusals_are_located_diagnostics(old: str, new: str, code: str, where: str) -> None:
     text = MINIMAL.replace(old, new)
+    if code == "TM901":  # without a discriminator, a thing `x` and an other `x` share a key
+        other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: '{id}'}}\n"
+        text = text.replace("access_patterns:", other + "access_patterns:")
     if code == "TM905":
         text = text.replace("attributes: {id: string}", "attributes: {id: string, id2: string}")
     if code == "TM904":
@@ -311,7 +329,9 @@ def test_an_entity_named_like_a_view_is_refused() -> None:
 
 def test_refusal_on_the_command_line_is_exit_1_without_traceback(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
-    model.write_text(MINIMAL.replace("  discriminator_attribute: kind\n", ""), encoding="utf-8")
+    other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: '{id}'}}\n"
+    text = MINIMAL.replace("  discriminator_attribute: kind\n", "")
+    model.write_text(text.replace("access_patterns:", other + "access_patterns:"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["generate", str(model)])
     assert result.exit_code == 1
     assert "TM901" in result.output

@@ -210,3 +210,37 @@ def template_type(design: Design, entity_name: str, key: str) -> str | None:
             return "S"
         return "N"
     return "S"
+
+
+def common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:
+    """A value both entities can write into key attribute `key`, or None when none exists."""
+    if design.key_type(key) == "N":
+        ia, ib = entity_interval(a, key), entity_interval(b, key)
+        if ia is None or ib is None or not ia.meets(ib):
+            return None
+        return ia.intersection(ib).example()
+    if design.key_type(key) == "B":
+        return "<binary>"
+    if not prefixes_compatible(a.templates[key], b.templates[key]):
+        return None
+    la, lb = entity_language(design, a, key), entity_language(design, b, key)
+    if la is None or lb is None:
+        return None
+    return intersect(la, lb).shortest_witness()
+
+
+def common_primary_key(design: Design, a: EntityDesign, b: EntityDesign) -> dict[str, str] | None:
+    """A primary key both entities can write (key attribute -> value), or None when none can.
+
+    None proves that an item's primary key tells the two apart: no key parses as both (this
+    over-approximates each entity's keys, so a key it finds may still be unreachable).
+    """
+    shared: dict[str, str] = {}
+    for key in design.table.key_names:
+        if key not in a.templates or key not in b.templates:
+            return None
+        value = common_key(design, a, b, key)
+        if value is None:
+            return None
+        shared[key] = value
+    return shared
