@@ -112,10 +112,48 @@ def test_run_findings_are_located_diagnostics(tmp_path: Path) -> None:
     assert "Racer {PK=" in (diagnostic.example or "")
 
 
-def test_a_model_that_cannot_be_generated_reports_why() -> None:
+def test_the_article_design_runs_and_confirms_its_three_isolation_errors() -> None:
+    """The AWS article's design, as written (no discriminator): the run returns exactly the
+    foreign items TM401 predicts, each named by the entity its primary key belongs to."""
     report, run = check_and_run(ALLEYCAT / "article.yaml", RunOptions())
+    assert run is not None, report.diagnostics
+    found = sorted((d.code, d.pattern, d.entity) for d in report.diagnostics)
+    assert found == [
+        ("TM401", "best_by_class", "ClassRace"),
+        ("TM401", "races_by_class", "ClassBest"),
+        ("TM401", "top_scores_by_race", "ClassRace"),
+        ("TM851", "best_by_class", None),
+        ("TM851", "races_by_class", None),
+        ("TM851", "top_scores_by_race", None),
+    ]
+    intruders = {
+        p.name: {view.entity for call in p.calls for view in call.unexpected}
+        for p in run.patterns
+    }
+    assert intruders == {
+        "results_by_racer": set(),
+        "races_by_class": {"ClassBest"},
+        "best_by_class": {"ClassRace"},
+        "top_scores_by_race": {"ClassRace"},
+        "performance_by_racer": set(),
+    }
+    missing = [view for p in run.patterns for call in p.calls for view in call.missing]
+    assert missing == []  # every failure is an intruder, none a lost item
+
+
+def test_a_model_that_cannot_be_generated_reports_why(tmp_path: Path) -> None:
+    """Without a discriminator, two entities whose primary keys can coincide cannot be told
+    apart by a read: the run does not start, and says why (TM901) where TM501 says it too."""
+    data = yaml.safe_load((ALLEYCAT / "article.yaml").read_text(encoding="utf-8"))
+    data["entities"]["ClassBest"]["keys"]["SK"] = "race-{racer_id}"
+    model = tmp_path / "article.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
     assert run is None
-    assert "TM901" in {d.code for d in report.diagnostics}
+    (tm901,) = [d for d in report.diagnostics if d.code == "TM901"]
+    assert tm901.location.dotted_path == "entities.ClassBest.keys"
+    assert "`ClassRace` and `ClassBest` can write the same primary key" in tm901.message
+    assert "TM501" in {d.code for d in report.diagnostics}
 
 
 def test_a_free_form_list_chunked_as_json_gets_samples_the_codec_can_store(
