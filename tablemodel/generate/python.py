@@ -29,6 +29,7 @@ from tablemodel.generate.text import (
     define,
     docstring,
     first_line,
+    fit_lines,
     import_from,
     mapping,
     pystr,
@@ -195,7 +196,7 @@ class ModuleWriter:
         for pattern in self.design.patterns.values():
             body += ["", "", *self._pattern(pattern)]
         body += ["", "", *self._module_functions()]
-        text = "\n".join(body)
+        text = fit_lines("\n".join(body))
         return "\n".join([*self._head(text), "", text]) + "\n"
 
     def _head(self, body: str) -> list[str]:
@@ -427,7 +428,7 @@ class ModuleWriter:
         spec = entity.spec
         name = entity.name
         version = spec.version_attribute
-        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = _attribute_names(entity)
         if self.table.discriminator_attribute:
             lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
         else:  # read back as this class when the item's primary key is one it writes
@@ -688,7 +689,7 @@ class ModuleWriter:
         entity = self.design.entities[entity_name]
         spec = entity.spec
         index = self.design.indexes[index_name]
-        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = _attribute_names(entity)
         where = "a Query on the table" if index.kind == "table" else f"{index.label}"
         doc = [
             f"{entity_name} as {where} returns it, without {', '.join(unread)}.",
@@ -795,7 +796,7 @@ class ModuleWriter:
         fetches = self.design.fetches_items(pattern)
         if fetches:
             args.append("whole_items=True")
-        lines = call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
+        lines = _annotated_call(const, "PatternSpec", self._returns(pattern), args)
         names = _parameter_order(pattern)
         params = [
             f"{python_name(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
@@ -860,7 +861,14 @@ class ModuleWriter:
         one = [f"{head}({classes[0]},)"]
         lines = one if len(classes) == 1 else call(head + "(", classes, "")
         patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
-        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {mapping(patterns)}"]
+        head = "ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = "
+        display = head + mapping(patterns)
+        if all(len(line) <= LINE for line in display.split("\n")):
+            lines += [display]
+        else:  # a name too long for `"name": _NAME,` on one line
+            lines += [head + "{", f"{INDENT}spec.name: spec", f"{INDENT}for spec in ("]
+            lines += [f"{INDENT * 2}{constant}," for _, constant in patterns]
+            lines += [f"{INDENT})", "}"]
         lines += ["", ""]
         lines += define(
             "configure",
@@ -945,6 +953,34 @@ class ModuleWriter:
             )
             lines.append(f"{INDENT}return _chunked.vacuum({base}, grace_seconds=grace_seconds)")
         return lines
+
+
+def _attribute_names(entity: EntityDesign) -> dict[str, str]:
+    """The Python name of each attribute of an entity's class (and of its views).
+
+    An attribute named like its entity (`Comment.Comment` in AWS's chat schema) is renamed
+    too: in the class body the attribute would hide the class, which its methods name.
+    """
+    reserved = RESERVED_MEMBERS | {entity.name}
+    return {a: python_name(a, reserved) for a in entity.spec.attributes}
+
+
+def _annotated_call(name: str, generic: str, members: list[str], args: list[str]) -> list[str]:
+    """`name: generic[A | B] = generic(args)`, laid out so that ruff keeps it at any line
+    length: on one line when it fits, else the annotation declared on a line of its own (with
+    one member a line, each named by a comment, when even that is long; the comments keep
+    ruff from joining the lines)."""
+    annotation = f"{generic}[{' | '.join(members) or 'Any'}]"
+    if len(f"{name}: {annotation} = {generic}(") <= LINE:
+        return call(f"{name}: {annotation} = {generic}(", args, "")
+    if len(f"{name}: {annotation}") <= LINE:
+        head = [f"{name}: {annotation}"]
+    else:
+        head = [f"{name}: {generic}["]
+        for i, member in enumerate(members):
+            head.append(f"{INDENT}{'| ' if i else ''}{member}  # {i + 1} of {len(members)}")
+        head.append("]")
+    return [*head, *call(f"{name} = {generic}(", args, "")]
 
 
 def _attribute_line(
