@@ -27,9 +27,18 @@ from tablemodel.runtime import entities as _entities
 from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
-from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, fetching_lsi_model, generate_and_import
+from tests.generated import (
+    ALLEYCAT,
+    BOX_OFFICE,
+    LEADERBOARD,
+    PUBLISHED,
+    ROOT,
+    fetching_lsi_model,
+    generate_and_import,
+)
 
 ALLEYCAT_MODELS = ALLEYCAT / "models.py"
+PUBLISHED_DESIGNS = ("chat_system.yaml", "complaint_management.yaml", "battle_royale.yaml")
 
 
 def test_committed_alleycat_module_is_what_the_model_generates() -> None:
@@ -72,8 +81,22 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("model", "far"),
-    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True)],
-    ids=["alleycat", "box_office", "box_office_far_away"],
+    [
+        (ALLEYCAT, False),
+        (BOX_OFFICE, False),
+        (BOX_OFFICE, True),
+        (ALLEYCAT / "article.yaml", False),
+        (LEADERBOARD, False),
+        *((PUBLISHED / name, False) for name in PUBLISHED_DESIGNS),
+    ],
+    ids=[
+        "alleycat",
+        "box_office",
+        "box_office_far_away",
+        "article",
+        "leaderboard",
+        *(name.removesuffix(".yaml") for name in PUBLISHED_DESIGNS),
+    ],
 )
 def test_generated_module_passes_ruff_and_mypy_strict(
     model: Path, far: bool, tmp_path: Path
