@@ -72,11 +72,15 @@ def largest_item(design: Design, entity: EntityDesign) -> tuple[int, list[str]]:
         if name in chunked:
             continue
         size = value_bytes(spec)
+        if size is None and name in entity.plain:
+            size = _key_bytes(design, entity, name)  # a key: at most the key limit
         if size is None:
             unbounded.append(name)
             continue
         total += len(name.encode()) + size
     for key_attr in entity.templates:
+        if key_attr in entity.plain:
+            continue  # the attribute itself, counted above
         total += len(key_attr.encode()) + _key_bytes(design, entity, key_attr)
     disc = design.model.table.discriminator_attribute
     if disc:
