@@ -39,6 +39,7 @@ from tests.generated import (
 
 ALLEYCAT_MODELS = ALLEYCAT / "models.py"
 PUBLISHED_DESIGNS = ("chat_system.yaml", "complaint_management.yaml", "battle_royale.yaml")
+PLAIN_KEYS = BOX_OFFICE.parent / "plain_keys.yaml"
 
 
 def test_committed_alleycat_module_is_what_the_model_generates() -> None:
@@ -87,6 +88,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         (BOX_OFFICE, True),
         (ALLEYCAT / "article.yaml", False),
         (LEADERBOARD, False),
+        (PLAIN_KEYS, False),
         *((PUBLISHED / name, False) for name in PUBLISHED_DESIGNS),
     ],
     ids=[
@@ -95,6 +97,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         "box_office_far_away",
         "article",
         "leaderboard",
+        "plain_keys",
         *(name.removesuffix(".yaml") for name in PUBLISHED_DESIGNS),
     ],
 )
@@ -240,6 +243,22 @@ def _generate_text(text: str) -> str:
 
 def test_minimal_model_generates() -> None:
     assert "class Thing(ThingsItem" in _generate_text(MINIMAL)
+
+
+def test_a_plain_key_attribute_is_declared_once_per_entity_with_its_type() -> None:
+    source = generate_source(load(PLAIN_KEYS))
+    table_class = source.split("class CalendarItem(TableItem):")[1].split("\nclass ")[0]
+    event = source.split("class Event(CalendarItem):")[1].split("\nclass ")[0]
+    note = source.split("class Note(CalendarItem):")[1].split("\nclass ")[0]
+    # The table class leaves the key open; each entity declares it as its attribute.
+    assert "    day: Attribute[Any] = UnicodeAttribute(null=True)\n" in table_class
+    assert "    day = DateAttribute()\n" in event
+    assert "    day = UnicodeAttribute()\n" in note
+    assert "    room = UnicodeAttribute(null=True)\n" in event
+    assert 'raw_keys=("day", "day_number", "floor", "room", "starts")' in source
+    assert "MultiKeyIndex(" in source
+    assert "class ByRoomIndex" not in source  # PynamoDB cannot declare it
+    assert "class ByDayIndex(GlobalIndex" in source
 
 
 def test_keys_that_tell_entities_apart_need_no_discriminator() -> None:

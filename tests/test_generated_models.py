@@ -1256,3 +1256,47 @@ def test_multi_attribute_gsi_pages_and_cursors(leaderboard: ModuleType) -> None:
     with pytest.raises(InvalidCursorError, match="outside this query's partition"):
         leaderboard.scores_from_page("t#1", "eu", 0, page_size=5, cursor=forged)
     assert [s.points for s in leaderboard.top_ten("t#1", "eu", limit=3)] == [20, 20, 20]
+
+
+@pytest.fixture
+def calendar(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    model = BOX_OFFICE.parent / "plain_keys.yaml"
+    yield from _deploy(generate_and_import(model, tmp_path), endpoint)
+
+
+def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
+    calendar: ModuleType,
+) -> None:
+    """The filter's names and values (PynamoDB's #0, :0) sit beside the key condition's
+    (#k0, :k0) in one request; only the owner's events come back, in key order."""
+    events = [
+        calendar.Event(
+            event_id=f"e{n}",
+            day=dt.date(2026, 1, 1 + n % 3),
+            starts=600 * n,
+            room="hall#1",
+            floor=2,
+            day_number=1 + n % 3,
+            title=f"talk {n}",
+            owner="ann" if n % 2 else "bob",
+        )
+        for n in range(8)
+    ]
+    calendar.batch_write(events)
+    trace = QueryTrace()
+    found = list(calendar.owner_events_in_room("hall#1", 2, 2, "ann", page_size=2, trace=trace))
+    assert [(e.day_number, e.starts) for e in found] == [(2, 600), (2, 4200), (3, 3000)]
+    assert all(type(e).__name__ == "Event" for e in found)
+    request = trace.pages[0].request
+    assert request["KeyConditionExpression"] == "#k0 = :k0 AND #k1 = :k1 AND #k2 >= :k2"
+    assert request["ExpressionAttributeNames"] == {
+        "#k0": "room",
+        "#k1": "floor",
+        "#k2": "day_number",
+        "#0": "owner",
+    }
+    assert trace.items_read > trace.items_returned  # the filter dropped bob's events
+    # A date in one entity and a string in another, on one S key.
+    calendar.Note(note_id="n1", day="monday", starts=5, text="hi").create()
+    assert [n.day for n in calendar.notes_of_day("monday")] == ["monday"]
+    assert [e.day for e in calendar.events_of_day(dt.date(2026, 1, 2))] == [dt.date(2026, 1, 2)] * 3

@@ -73,6 +73,19 @@ def test_the_leaderboard_runs_on_both_engines(engine: str, request: pytest.Fixtu
     assert any(call.pages > 1 for call in top_ten.calls)
 
 
+def test_plain_keys_typed_apart_and_a_filtered_multi_attribute_pattern_run() -> None:
+    report, run = check_and_run(ROOT / "tests" / "data" / "generate" / "plain_keys.yaml")
+    assert run is not None, report.diagnostics
+    assert report.diagnostics == ()
+    assert [(p.name, p.ok) for p in run.patterns] == [
+        ("events_of_day", True),
+        ("notes_of_day", True),
+        ("owner_events_in_room", True),
+    ]
+    filtered = next(p for p in run.patterns if p.name == "owner_events_in_room")
+    assert any(call.expected_count for call in filtered.calls)
+
+
 def test_a_wrong_tie_order_on_a_multi_attribute_key_fails_the_run(tmp_path: Path) -> None:
     data = yaml.safe_load((LEADERBOARD / "tablemodel.yaml").read_text(encoding="utf-8"))
     data["access_patterns"]["top_ten"]["intent"]["order_by"] = ["points desc", "submitted_at"]
