@@ -1300,3 +1300,33 @@ def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
     calendar.Note(note_id="n1", day="monday", starts=5, text="hi").create()
     assert [n.day for n in calendar.notes_of_day("monday")] == ["monday"]
     assert [e.day for e in calendar.events_of_day(dt.date(2026, 1, 2))] == [dt.date(2026, 1, 2)] * 3
+
+
+def test_chunked_records_need_no_discriminator(endpoint: str | None, tmp_path: Path) -> None:
+    """Heads are read as their entity by their keys; a chunk item in the queried partition
+    is an item of no entity (refused, not returned); vacuum still tells heads by their keys."""
+    text = HOUR_RACE.read_text(encoding="utf-8")
+    plain = "\n".join(line for line in text.splitlines() if "discriminator_attribute" not in line)
+    model = tmp_path / "hour_race.yaml"
+    model.write_text(plain + "\n", encoding="utf-8")
+    models = generate_and_import(model, tmp_path)
+    assert "DiscriminatorAttribute" not in (tmp_path / "models.py").read_text(encoding="utf-8")
+    models.configure(chunk_budget=350_000 if endpoint is None else None)
+    for deployed in _deploy(models, endpoint):
+        points = _points(20_000)
+        deployed.RaceTelemetry(race_id="r1", racer_id="a", seconds=9, points=points).create()
+        deployed.RaceResult(race_id="r1", racer_id="a", output=Decimal(3)).create()
+        (head,) = deployed.telemetry_of_race("r1")
+        assert type(head).__name__ == "RaceTelemetry"
+        assert (head.racer_id, head.seconds, head.points) == ("a", 9, None)
+        assert deployed.RaceTelemetry.fetch(race_id="r1", racer_id="a").points == points
+        assert [type(r).__name__ for r in deployed.results_of_race("r1")] == ["RaceResult"]
+        # A pattern that reached chunk items would meet items of no entity: refused.
+        spec = deployed.ACCESS_PATTERNS["results_of_race"]
+        chunk = {"PK": {"S": "race-r1"}, "SK": {"S": "~chunk#telemetry#a#00#000000"}}
+        with pytest.raises(UnexpectedItemError, match="without a known entity type"):
+            spec._convert(chunk, None)
+        stats = deployed.vacuum_chunks(grace_seconds=0)
+        assert stats.chunks_deleted == 0
+        assert stats.kept_current > 0
+        assert deployed.RaceTelemetry.fetch(race_id="r1", racer_id="a").points == points
