@@ -562,14 +562,21 @@ def test_mypy_rejects_what_a_partial_read_did_not_return(tmp_path: Path) -> None
 
 
 # The three committed models, and (None) Alleycat with an LSI that makes one pattern fetch.
-FOUR_MODELS = pytest.mark.parametrize(
+PARTIAL_READ_MODELS = pytest.mark.parametrize(
     "model",
-    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
-    ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
+    [
+        ALLEYCAT / "tablemodel.yaml",
+        ALLEYCAT / "hour_race.yaml",
+        BOX_OFFICE,
+        None,
+        LEADERBOARD,
+        PLAIN_KEYS,
+    ],
+    ids=["alleycat", "hour_race", "box_office", "fetching_lsi", "leaderboard", "plain_keys"],
 )
 
 
-@FOUR_MODELS
+@PARTIAL_READ_MODELS
 def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     model: Path | None, tmp_path: Path
 ) -> None:
@@ -599,7 +606,7 @@ def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     assert partial  # every one of these models has at least one partial read
 
 
-@FOUR_MODELS
+@PARTIAL_READ_MODELS
 def test_what_a_key_spells_decodes_to_the_value_and_type_that_was_written(
     model: Path | None, tmp_path: Path
 ) -> None:
