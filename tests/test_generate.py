@@ -261,6 +261,36 @@ def test_a_plain_key_attribute_is_declared_once_per_entity_with_its_type() -> No
     assert "class ByDayIndex(GlobalIndex" in source
 
 
+SESSIONS = """
+version: 1
+table:
+  name: sessions
+  partition_key: {name: session_id, type: S}
+  global_indexes:
+    - {name: by_user, partition_key: {name: username}, sort_key: {name: last_seen, type: N}}
+entities:
+  Session:
+    attributes: {session_id: string, username: string, last_seen: integer}
+access_patterns:
+  last_session:
+    description: A user's last session.
+    index: by_user
+    key_condition: {username: "{username}"}
+    order: descending
+    limit: 1
+    returns: [Session]
+    intent: {select: {Session: {username: $username}}, order_by: [last_seen desc], limit: 1}
+"""
+
+
+def test_an_entity_whose_keys_are_its_own_attributes_needs_no_templates() -> None:
+    source = _generate_text(SESSIONS)
+    session = source.split("class Session(SessionsItem):")[1]
+    assert "    session_id = UnicodeAttribute(hash_key=True)\n" in session
+    assert "    last_seen = IntegerAttribute()\n" in session
+    assert '            "session_id": "{session_id}",\n' in session
+
+
 def test_keys_that_tell_entities_apart_need_no_discriminator() -> None:
     other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: 'other'}}\n"
     text = MINIMAL.replace("  discriminator_attribute: kind\n", "")

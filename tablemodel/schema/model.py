@@ -311,7 +311,9 @@ class Entity(_Strict):
     )
     attributes: dict[Identifier, AttributeSpec]
     keys: dict[Identifier, str] = Field(
-        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'"
+        default_factory=dict,
+        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'; an attribute"
+        " named like a key attribute is that key and needs no template",
     )
     version_attribute: Identifier | None = Field(
         None, description="Attribute used for optimistic locking"
