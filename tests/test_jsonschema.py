@@ -168,9 +168,9 @@ def _remove(path: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
-def _set(path: tuple[str, ...], value: object) -> Callable[[dict[str, Any]], None]:
+def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
     def edit(document: dict[str, Any]) -> None:
-        node = document
+        node: Any = document
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
@@ -195,7 +195,7 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             _set(("entities", "Racer", "attributes", "racer_id"), "text"), id="unknown-type-word"
         ),
         pytest.param(
-            _set(("table", "local_indexes", 0, "projection"), "everything"),  # type: ignore[arg-type]
+            _set(("table", "local_indexes", 0, "projection"), "everything"),
             id="unknown-projection-word",
         ),
         pytest.param(
@@ -214,7 +214,7 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             _set(("table", "global_indexes", 2, "sort_key"), []), id="empty-sort-key-list"
         ),
         pytest.param(
-            _set(("table", "local_indexes", 0, "sort_key"), [{"name": "LSI1SK"}]),  # type: ignore[arg-type]
+            _set(("table", "local_indexes", 0, "sort_key"), [{"name": "LSI1SK"}]),
             id="lsi-sort-key-list",
         ),
         pytest.param(
