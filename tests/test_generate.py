@@ -291,6 +291,19 @@ def test_an_entity_whose_keys_are_its_own_attributes_needs_no_templates() -> Non
     assert '            "session_id": "{session_id}",\n' in session
 
 
+def test_a_binary_key_attribute_of_the_entity_is_refused_where_it_is_declared() -> None:
+    text = SESSIONS.replace(
+        "sort_key: {name: last_seen, type: N}", "sort_key: {name: token, type: B}"
+    )
+    text = text.replace("last_seen: integer}", "last_seen: integer, token: binary}")
+    with pytest.raises(GenerateError) as caught:
+        _generate_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "TM903"
+    assert diagnostic.location.dotted_path == "entities.Session.attributes.token"
+    assert "generated models key items on strings and numbers only" in diagnostic.message
+
+
 def test_keys_that_tell_entities_apart_need_no_discriminator() -> None:
     other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: 'other'}}\n"
     text = MINIMAL.replace("  discriminator_attribute: kind\n", "")

@@ -220,11 +220,15 @@ class _Validation:
                 )
             for key_attr in entity.templates:
                 if self.key_types.get(key_attr) == "B":
+                    plain = key_attr in entity.plain
                     self.problem(
                         GENERATE_UNSUPPORTED,
-                        (*epath, "keys", key_attr),
-                        f"`{key_attr}` is a binary (B) key; key templates compose strings and "
-                        "numbers only",
+                        (*epath, "attributes" if plain else "keys", key_attr),
+                        f"`{key_attr}` is a binary (B) key; generated models key items on"
+                        " strings and numbers only"
+                        if plain
+                        else f"`{key_attr}` is a binary (B) key; key templates compose strings"
+                        " and numbers only",
                         "an S or N key attribute",
                         entity=name,
                     )
