@@ -209,6 +209,7 @@ class PatternSpec(Generic[T]):
             spec: EntitySpec = cls._spec  # type: ignore[attr-defined]
             self.specs[spec.discriminator] = (cls, spec)
             self._unread[spec.discriminator] = spec.unread_through(projected)
+        self._returned = [spec for _, spec in self.specs.values()]
         self.filters = filters
         self.descending = descending
         self.limit = limit
@@ -491,8 +492,7 @@ class PatternSpec(Generic[T]):
         return raw
 
     def _convert(self, item: Item, trace: QueryTrace | None) -> T | None:
-        specs = [spec for _, spec in self.specs.values()]
-        spec_found = identify(specs, self.table, item)
+        spec_found = identify(self._returned, self.table, item)
         entry = self.specs.get(spec_found.discriminator) if spec_found is not None else None
         if entry is None:
             key = {
