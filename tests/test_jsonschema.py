@@ -38,6 +38,9 @@ table:
       projection: {type: include, attributes: [finish_time]}
     - name: gsi2
       partition_key: {name: GSI2PK}
+    - name: gsi3
+      partition_key: [{name: league}, {name: division, type: N}]
+      sort_key: [{name: GSI3SK}]
   billing: {mode: PAY_PER_REQUEST}
   stream: NEW_AND_OLD_IMAGES
 entities:
@@ -166,9 +169,9 @@ def _remove(path: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
-def _set(path: tuple[str, ...], value: object) -> Callable[[dict[str, Any]], None]:
+def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
     def edit(document: dict[str, Any]) -> None:
-        node = document
+        node: Any = document
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
@@ -193,7 +196,7 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             _set(("entities", "Racer", "attributes", "racer_id"), "text"), id="unknown-type-word"
         ),
         pytest.param(
-            _set(("table", "local_indexes", 0, "projection"), "everything"),  # type: ignore[arg-type]
+            _set(("table", "local_indexes", 0, "projection"), "everything"),
             id="unknown-projection-word",
         ),
         pytest.param(
@@ -201,6 +204,23 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             id="bad-order-term",
         ),
         pytest.param(_set(("entities", "race-result"), {}), id="entity-name-not-identifier"),
+        pytest.param(
+            _set(
+                ("table", "global_indexes", 2, "partition_key"),
+                [{"name": f"k{i}"} for i in range(5)],
+            ),
+            id="five-partition-key-attributes",
+        ),
+        pytest.param(
+            _set(("table", "global_indexes", 2, "sort_key"), []), id="empty-sort-key-list"
+        ),
+        pytest.param(
+            _set(("table", "local_indexes", 0, "sort_key"), [{"name": "LSI1SK"}]),
+            id="lsi-sort-key-list",
+        ),
+        pytest.param(
+            _set(("table", "partition_key"), [{"name": "PK"}]), id="table-partition-key-list"
+        ),
     ],
 )
 def test_invalid_documents_fail_in_schema_and_loader(

@@ -1,5 +1,7 @@
-"""Published single-table designs, encoded under tests/data/published/ (each file's header
-names its source and what the encoding changed), checked statically."""
+"""Published single-table designs, encoded under tests/data/published/: each file's header names
+its source and what the encoding had to choose. Each checks with exactly the findings below,
+generates (`tests/test_generate.py` runs ruff and mypy --strict on their generated code) and runs
+on moto with exactly the run findings below; several were published with bugs the check finds."""
 
 from __future__ import annotations
 
@@ -133,3 +135,54 @@ def test_a_pattern_whose_calls_all_expect_nothing_is_a_warning_that_says_why(
     assert [p.verdict.value for p in report.patterns] == ["warnings"]
     assert run.patterns[0].final_verdict == "warnings"
     assert report.has_findings
+
+
+# (code, pattern, entity, where) of every static finding, sorted.
+STATIC: dict[str, list[tuple[str, str, str | None, str]]] = {
+    "chat_system": [
+        # Published with `Limit 1` on "get all comments".
+        ("TM804", "getAllComments", None, "access_patterns.getAllComments.limit"),
+    ],
+    # The escalation's agent and time are declared as written together, so the sparse index
+    # on them holds exactly the escalated complaints.
+    "complaint_management": [],
+    # BETWEEN "#METADATA#{game_id}" AND "USER$" is decided from its literal first characters.
+    "battle_royale": [],
+}
+
+# (code, pattern) of every finding the run adds, sorted: the run confirms the static errors.
+RUN: dict[str, list[tuple[str, str]]] = {
+    "chat_system": [("TM851", "getAllComments")],
+    "complaint_management": [],
+    "battle_royale": [],
+}
+
+DESIGNS = sorted(STATIC)
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+def test_the_design_checks_with_exactly_its_findings(name: str) -> None:
+    report = check(PUBLISHED / f"{name}.yaml")
+    found = sorted(
+        (d.code, d.pattern, d.entity, d.location.dotted_path) for d in report.diagnostics
+    )
+    assert found == STATIC[name]
+    assert all(d.location.line is not None for d in report.diagnostics)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("name", DESIGNS)
+def test_the_design_runs_on_moto_as_published(name: str) -> None:
+    report, run = check_and_run(PUBLISHED / f"{name}.yaml", RunOptions())
+    assert run is not None, report.diagnostics
+    static = {finding[0] for finding in STATIC[name]}
+    added = sorted((d.code, d.pattern) for d in report.diagnostics if d.code not in static)
+    assert added == RUN[name]
+    failed = sorted(p.name for p in run.patterns if not p.ok)
+    assert failed == sorted(pattern for _, pattern in RUN[name])
+    for pattern in run.patterns:
+        assert pattern.calls, pattern.name
+        assert any(call.expected_count for call in pattern.calls), pattern.name
+        # No item of an unknown kind: the primary key named every item's entity.
+        views = [v for call in pattern.calls for v in (*call.unexpected, *call.missing)]
+        assert all(not v.entity.startswith("<") for v in views), pattern.name

@@ -10,22 +10,24 @@ What the proof cannot decide is left to the runner, with the reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tablemodel.check.intervals import Texts, difference
 from tablemodel.check.proof import (
     Ambiguity,
     Atom,
+    KeyOrder,
     Translation,
     intent_atoms,
-    key_order,
+    key_orders,
     translate,
 )
 from tablemodel.check.ranges import BoundAtom, corrected_bound
 from tablemodel.check.reach import Example
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import quoted
+from tablemodel.schema.model import OrderTerm
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,9 @@ def intent_gaps(
         if name not in pattern.returns:
             continue  # TM806
         if not entity.in_index(index):
-            broken = [k for k in index.key_names if k in entity.spec.keys and not entity.writes(k)]
-            if broken and all(k in entity.spec.keys for k in index.key_names):
+            written = entity.written_keys()
+            broken = [k for k in index.key_names if k in written and not entity.writes(k)]
+            if broken and all(k in written for k in index.key_names):
                 # Its templates did not parse (TM101/TM102): nothing can be proven about it.
                 out.run_only.append(
                     f"`{name}`: its key template for {quoted(broken)} is invalid, so nothing is"
@@ -353,6 +356,49 @@ def _compare(intended: Atom, keyed: list[Atom]) -> tuple[str, str] | None:
 _DIRECTION = {"asc": "ascending", "desc": "descending"}
 
 
+def _ties(
+    name: str,
+    index: IndexDesign,
+    terms: Sequence[OrderTerm],
+    orders: Sequence[KeyOrder],
+    *,
+    reported: bool,
+) -> Gap | str | None:
+    """How the index orders items that tie on the intent's first term, against its next ones.
+
+    A multi-attribute sort key orders ties by its next attributes (`orders[1:]`); the terms
+    they match are proven, a direction they cannot give is a gap (one Query has one direction
+    for every sort-key attribute), and what is left is for the run.
+    """
+    matched = 1
+    for term, order in zip(terms[1:], orders[1:], strict=False):
+        if order.attribute != term.attribute or order.caveat is not None:
+            break
+        if order.direction != term.direction:
+            if reported:
+                return None  # the first term's direction is reported already
+            tied = terms[matched - 1].attribute
+            return Gap(
+                name,
+                f"ties on `{tied}` come back by `{order.attribute}`"
+                f" {_DIRECTION[order.direction]}, the intent orders them by `{term.attribute}`"
+                f" {_DIRECTION[term.direction]}",
+                where="intent",
+                found=f"{index.label} sorts by "
+                + quoted(k.name for k in index.sort_keys)
+                + ", every attribute in the direction of the Query",
+                expected="terms that all go in one direction, in the order of the sort key",
+            )
+        matched += 1
+    if matched >= len(terms):
+        return None
+    return (
+        f"ties on `{terms[matched - 1].attribute}` are ordered by "
+        + quoted(t.attribute for t in terms[matched:])
+        + ", which the key cannot show"
+    )
+
+
 def _analyse_order(
     design: Design,
     pattern: PatternDesign,
@@ -389,10 +435,11 @@ def _analyse_order(
             )
             continue
         entity = design.entities[name]
-        found = key_order(design, pattern, entity, pinned_by[name])
-        if isinstance(found, str):
-            out.run_only.append(f"`{name}` order: {found}")
+        orders = key_orders(design, pattern, entity, pinned_by[name])
+        if isinstance(orders, str):
+            out.run_only.append(f"`{name}` order: {orders}")
             continue
+        found = orders[0]
         if found.attribute is None:
             out.run_only.append(
                 f"`{name}`: every matched item has the same sort key, so its order is the engine's"
@@ -402,7 +449,15 @@ def _analyse_order(
         got = f"`{found.attribute}` {_DIRECTION[found.direction]}"
         explanation = f"the index returns them by {got}, the intent orders them by {wanted}"
         if found.attribute != first.attribute:
-            sort_key = index.sort_key.name if index.sort_key is not None else "(none)"
+            sort_key = next(
+                (
+                    k.name
+                    for k in index.sort_keys
+                    if k.name in entity.templates
+                    and found.attribute in entity.templates[k.name].variable_names
+                ),
+                index.sort_key.name if index.sort_key is not None else "(none)",
+            )
             out.order.append(
                 Gap(
                     name,
@@ -428,12 +483,11 @@ def _analyse_order(
                     expected=f"order: {_DIRECTION[first.direction]}",
                 )
             )
-        if len(terms) > 1:
-            ties.append(
-                f"ties on `{first.attribute}` are ordered by "
-                + quoted(t.attribute for t in terms[1:])
-                + ", which the key cannot show"
-            )
+        tie = _ties(name, index, terms, orders, reported=found.direction != first.direction)
+        if isinstance(tie, Gap):
+            out.order.append(tie)
+        elif tie is not None:
+            ties.append(tie)
     out.run_only += ties
     if len(selected) > 1:
         out.run_only.append("the interleaving of several entity types in one order")

@@ -113,13 +113,15 @@ def _align(
     prefix: bool,
     entity: EntityDesign,
     design: Design,
+    attribute: str,
 ) -> list[tuple[str, str, str]] | None:
     """(entity variable, operator, operand) triples when the templates line up, else None."""
     if pattern_t.is_constant and not prefix:
-        parsed = parse_key(entity_t, entity.domains, design.encoding, pattern_t.source)
+        encoding = design.encoding_of(attribute)
+        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
         if parsed is None:
             return None
-        return [(v, "eq", repr(decode_value(x, design.encoding))) for v, x in parsed.items()]
+        return [(v, "eq", repr(decode_value(x, encoding))) for v, x in parsed.items()]
     e, p = list(entity_t.parts), list(pattern_t.parts)
     out: list[tuple[str, str, str]] = []
     i = j = 0
@@ -173,10 +175,13 @@ def _align(
     return out
 
 
-def _order_safe(domain: ValueDomain, following: Literal | Variable | None, design: Design) -> bool:
-    """Whether byte order of the written key equals the order of the raw values."""
-    escaped = design.encoding.escaped | CharSet.of(design.encoding.escape_char)
-    if design.encoding.escape and not (domain.charset & escaped).is_empty:
+def _order_safe(
+    domain: ValueDomain, following: Literal | Variable | None, design: Design, attribute: str
+) -> bool:
+    """Whether byte order of the key `attribute` as written equals the order of the values."""
+    encoding = design.encoding_of(attribute)
+    escaped = encoding.escaped | CharSet.of(encoding.escape_char)
+    if encoding.escape and not (domain.charset & escaped).is_empty:
         return False
     if following is None:
         return True
@@ -199,10 +204,8 @@ def translate(
                 spec = entity.spec.attributes.get(var)
                 if spec is not None and spec.optional:
                     result.atoms.add(Atom(var, "exists", "true"))
-    if pattern.partition is not None:
-        _translate_condition(
-            design, pattern, entity, pattern.partition, result=result, ambiguous=ambiguous
-        )
+    for cond in pattern.partitions:
+        _translate_condition(design, pattern, entity, cond, result=result, ambiguous=ambiguous)
     for attr, predicate in pattern.spec.filter.items():
         constant = constant_of(design, entity, attr)
         if constant is not None:
@@ -226,11 +229,9 @@ def translate(
             )
             continue
         result.atoms.update(predicate_atoms(attr, predicate, spec.type))
-    # The sort key last: a range bound is read with what the rest pins (its equal values).
-    if pattern.sort is not None:
-        _translate_condition(
-            design, pattern, entity, pattern.sort, result=result, ambiguous=ambiguous
-        )
+    # The sort key last, left to right: a range bound is read with what the rest pins.
+    for cond in pattern.sorts:
+        _translate_condition(design, pattern, entity, cond, result=result, ambiguous=ambiguous)
     return result
 
 
@@ -289,7 +290,12 @@ def _translate_condition(
     if cond.operator in {"eq", "begins_with"}:
         if key_type == "N" and cond.operator == "eq":
             triples = _align(
-                template, cond.templates[0], prefix=False, entity=entity, design=design
+                template,
+                cond.templates[0],
+                prefix=False,
+                entity=entity,
+                design=design,
+                attribute=cond.attribute,
             )
             if triples is None and template.variable_names and cond.templates[0].is_constant:
                 triples = [(template.variable_names[0], "eq", cond.templates[0].source)]
@@ -300,6 +306,7 @@ def _translate_condition(
                 prefix=cond.operator == "begins_with",
                 entity=entity,
                 design=design,
+                attribute=cond.attribute,
             )
         if triples is None:
             result.unknown.append(
@@ -318,7 +325,14 @@ def _translate_condition(
     # Ranges on a number key: its template is one number attribute.
     operators = ["gte", "lte"] if cond.operator == "between" else [cond.operator]
     for pattern_t, op in zip(cond.templates, operators, strict=True):
-        triples = _align(template, pattern_t, prefix=False, entity=entity, design=design)
+        triples = _align(
+            template,
+            pattern_t,
+            prefix=False,
+            entity=entity,
+            design=design,
+            attribute=cond.attribute,
+        )
         if (
             triples is None
             or len(triples) != 1
@@ -335,7 +349,11 @@ def _translate_condition(
         following = template.parts[index + 1] if index + 1 < len(template.parts) else None
         domain = entity.domains.get(var.name, ValueDomain(CharSet.any()))
         numeric_key = key_type == "N"
-        if not numeric_key and var.width is None and not _order_safe(domain, following, design):
+        if (
+            not numeric_key
+            and var.width is None
+            and not _order_safe(domain, following, design, cond.attribute)
+        ):
             result.unknown.append(
                 f"the byte order of `{cond.attribute}` is not the order of `{var.name}` values"
             )
@@ -437,22 +455,66 @@ def key_order(
 ) -> KeyOrder | str:
     """The entity's result order, or a reason why it cannot be stated.
 
-    The order is by the first placeholder of the sort key that the condition does not pin.
+    The order is by the first placeholder of the sort key that the condition does not pin
+    (with a multi-attribute sort key: of the first sort-key attribute that still varies).
     When its byte order may differ from its values' order, `caveat` says why: the items are
     then ordered by that attribute's key text, and by no other attribute for certain.
+    """
+    found = key_orders(design, pattern, entity, pinned)
+    return found if isinstance(found, str) else found[0]
+
+
+def key_orders(
+    design: Design, pattern: PatternDesign, entity: EntityDesign, pinned: set[str]
+) -> list[KeyOrder] | str:
+    """The entity's result order as successive terms (the first, then ties by the next).
+
+    A multi-attribute sort key orders by its attributes in turn, each by its own type: while
+    an attribute's key holds one attribute's value whole (`{points}`), items that tie on it
+    are ordered by the next sort-key attribute. The list has one `KeyOrder(None, ...)` when
+    every matched item has the same sort key, and stops at the first term with a caveat.
     """
     index = pattern.index
     if index is None or index.sort_key is None:
         return f"{index.label if index else 'the index'} has no sort key: results are unordered"
     direction = "asc" if pattern.spec.order == "ascending" else "desc"
-    template = entity.templates.get(index.sort_key.name)
-    if template is None:
-        return f"`{entity.name}` does not write `{index.sort_key.name}`"
+    orders: list[KeyOrder] = []
+    for sort_key in index.sort_keys:
+        template = entity.templates.get(sort_key.name)
+        if template is None:
+            return orders or f"`{entity.name}` does not write `{sort_key.name}`"
+        found = _template_order(
+            design,
+            entity,
+            key=sort_key.name,
+            template=template,
+            pinned=pinned,
+            direction=direction,
+        )
+        if found is None:
+            continue  # the condition pins this attribute: the next one orders
+        orders.append(found)
+        whole = template.variable_names == (found.attribute,) and len(template.parts) == 1
+        if found.caveat is not None or not whole:
+            break  # ties on part of a composite key: the rest of the key orders them
+    return orders or [KeyOrder(None, direction)]
+
+
+def _template_order(
+    design: Design,
+    entity: EntityDesign,
+    *,
+    key: str,
+    template: KeyTemplate,
+    pinned: set[str],
+    direction: str,
+) -> KeyOrder | None:
+    """The order one sort-key attribute gives, or None when the condition pins all of it."""
     parts = template.parts
     for i, part in enumerate(parts):
         if isinstance(part, Literal) or part.name in pinned:
             continue
-        if design.key_type(index.sort_key.name) == "N":
+        if design.key_type(key) == "N":
             return KeyOrder(part.name, direction)
         spec = entity.spec.attributes.get(part.name)
         if spec is not None and spec.type in NUMERIC and part.width is None:
@@ -461,12 +523,12 @@ def key_order(
             )
         following = parts[i + 1] if i + 1 < len(parts) else None
         domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
-        if part.width is None and not _order_safe(domain, following, design):
+        if part.width is None and not _order_safe(domain, following, design, key):
             return KeyOrder(
                 part.name,
                 direction,
-                f"the byte order of `{index.sort_key.name}` is not the order of `{part.name}`"
+                f"the byte order of `{key}` is not the order of `{part.name}`"
                 " values (escaped characters, or characters below the delimiter)",
             )
         return KeyOrder(part.name, direction)
-    return KeyOrder(None, direction)
+    return None

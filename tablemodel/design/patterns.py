@@ -195,18 +195,24 @@ def resolve_pattern(
         resolved = False
     _check_examples(name, pattern, parameters, problems=problems)
 
-    partition = sort = None
+    # Conditions by key role, in the index's KeySchema order (a multi-attribute key has up to
+    # four attributes of each role); conditions on other attributes are kept apart.
+    partitions: list[ConditionDesign] = []
+    sorts: list[ConditionDesign] = []
     others: list[ConditionDesign] = []
     if index is not None:
-        for cond in conditions:
-            if cond.attribute == index.partition_key.name:
-                partition = cond
-            elif index.sort_key is not None and cond.attribute == index.sort_key.name:
-                sort = cond
-            else:
-                others.append(cond)
+        by_attribute = {cond.attribute: cond for cond in conditions}
+        partitions = [by_attribute[k.name] for k in index.partition_keys if k.name in by_attribute]
+        sorts = [by_attribute[k.name] for k in index.sort_keys if k.name in by_attribute]
+        keyed = set(index.key_names)
+        others = [cond for cond in conditions if cond.attribute not in keyed]
     else:
         others = conditions
+    partition = sort = None
+    if index is not None:
+        first_sort = index.sort_key.name if index.sort_key is not None else None
+        partition = next((c for c in partitions if c.attribute == index.partition_key.name), None)
+        sort = next((c for c in sorts if c.attribute == first_sort), None)
 
     return PatternDesign(
         name=name,
@@ -220,6 +226,8 @@ def resolve_pattern(
         returns=tuple(returns),
         path=ppath,
         resolved=resolved,
+        partitions=tuple(partitions),
+        sorts=tuple(sorts),
     )
 
 

@@ -59,6 +59,7 @@ from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace
 from tablemodel.runtime.size import get_read_units, item_size, read_units
+from tablemodel.runtime.specs import EntitySpec, TableSpec, identify
 from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["Progress", "RunOptions", "run_model", "vacuum_table"]
@@ -226,7 +227,10 @@ class _Run:
             [self.table.sort_key.name] if self.table.sort_key else []
         )
         self.classes = {cls._spec.name: cls for cls in module.ENTITIES}
-        self.by_discriminator = {e.discriminator: name for name, e in design.entities.items()}
+        # Items are named by entity as the generated code reads them: by the discriminator,
+        # or (without one) by the entity whose key templates parse the primary key.
+        self.specs: list[EntitySpec] = [cls._spec for cls in module.ENTITIES]
+        self.table_spec: TableSpec = module.TABLE
         self.samples: list[SampleItem] = []
         self.wire: list[dict[str, Any]] = []  # each sample as stored (DynamoDB JSON)
         self.index_of: dict[tuple[tuple[str, str], ...], int] = {}
@@ -507,9 +511,13 @@ class _Run:
         return ItemView(view.entity, view.key, view.index_key, self.samples[index].origin)
 
     def _view(self, pattern: PatternDesign, wire: Mapping[str, Any]) -> ItemView:
-        disc = self.table.discriminator_attribute or ""
-        found = wire.get(disc, {}).get("S")
-        entity = self.by_discriminator.get(found, f"<{found or 'no type'}>")
+        spec = identify(self.specs, self.table_spec, wire)
+        if spec is not None:
+            entity = spec.name
+        else:
+            disc = self.table.discriminator_attribute or ""
+            found = wire.get(disc, {}).get("S") if disc else None
+            entity = f"<{found or 'no type'}>"
         key = {name: _normal(wire[name])[1] for name in self.primary if name in wire}
         index = pattern.index
         index_key: dict[str, Any] | None = None

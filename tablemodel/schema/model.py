@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tablemodel.runtime.values import AttributeType as AttributeType  # noqa: PLC0414 (re-export)
 
@@ -66,6 +73,21 @@ class Projection(_Strict):
         return self
 
 
+MAX_KEY_ATTRIBUTES = 4
+"""Attributes a GSI's partition key, and its sort key, may each have (DynamoDB, Nov. 2025)."""
+
+
+def _one_key_attribute(owner: str, role: str, value: Any) -> Any:
+    """Refuse a list where DynamoDB takes one key attribute, saying where lists are allowed."""
+    if isinstance(value, list | tuple):
+        msg = (
+            f"{owner} has one {role} attribute; only a global secondary index takes a list of"
+            f" up to {MAX_KEY_ATTRIBUTES} (a multi-attribute key)"
+        )
+        raise ValueError(msg)
+    return value
+
+
 class LocalIndex(_Strict):
     """A local secondary index: the table's partition key with another sort key."""
 
@@ -76,14 +98,61 @@ class LocalIndex(_Strict):
     sort_key: KeyAttribute
     projection: Projection = Field(default_factory=Projection)
 
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _single(cls, value: Any, info: ValidationInfo) -> Any:
+        role = "partition key" if info.field_name == "partition_key" else "sort key"
+        return _one_key_attribute("a local secondary index", role, value)
+
+
+KeyAttributes = Annotated[
+    tuple[KeyAttribute, ...],
+    Field(
+        min_length=1,
+        max_length=MAX_KEY_ATTRIBUTES,
+        description="A multi-attribute key: 1 to 4 attributes, each with its own type",
+    ),
+]
+
 
 class GlobalIndex(_Strict):
-    """A global secondary index: its own partition key and optional sort key."""
+    """A global secondary index: its own partition key and optional sort key.
+
+    Each key is one attribute or a list of up to four (a multi-attribute key): items are
+    partitioned by every partition-key attribute and sorted by the sort-key attributes in
+    order, each by its own type.
+    """
 
     name: str
-    partition_key: KeyAttribute
-    sort_key: KeyAttribute | None = None
+    partition_key: KeyAttribute | KeyAttributes
+    sort_key: KeyAttribute | KeyAttributes | None = None
     projection: Projection = Field(default_factory=Projection)
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, list | tuple) and not 1 <= len(value) <= MAX_KEY_ATTRIBUTES:
+            role = "partition key" if info.field_name == "partition_key" else "sort key"
+            msg = (
+                f"a {role} has 1 to {MAX_KEY_ATTRIBUTES} attributes (DynamoDB's limit for a"
+                f" multi-attribute key), found {len(value)}"
+            )
+            raise ValueError(msg)
+        return value
+
+    @property
+    def partition_keys(self) -> tuple[KeyAttribute, ...]:
+        """The partition-key attributes, in KeySchema order (one for a single-attribute key)."""
+        key = self.partition_key
+        return key if isinstance(key, tuple) else (key,)
+
+    @property
+    def sort_keys(self) -> tuple[KeyAttribute, ...]:
+        """The sort-key attributes, in KeySchema order (none when the index has no sort key)."""
+        key = self.sort_key
+        if key is None:
+            return ()
+        return key if isinstance(key, tuple) else (key,)
 
 
 class Billing(_Strict):
@@ -138,6 +207,12 @@ class Table(_Strict):
         description="Attribute holding each item's entity type (PynamoDB's discriminator)",
     )
     key_codec: KeyCodec = Field(default_factory=KeyCodec)
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _single(cls, value: Any, info: ValidationInfo) -> Any:
+        role = "partition key" if info.field_name == "partition_key" else "sort key"
+        return _one_key_attribute("the table", role, value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +311,9 @@ class Entity(_Strict):
     )
     attributes: dict[Identifier, AttributeSpec]
     keys: dict[Identifier, str] = Field(
-        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'"
+        default_factory=dict,
+        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'; an attribute"
+        " named like a key attribute is that key and needs no template",
     )
     version_attribute: Identifier | None = Field(
         None, description="Attribute used for optimistic locking"

@@ -141,14 +141,15 @@ def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iter
             continue
         for name in pattern.returns:
             entity = design.entities[name]
-            missing = [k for k in index.key_names if k not in entity.spec.keys]
+            written = entity.written_keys()
+            missing = [k for k in index.key_names if k not in written]
             if not missing:
                 continue
             yield Finding(
                 (*pattern.path, "returns"),
                 f"pattern `{pattern.name}` returns `{name}`, but `{name}` items are never in"
                 f" {index.label}: the entity does not write {quoted(missing)}",
-                found=f"`{name}` writes " + (quoted(entity.spec.keys) or "no keys"),
+                found=f"`{name}` writes " + (quoted(written) or "no keys"),
                 expected="every key of the index: " + quoted(index.key_names),
                 pattern=pattern.name,
                 entity=name,
