@@ -16,6 +16,7 @@ from tablemodel.generate import generate_source
 ROOT = Path(__file__).resolve().parent.parent
 ALLEYCAT = ROOT / "examples" / "alleycat"
 BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
+ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
 
 _counter = itertools.count()
 

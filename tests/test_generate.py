@@ -27,7 +27,14 @@ from tablemodel.runtime import entities as _entities
 from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
-from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, fetching_lsi_model, generate_and_import
+from tests.generated import (
+    ALLEYCAT,
+    BOX_OFFICE,
+    ODD_NAMES,
+    ROOT,
+    fetching_lsi_model,
+    generate_and_import,
+)
 
 ALLEYCAT_MODELS = ALLEYCAT / "models.py"
 
@@ -72,8 +79,8 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("model", "far"),
-    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True)],
-    ids=["alleycat", "box_office", "box_office_far_away"],
+    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True), (ODD_NAMES, False)],
+    ids=["alleycat", "box_office", "box_office_far_away", "odd_names"],
 )
 def test_generated_module_passes_ruff_and_mypy_strict(
     model: Path, far: bool, tmp_path: Path

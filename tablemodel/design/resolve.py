@@ -23,7 +23,7 @@ from tablemodel.design.values import value_domain
 from tablemodel.diagnostics import PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.automata import Encoding
 from tablemodel.keylang.charset import CharSet
-from tablemodel.keylang.templates import KeyTemplate
+from tablemodel.keylang.templates import KeyTemplate, placeholder
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import Model, Projection
 
@@ -118,7 +118,8 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                 problems.report(
                     UNKNOWN_TEMPLATE_ATTRIBUTE,
                     kpath,
-                    f"the key template of `{name}` for `{key_attr}` uses `{{{var}}}`, which is"
+                    f"the key template of `{name}` for `{key_attr}` uses `{placeholder(var)}`,"
+                    " which is"
                     f" not an attribute of `{name}`",
                     found=f"`{var}`",
                     expected="one of " + ", ".join(f"`{a}`" for a in sorted(entity.attributes)),

@@ -64,7 +64,6 @@ _PYNAMODB_ATTRIBUTES = {
     "DiscriminatorAttribute",
     "UnicodeAttribute",
     "UnicodeSetAttribute",
-    "VersionAttribute",
 }
 _RUNTIME_ATTRIBUTES = {
     "DateAttribute",
@@ -74,6 +73,7 @@ _RUNTIME_ATTRIBUTES = {
     "IntegerAttribute",
     "ListValueAttribute",
     "MapValueAttribute",
+    "VersionAttribute",
 }
 
 
@@ -388,9 +388,31 @@ class ModuleWriter:
             )
         for index in self.design.indexes.values():
             if index.kind != "table":
-                attr = python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
-                lines.append(f"{INDENT}{attr}_index = {class_name(index.name)}Index()")
+                attr = self.index_member(index.name)
+                lines.append(f"{INDENT}{attr} = {class_name(index.name)}Index()")
         return lines
+
+    def index_member(self, index_name: str) -> str:
+        """The base class's member for an index: `gsi1_index` for `GSI1`."""
+        return python_name(index_name.lower(), ()) + "_index"
+
+    def base_members(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """(Python name, model name, where it is declared) of every attribute of the base
+        class: each key attribute of each index, the discriminator and the index members."""
+        members: list[tuple[str, str, tuple[str | int, ...]]] = []
+        for index in self.design.indexes.values():
+            for role, key in (("partition_key", index.partition_key), ("sort_key", index.sort_key)):
+                if key is not None:
+                    py = python_name(key.name, RESERVED_MEMBERS)
+                    members.append((py, key.name, (*index.path, role, "name")))
+        disc = self.table.discriminator_attribute
+        if disc:
+            path: tuple[str | int, ...] = ("table", "discriminator_attribute")
+            members.append((python_name(disc, RESERVED_MEMBERS), disc, path))
+        for index in self.design.indexes.values():
+            if index.kind != "table":
+                members.append((self.index_member(index.name), index.name, (*index.path, "name")))
+        return members
 
     def _entity_class(self, entity: EntityDesign) -> list[str]:
         spec = entity.spec
@@ -798,8 +820,8 @@ class ModuleWriter:
         head = f"ENTITIES: tuple[type[{base}], ...] = "
         one = [f"{head}({classes[0]},)"]
         lines = one if len(classes) == 1 else call(head + "(", classes, "")
-        patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
-        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {mapping(patterns)}"]
+        patterns = [f"{pystr(p)}: _{p.upper()}" for p in self.design.patterns]
+        lines += call("ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {", patterns, "", "}")
         lines += ["", ""]
         lines += define(
             "configure",

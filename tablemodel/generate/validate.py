@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from tablemodel.design import rule_of
 from tablemodel.diagnostics import Severity
 from tablemodel.diagnostics.codes import declare
-from tablemodel.generate.naming import MODULE_NAMES, class_name
+from tablemodel.generate.naming import (
+    MODULE_NAMES,
+    PATTERN_OPTIONS,
+    RESERVED_MEMBERS,
+    class_name,
+    python_name,
+)
 from tablemodel.generate.python import ModuleWriter
 from tablemodel.runtime.keys import SORT_KEY_MAX_BYTES, KeyCodec
 from tablemodel.schema.model import AttributeSpec
@@ -155,6 +161,7 @@ def validate(writer: ModuleWriter) -> list[Problem]:
     validation.check_design()
     validation.check_codecs()
     validation.check_module_names()
+    validation.check_python_names()
     return validation.problems
 
 
@@ -166,6 +173,7 @@ class _Validation:
         self.key_types = writer.key_types
         self.key_limits = writer.key_limits
         self.views = writer.views
+        self.writer = writer
         self.problems: list[Problem] = []
 
     def problem(
@@ -325,6 +333,59 @@ class _Validation:
             what = f"for access pattern `{name}`"
             for defined in (name, name + "_page", "_" + name.upper()):
                 claim(defined, what, ("access_patterns", name), pattern=name)
+
+    def check_python_names(self) -> None:
+        """Two model names that map to one Python name in one scope (TM902).
+
+        The scopes are the base class (key attributes, the discriminator, index members),
+        each entity class (the base's attributes and its own) and each pattern function (its
+        parameters). The same model name in two places is one attribute, not a clash.
+        """
+        base: dict[str, str] = {}
+
+        def clash(
+            scope: dict[str, str],
+            py: str,
+            name: str,
+            path: tuple[str | int, ...],
+            where: str,
+            **who: str,
+        ) -> None:
+            other = scope.setdefault(py, name)
+            if other == name:
+                return
+            self.problem(
+                GENERATE_NAME_CLASH,
+                path,
+                f"`{name}` and `{other}` both become the Python name `{py}` {where}",
+                "names that stay apart once mapped to Python (docs/generate.md: names)",
+                **who,
+            )
+
+        for py, name, path in self.writer.base_members():
+            clash(base, py, name, path, f"in the table class `{self.base}`")
+        for entity_name, entity in self.design.entities.items():
+            scope = dict(base)
+            for attr in entity.spec.attributes:
+                clash(
+                    scope,
+                    python_name(attr, RESERVED_MEMBERS),
+                    attr,
+                    ("entities", entity_name, "attributes", attr),
+                    f"in the class of `{entity_name}`",
+                    entity=entity_name,
+                )
+        for pattern_name, pattern in self.design.patterns.items():
+            parameters: dict[str, str] = {}
+            for parameter in pattern.parameters:
+                clash(
+                    parameters,
+                    python_name(parameter, PATTERN_OPTIONS),
+                    parameter,
+                    ("access_patterns", pattern_name, "parameters", parameter),
+                    f"among the parameters of `{pattern_name}`",
+                    pattern=pattern_name,
+                )
 
     def check_codecs(self) -> None:
         """Build every key codec the module will build at import, to report failures here."""

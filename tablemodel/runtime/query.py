@@ -28,12 +28,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, cast
 
+from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
+from pynamodb.exceptions import QueryError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
+from tablemodel.runtime.expressions import name_path
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
 from tablemodel.runtime.values import Rule
@@ -99,7 +102,7 @@ class FilterTerm:
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
-    request: dict[str, Any]  # PynamoDB's query() arguments, conditions as its objects
+    request: dict[str, Any]  # the Query request as sent, expressions and placeholders included
     items: list[Item]
     scanned_count: int
     consumed_capacity: float | None
@@ -292,18 +295,19 @@ class PatternSpec(Generic[T]):
             raise ValueError(msg)
         attrs = self.base.get_attributes()
         hash_attr = attrs[self.table.py(self.partition.attribute)]
-        hash_value = hash_attr.serialize(self._compose(self.partition, 0, values))
-        range_condition: Condition | None = None
+        hash_key = self._compose(self.partition, 0, values)
+        hash_value = hash_attr.serialize(hash_key)
+        key_condition: Condition = name_path(hash_attr) == hash_key
         if self.sort is not None:
-            target = attrs[self.table.py(self.sort.attribute)]
+            target = name_path(attrs[self.table.py(self.sort.attribute)])
             first = self._compose(self.sort, 0, values)
             op = self.sort.operator
             if op == "between":
-                range_condition = target.between(first, self._compose(self.sort, 1, values))
+                key_condition &= target.between(first, self._compose(self.sort, 1, values))
             elif op == "begins_with":
-                range_condition = target.startswith(str(first))
+                key_condition &= target.startswith(str(first))
             else:
-                range_condition = _compare(target, op, first)
+                key_condition &= _compare(target, op, first)
         filter_condition: Condition | None = None
         for term in self.filters:
             condition = self._filter(term, values)
@@ -313,7 +317,7 @@ class PatternSpec(Generic[T]):
         forward = not (self.descending if descending is None else descending)
         fingerprint = [self.name, self.index, forward, sorted(values.items(), key=lambda kv: kv[0])]
         digest = hashlib.sha256(json.dumps(fingerprint, default=repr).encode()).hexdigest()[:24]
-        return _Query(hash_value, range_condition, filter_condition, forward, consistent, digest)
+        return _Query(hash_value, key_condition, filter_condition, forward, consistent, digest)
 
     def _compose(self, term: KeyTerm, i: int, values: Mapping[str, object]) -> object:
         codec = self._codecs[term.attribute, i]
@@ -322,7 +326,7 @@ class PatternSpec(Generic[T]):
 
     def _filter(self, term: FilterTerm, values: Mapping[str, object]) -> Condition:
         cls, spec = next((c, s) for c, s in self.specs.values() if term.attribute in s.rules)
-        target = cls.get_attributes()[spec.py(term.attribute)]
+        target = name_path(cls.get_attributes()[spec.py(term.attribute)])
         rule = spec.rules[term.attribute]
         operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
         op = term.operator
@@ -355,33 +359,40 @@ class PatternSpec(Generic[T]):
     ) -> Response:
         ensure_configured(self.base, self.table)
         connection = self.base._get_connection()
-        request: dict[str, Any] = {
-            "range_key_condition": query.range_condition,
-            "filter_condition": query.filter_condition,
-            "index_name": self.index,
-            "exclusive_start_key": start,
-            "consistent_read": query.consistent,
-            "scan_index_forward": query.forward,
-            "limit": limit,
-        }
+        # Built here rather than by PynamoDB's `query`, which reads the partition key's name
+        # as a document path: every name goes in as a placeholder (`runtime.expressions`).
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        request: dict[str, Any] = {"TableName": connection.table_name}
+        if self.index is not None:
+            request["IndexName"] = self.index
+        request["KeyConditionExpression"] = query.key_condition.serialize(names, values)
+        if query.filter_condition is not None:
+            request["FilterExpression"] = query.filter_condition.serialize(names, values)
+        request["ExpressionAttributeNames"] = {p: name for name, p in names.items()}
+        request["ExpressionAttributeValues"] = values
+        request["ScanIndexForward"] = query.forward
+        if query.consistent:
+            request["ConsistentRead"] = True
+        if start:
+            request["ExclusiveStartKey"] = start
+        if limit is not None:
+            request["Limit"] = limit
         if self.whole_items:
-            request["select"] = "ALL_ATTRIBUTES"
+            request["Select"] = "ALL_ATTRIBUTES"
+        request["ReturnConsumedCapacity"] = "TOTAL" if trace is not None else "NONE"
         began = time.perf_counter()
-        # PynamoDB returns the client's response untyped; this is its shape.
-        raw = cast(
-            Response,
-            connection.query(
-                query.hash_value,
-                return_consumed_capacity="TOTAL" if trace is not None else None,
-                **request,
-            ),
-        )
+        try:
+            # PynamoDB returns the client's response untyped; this is its shape.
+            raw = cast(Response, connection.connection.dispatch("Query", request))
+        except BOTOCORE_EXCEPTIONS as err:
+            raise QueryError(f"Failed to query items: {err}", err) from err
         if trace is not None:
             trace.pattern = self.name
             consumed = raw.get("ConsumedCapacity", {}).get("CapacityUnits")
             trace.pages.append(
                 PageTrace(
-                    request={"hash_key": query.hash_value, **request},
+                    request=request,
                     items=list(raw.get("Items", [])),
                     scanned_count=int(raw.get("ScannedCount", 0)),
                     consumed_capacity=None if consumed is None else float(consumed),
@@ -466,7 +477,7 @@ class PatternSpec(Generic[T]):
 @dataclass(frozen=True)
 class _Query:
     hash_value: Any
-    range_condition: Condition | None
+    key_condition: Condition
     filter_condition: Condition | None
     forward: bool
     consistent: bool

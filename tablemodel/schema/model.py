@@ -8,10 +8,17 @@ in a template) are resolved in `tablemodel.design`, which reports them as locate
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from tablemodel.runtime.values import AttributeType as AttributeType  # noqa: PLC0414 (re-export)
 
@@ -19,6 +26,48 @@ IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,254}$"
 INDEX_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
 
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, description="A name: letters, digits, _")]
+
+ATTRIBUTE_NAME_MAX_BYTES = 65535
+"""DynamoDB: an attribute name is 1 to 64 KB of UTF-8."""
+
+KEY_ATTRIBUTE_NAME_MAX_BYTES = 255
+"""DynamoDB: the name of a key attribute (of the table or of an index) is 1 to 255 bytes."""
+
+
+def _name_within(limit: int, what: str) -> Callable[[str], str]:
+    """A check that a name is one DynamoDB accepts: 1 to `limit` bytes of UTF-8."""
+
+    def check(name: str) -> str:
+        try:
+            size = len(name.encode("utf-8"))
+        except UnicodeEncodeError:
+            msg = f"{what} {name!r} holds a lone surrogate, which UTF-8 cannot encode"
+            raise ValueError(msg) from None
+        if size > limit:
+            msg = f"{what} is {size:,} UTF-8 bytes long; DynamoDB allows at most {limit:,}"
+            raise ValueError(msg)
+        return name
+
+    return check
+
+
+AttributeName = Annotated[
+    str,
+    Field(min_length=1, description="Any name DynamoDB accepts: 1 to 64 KB of UTF-8"),
+    AfterValidator(_name_within(ATTRIBUTE_NAME_MAX_BYTES, "an attribute name")),
+]
+"""An attribute name as DynamoDB accepts it: `GSI1-PK`, `follower#`, `Order Date`, `déjà-vu`."""
+
+KeyAttributeName = Annotated[
+    str,
+    Field(min_length=1, description="Any name DynamoDB accepts for a key: 1 to 255 bytes"),
+    AfterValidator(_name_within(KEY_ATTRIBUTE_NAME_MAX_BYTES, "a key attribute name")),
+]
+"""The name of a key attribute of the table or of an index: at most 255 bytes of UTF-8."""
+
+ParameterName = Annotated[
+    str, Field(min_length=1, description="A pattern parameter; often an attribute's name")
+]
 
 
 class _Strict(BaseModel):
@@ -35,7 +84,7 @@ KeyType = Literal["S", "N", "B"]
 class KeyAttribute(_Strict):
     """A key attribute of the table or of an index: its name and DynamoDB scalar type."""
 
-    name: Identifier
+    name: KeyAttributeName
     type: KeyType = Field("S", description="S (string), N (number) or B (binary)")
 
 
@@ -43,7 +92,7 @@ class Projection(_Strict):
     """Which attributes an index copies: all, keys_only, or include (keys plus a list)."""
 
     type: Literal["all", "keys_only", "include"] = "all"
-    attributes: tuple[str, ...] = Field((), description="Only with type: include")
+    attributes: tuple[AttributeName, ...] = Field((), description="Only with type: include")
 
     @model_validator(mode="before")
     @classmethod
@@ -131,9 +180,9 @@ class Table(_Strict):
     local_indexes: tuple[LocalIndex, ...] = ()
     global_indexes: tuple[GlobalIndex, ...] = ()
     billing: Billing = Field(default_factory=Billing)
-    ttl_attribute: str | None = None
+    ttl_attribute: AttributeName | None = None
     stream: StreamView | None = None
-    discriminator_attribute: Identifier | None = Field(
+    discriminator_attribute: AttributeName | None = Field(
         None,
         description="Attribute holding each item's entity type (PynamoDB's discriminator)",
     )
@@ -222,7 +271,7 @@ class AttributeSpec(_Strict):
 class Chunking(_Strict):
     """Attributes stored across several items when a record outgrows 400 KB (roadmap item 4)."""
 
-    attributes: tuple[Identifier, ...] = Field(min_length=1)
+    attributes: tuple[AttributeName, ...] = Field(min_length=1)
     codec: Literal["json", "binary"] = "json"
     compress: bool = False
 
@@ -234,11 +283,11 @@ class Entity(_Strict):
     discriminator: str | None = Field(
         None, description="Discriminator value; defaults to the entity's name"
     )
-    attributes: dict[Identifier, AttributeSpec]
-    keys: dict[Identifier, str] = Field(
+    attributes: dict[AttributeName, AttributeSpec]
+    keys: dict[KeyAttributeName, str] = Field(
         description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'"
     )
-    version_attribute: Identifier | None = Field(
+    version_attribute: AttributeName | None = Field(
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
@@ -367,20 +416,22 @@ class Predicate(_Strict):
 class OrderTerm(_Strict):
     """One term of an intent's order: an attribute and a direction."""
 
-    attribute: Identifier
+    attribute: AttributeName
     direction: Literal["asc", "desc"] = "asc"
 
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, value: Any) -> Any:
-        # `output desc`, `-output` and `output` are shorthands.
+        # `output desc`, `-output` and `output` are shorthands; the attribute is everything
+        # but the direction, so `Order Date desc` orders by `Order Date`. A name that starts
+        # with `-` or ends in ` asc`/` desc` takes the mapping form.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("-"):
                 return {"attribute": text[1:].strip(), "direction": "desc"}
-            parts = text.split()
-            if len(parts) == 2 and parts[1].lower() in {"asc", "desc"}:
-                return {"attribute": parts[0], "direction": parts[1].lower()}
+            head, _, last = text.rpartition(" ")
+            if head.strip() and last.lower() in {"asc", "desc"}:
+                return {"attribute": head.strip(), "direction": last.lower()}
             return {"attribute": text}
         return value
 
@@ -395,7 +446,7 @@ class Intent(_Strict):
     """
 
     description: str | None = None
-    select: dict[Identifier, dict[Identifier, Predicate]] = Field(min_length=1)
+    select: dict[Identifier, dict[AttributeName, Predicate]] = Field(min_length=1)
     order_by: tuple[OrderTerm, ...] = ()
     limit: int | str | None = Field(None, description="A number or a `$parameter`")
 
@@ -405,7 +456,9 @@ class Intent(_Strict):
         if isinstance(value, int) and value < 0:
             msg = f"a limit is a whole number of items, 0 or more; found {value}"
             raise ValueError(msg)
-        if isinstance(value, str) and not re.fullmatch("[$]" + IDENTIFIER[1:], value):
+        if isinstance(value, str) and (
+            len(value) < 2 or not value.startswith("$") or value[1] == "$"
+        ):
             msg = f"a limit is a number or a `$parameter`; found {value!r}"
             raise ValueError(msg)
         return value
@@ -425,11 +478,11 @@ class AccessPattern(_Strict):
 
     description: str
     index: str = Field("table", description="`table` or the name of an LSI or GSI")
-    key_condition: dict[Identifier, KeyCondition] = Field(min_length=1)
-    filter: dict[Identifier, Predicate] = Field(
+    key_condition: dict[KeyAttributeName, KeyCondition] = Field(min_length=1)
+    filter: dict[AttributeName, Predicate] = Field(
         default_factory=dict, description="FilterExpression conditions on non-key attributes"
     )
-    parameters: dict[Identifier, AttributeSpec] = Field(
+    parameters: dict[ParameterName, AttributeSpec] = Field(
         default_factory=dict,
         description="Parameter types; undeclared ones take the type of the returned "
         "entities' attribute of the same name",
@@ -438,7 +491,7 @@ class AccessPattern(_Strict):
     limit: int | None = Field(None, ge=1)
     consistent_read: bool = False
     returns: tuple[Identifier, ...] = Field(min_length=1)
-    attributes: tuple[Identifier, ...] | None = Field(
+    attributes: tuple[AttributeName, ...] | None = Field(
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
     intent: Intent
@@ -449,7 +502,7 @@ class AccessPattern(_Strict):
 
 
 class Transition(_Strict):
-    attribute: Identifier
+    attribute: AttributeName
     source: tuple[str, ...] = Field(alias="from", min_length=1)
     target: str = Field(alias="to")
 
@@ -465,10 +518,10 @@ class WritePattern(_Strict):
     description: str
     operation: Literal["create", "put", "update", "delete", "transact"]
     entity: Identifier
-    condition: dict[Identifier, Predicate] = Field(default_factory=dict)
+    condition: dict[AttributeName, Predicate] = Field(default_factory=dict)
     transition: Transition | None = None
-    idempotency_key: Identifier | None = None
-    counters: tuple[Identifier, ...] = ()
+    idempotency_key: AttributeName | None = None
+    counters: tuple[AttributeName, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,7 +545,7 @@ class SampleEntity(_Strict):
     per_parent: int | None = Field(
         None, ge=1, le=10_000, description="Items for each parent item (default 3)"
     )
-    values: dict[Identifier, tuple[Scalar, ...]] = Field(
+    values: dict[AttributeName, tuple[Scalar, ...]] = Field(
         default_factory=dict, description="Explicit choices for attributes"
     )
 
