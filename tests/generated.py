@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLEYCAT = ROOT / "examples" / "alleycat"
 BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
 ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
+LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
 
 _counter = itertools.count()
 

@@ -30,6 +30,7 @@ from tablemodel.schema.loader import load_model_from_text
 from tests.generated import (
     ALLEYCAT,
     BOX_OFFICE,
+    LOBBY,
     ODD_NAMES,
     ROOT,
     fetching_lsi_model,
@@ -79,8 +80,14 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("model", "far"),
-    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True), (ODD_NAMES, False)],
-    ids=["alleycat", "box_office", "box_office_far_away", "odd_names"],
+    [
+        (ALLEYCAT, False),
+        (BOX_OFFICE, False),
+        (BOX_OFFICE, True),
+        (ODD_NAMES, False),
+        (LOBBY, False),
+    ],
+    ids=["alleycat", "box_office", "box_office_far_away", "odd_names", "lobby"],
 )
 def test_generated_module_passes_ruff_and_mypy_strict(
     model: Path, far: bool, tmp_path: Path

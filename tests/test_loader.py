@@ -848,6 +848,39 @@ def test_names_dynamodb_refuses_are_located_errors() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}\n',
+            "",
+            "a query needs a `key_condition` on the index's partition key; a pattern that reads"
+            " the whole table or index is `operation: scan`",
+        ),
+        (
+            "    key_condition:",
+            "    operation: scan\n    key_condition:",
+            "a scan takes no `key_condition` (it reads every item of the table or index);"
+            " conditions on other attributes go under `filter`",
+        ),
+        (
+            '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}\n',
+            "    operation: scan\n    order: descending\n",
+            "a scan returns items in no defined order, so it takes no `order`",
+        ),
+    ],
+    ids=["query-without-key-condition", "scan-with-key-condition", "scan-with-order"],
+)
+def test_conditions_must_fit_the_operation(old: str, new: str, message: str) -> None:
+    (error,) = errors(BASE.replace(old, new))
+    assert (error.code, error.message, error.location.path, error.location.line) == (
+        "TM006",
+        f"invalid value for `access_patterns.racer_profile`: {message}",
+        ("access_patterns", "racer_profile"),
+        12,
+    )
+
+
 def test_bad_key_operator_points_at_the_users_path() -> None:
     text = BASE.replace(
         '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',

@@ -112,7 +112,19 @@ class PatternDesign:
         """Resolved, on a known index, with a partition-key condition: the deep rules apply."""
         return self.resolved and self.index is not None and self.partition is not None
 
+    @property
+    def is_scan(self) -> bool:
+        """A Scan of the table or index (`operation: scan`): no key condition, no order."""
+        return self.spec.operation == "scan"
+
+    @property
+    def runnable(self) -> bool:
+        """A request can be sent: a Query with its partition key condition, or a Scan."""
+        return self.queryable or (self.resolved and self.index is not None and self.is_scan)
+
     def key_condition_text(self) -> str:
+        if self.is_scan:
+            return f"(scan of {self.index.label})" if self.index is not None else "(scan)"
         parts = [c.text() for c in (self.partition, self.sort) if c is not None]
         parts += [c.text() for c in self.other_conditions]
         return " AND ".join(parts) if parts else "(none)"
@@ -148,7 +160,37 @@ class Design:
         return {name for index in self.indexes.values() for name in index.key_names}
 
     def entities_in(self, index: IndexDesign) -> list[EntityDesign]:
+        """The entities whose items land in `index`: those that write every key of it."""
         return [e for e in self.entities.values() if e.in_index(index)]
+
+    def sample_counts(self, names: Iterable[str]) -> dict[str, int] | None:
+        """Items of each entity of `names` as the model's sample section states them, or None
+        when it does not state a count for every one (a `count`, or `per_parent` items for
+        each item of a `parent` whose count is stated in turn; `per_parent` defaults to 3)."""
+        entries = self.model.sample.entities
+        counts: dict[str, int] = {}
+
+        def count(name: str, seen: tuple[str, ...]) -> int | None:
+            if name in counts:
+                return counts[name]
+            entry = entries.get(name)
+            if entry is None or name in seen:
+                return None
+            if entry.count is not None:
+                found: int | None = entry.count
+            elif entry.parent is not None:
+                parents = count(entry.parent, (*seen, name))
+                found = None if parents is None else parents * (entry.per_parent or 3)
+            else:
+                found = None
+            if found is not None:
+                counts[name] = found
+            return found
+
+        wanted = list(names)
+        if any(count(name, ()) is None for name in wanted):
+            return None
+        return {name: counts[name] for name in wanted}
 
     def projected_attributes(self, index: IndexDesign) -> set[str] | None:
         """Attribute names a Query on `index` returns, or None when it returns whole items."""

@@ -71,7 +71,16 @@ RESERVED_MEMBERS = frozenset(
 )
 # Keyword arguments every pattern function takes besides the pattern's parameters.
 PATTERN_OPTIONS = frozenset(
-    {"limit", "page_size", "descending", "consistent_read", "trace", "cursor"}
+    {
+        "limit",
+        "page_size",
+        "descending",
+        "consistent_read",
+        "trace",
+        "cursor",
+        "segment",
+        "total_segments",
+    }
 )
 # Names the module itself defines or imports.
 MODULE_NAMES = frozenset(

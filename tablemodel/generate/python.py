@@ -713,7 +713,7 @@ class ModuleWriter:
         const = "_" + pattern.name.upper()
         returns = " | ".join(self._returns(pattern)) or "Any"
         assert pattern.index is not None
-        assert pattern.partition is not None
+        assert pattern.partition is not None or pattern.is_scan
         index = pattern.index
         args = [
             self.base,
@@ -726,9 +726,14 @@ class ModuleWriter:
                 [(pystr("partition"), pystr(index.partition_key.name))]
                 + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
             ),
-            "partition="
-            + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates),
         ]
+        if pattern.partition is not None:
+            args.append(
+                "partition="
+                + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates)
+            )
+        else:
+            args.append("scan=True")
         if pattern.sort is not None:
             args.append(
                 "sort="
@@ -766,26 +771,39 @@ class ModuleWriter:
         limit = str(spec.limit) if spec.limit is not None else "None"
         descending = "True" if spec.order == "descending" else "False"
         options = [f"limit: int | None = {limit}"]
-        common = [f"descending: bool = {descending}"]
+        common = [] if pattern.is_scan else [f"descending: bool = {descending}"]
         if index.kind != "gsi":
             common.append(f"consistent_read: bool = {spec.consistent_read}")
         common.append("trace: QueryTrace | None = None")
+        if pattern.is_scan:
+            common += ["segment: int | None = None", "total_segments: int | None = None"]
         where = "the table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
         doc_head = first_line(spec.description) or pattern.name
-        doc = [
-            doc_head,
-            "",
-            f"Query on {where}: {pattern.key_condition_text()}.",
-        ]
+        if pattern.is_scan:
+            filtered = ", filtered on " + ", ".join(spec.filter) if spec.filter else ""
+            doc = [
+                doc_head,
+                "",
+                f"Scan of {where}{filtered}: every item is read, in no defined order;",
+                "segment and total_segments split it for a parallel scan.",
+            ]
+        else:
+            doc = [
+                doc_head,
+                "",
+                f"Query on {where}: {pattern.key_condition_text()}.",
+            ]
         if fetches:
             doc.append(
                 "Asks for whole items: the LSI fetches what it does not project from the"
                 " table, one more read per item."
             )
-        forward = ["descending=descending"]
+        forward = [] if pattern.is_scan else ["descending=descending"]
         if index.kind != "gsi":
             forward.append("consistent_read=consistent_read")
         forward.append("trace=trace")
+        if pattern.is_scan:
+            forward += ["segment=segment", "total_segments=total_segments"]
         lines += ["", ""]
         lines += define(
             pattern.name,

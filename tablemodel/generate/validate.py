@@ -108,10 +108,10 @@ declare(
     "generate-unresolved-pattern",
     Severity.ERROR,
     "generate",
-    """An access pattern does not resolve to a Query, so no function can be generated for it.
+    """An access pattern does not resolve to a Query or Scan: no function can be generated.
 
-    Why: a generated pattern function sends exactly the pattern's Query; a pattern on an
-    unknown index, or without a partition-key equality, has no Query to send. `tablemodel
+    Why: a generated pattern function sends exactly the pattern's Query (or Scan); a query on
+    an unknown index, or without a partition-key equality, has no request to send. `tablemodel
     check` reports the cause.
 
     Bad:
@@ -265,15 +265,29 @@ class _Validation:
                         entity=name,
                     )
         for pname, pattern in self.design.patterns.items():
-            if not pattern.queryable or pattern.other_conditions:
+            if not pattern.runnable or pattern.other_conditions:
                 self.problem(
                     GENERATE_UNRESOLVED_PATTERN,
                     ("access_patterns", pname),
-                    f"access pattern `{pname}` does not resolve to a Query on a known index "
-                    "(see `tablemodel check`)",
-                    "a key condition on the index's partition key (and sort key)",
+                    f"access pattern `{pname}` does not resolve to a Query or Scan on a known"
+                    " index (see `tablemodel check`)",
+                    "a key condition on the index's partition key (and sort key), or"
+                    " operation: scan",
                     pattern=pname,
                 )
+            if pattern.is_scan:
+                for attr in pattern.spec.filter:
+                    if not any(
+                        attr in self.design.entities[e].spec.attributes for e in pattern.returns
+                    ):
+                        self.problem(
+                            GENERATE_UNSUPPORTED,
+                            ("access_patterns", pname, "filter", attr),
+                            f"scan `{pname}` filters on `{attr}`, which no entity it returns"
+                            " declares; generated scans filter on entity attributes",
+                            "a filter on an attribute of a returned entity",
+                            pattern=pname,
+                        )
             if pname in MODULE_NAMES or keyword.iskeyword(pname):
                 self.problem(
                     GENERATE_NAME_CLASH,

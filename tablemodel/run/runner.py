@@ -306,7 +306,7 @@ class _Run:
     # -- one pattern -------------------------------------------------------------------------
 
     def _run_pattern(self, pattern: PatternDesign, static_verdict: str) -> PatternRun:
-        if not pattern.queryable:
+        if not pattern.runnable:
             return PatternRun(pattern.name, static_verdict, ())
         spec: PatternSpec[Any] = self.module.ACCESS_PATTERNS[pattern.name]
         if spec.whole_items and self.engine == "moto":

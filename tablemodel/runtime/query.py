@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
-from pynamodb.exceptions import QueryError
+from pynamodb.exceptions import QueryError, ScanError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
@@ -102,7 +102,7 @@ class FilterTerm:
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
-    request: dict[str, Any]  # the Query request as sent, expressions and placeholders included
+    request: dict[str, Any]  # the Query or Scan as sent, expressions and placeholders included
     items: list[Item]
     scanned_count: int
     consumed_capacity: float | None
@@ -145,7 +145,11 @@ class Page(Generic[T]):
 
 
 class PatternSpec(Generic[T]):
-    """A read access pattern: key condition, filter, order and limit, and what it returns."""
+    """A read access pattern: key condition, filter, order and limit, and what it returns.
+
+    With `scan=True` the pattern is a Scan of the table or index: no key condition and no
+    order; `segment` and `total_segments` split it for a parallel scan.
+    """
 
     def __init__(
         self,
@@ -156,8 +160,9 @@ class PatternSpec(Generic[T]):
         index: str | None,
         index_kind: Literal["table", "lsi", "gsi"],
         index_keys: Mapping[str, str],
-        partition: KeyTerm,
+        partition: KeyTerm | None = None,
         sort: KeyTerm | None = None,
+        scan: bool = False,
         parameters: Mapping[str, Rule],
         returns: tuple[type[Model], ...],
         filters: tuple[FilterTerm, ...] = (),
@@ -172,6 +177,10 @@ class PatternSpec(Generic[T]):
         self.index = index
         self.index_kind = index_kind
         self.index_keys = dict(index_keys)  # "partition"/"sort" -> key attribute
+        if scan == (partition is not None) or (scan and sort is not None):
+            msg = f"{name}: a query takes a partition key term, a scan takes no key terms"
+            raise ValueError(msg)
+        self.scan = scan
         self.partition = partition
         self.sort = sort
         self.parameters = dict(parameters)
@@ -227,9 +236,11 @@ class PatternSpec(Generic[T]):
         descending: bool | None = None,
         consistent_read: bool | None = None,
         trace: QueryTrace | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
     ) -> Iterator[T]:
         """Every matching item, fetching pages lazily, up to `limit` (the pattern's by default)."""
-        query = self._prepare(params, descending, consistent_read)
+        query = self._prepare(params, descending, consistent_read, (segment, total_segments))
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
         start: Key | None = None
@@ -257,9 +268,11 @@ class PatternSpec(Generic[T]):
         descending: bool | None = None,
         consistent_read: bool | None = None,
         trace: QueryTrace | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
     ) -> Page[T]:
-        """One Query's worth of items and the cursor of the next page."""
-        query = self._prepare(params, descending, consistent_read)
+        """One request's worth of items and the cursor of the next page."""
+        query = self._prepare(params, descending, consistent_read, (segment, total_segments))
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
         start: Key | None = None
@@ -279,7 +292,11 @@ class PatternSpec(Generic[T]):
     # -- building the request ----------------------------------------------------------------
 
     def _prepare(
-        self, params: Mapping[str, object], descending: bool | None, consistent: bool | None
+        self,
+        params: Mapping[str, object],
+        descending: bool | None,
+        consistent: bool | None,
+        segments: tuple[int | None, int | None] = (None, None),
     ) -> _Query:
         unknown = sorted(set(params) - set(self.parameters))
         if unknown:
@@ -293,15 +310,23 @@ class PatternSpec(Generic[T]):
         if consistent and self.index_kind == "gsi":
             msg = f"{self.name}: a global secondary index cannot be read consistently"
             raise ValueError(msg)
+        segment = _segment(self.name, self.scan, *segments)
+        if descending and self.scan:
+            msg = f"{self.name}: a scan returns items in no defined order; it cannot descend"
+            raise ValueError(msg)
         attrs = self.base.get_attributes()
-        hash_attr = attrs[self.table.py(self.partition.attribute)]
-        hash_key = self._compose(self.partition, 0, values)
-        hash_value = hash_attr.serialize(hash_key)
-        key_condition: Condition = name_path(hash_attr) == hash_key
+        hash_value: Any = None
+        key_condition: Condition | None = None
+        if self.partition is not None:
+            hash_attr = attrs[self.table.py(self.partition.attribute)]
+            hash_key = self._compose(self.partition, 0, values)
+            hash_value = hash_attr.serialize(hash_key)
+            key_condition = name_path(hash_attr) == hash_key
         if self.sort is not None:
             target = name_path(attrs[self.table.py(self.sort.attribute)])
             first = self._compose(self.sort, 0, values)
             op = self.sort.operator
+            assert key_condition is not None  # a sort key term comes with a partition term
             if op == "between":
                 key_condition &= target.between(first, self._compose(self.sort, 1, values))
             elif op == "begins_with":
@@ -315,9 +340,17 @@ class PatternSpec(Generic[T]):
                 condition if filter_condition is None else filter_condition & condition
             )
         forward = not (self.descending if descending is None else descending)
-        fingerprint = [self.name, self.index, forward, sorted(values.items(), key=lambda kv: kv[0])]
+        fingerprint = [
+            self.name,
+            self.index,
+            forward,
+            segment,
+            sorted(values.items(), key=lambda kv: kv[0]),
+        ]
         digest = hashlib.sha256(json.dumps(fingerprint, default=repr).encode()).hexdigest()[:24]
-        return _Query(hash_value, key_condition, filter_condition, forward, consistent, digest)
+        return _Query(
+            hash_value, key_condition, filter_condition, forward, consistent, digest, segment
+        )
 
     def _compose(self, term: KeyTerm, i: int, values: Mapping[str, object]) -> object:
         codec = self._codecs[term.attribute, i]
@@ -366,12 +399,19 @@ class PatternSpec(Generic[T]):
         request: dict[str, Any] = {"TableName": connection.table_name}
         if self.index is not None:
             request["IndexName"] = self.index
-        request["KeyConditionExpression"] = query.key_condition.serialize(names, values)
+        if query.key_condition is not None:
+            request["KeyConditionExpression"] = query.key_condition.serialize(names, values)
         if query.filter_condition is not None:
             request["FilterExpression"] = query.filter_condition.serialize(names, values)
-        request["ExpressionAttributeNames"] = {p: name for name, p in names.items()}
-        request["ExpressionAttributeValues"] = values
-        request["ScanIndexForward"] = query.forward
+        if names:  # DynamoDB refuses empty maps (a scan without a filter has neither)
+            request["ExpressionAttributeNames"] = {p: name for name, p in names.items()}
+        if values:
+            request["ExpressionAttributeValues"] = values
+        if self.scan:
+            if query.segment is not None:
+                request["Segment"], request["TotalSegments"] = query.segment
+        else:
+            request["ScanIndexForward"] = query.forward
         if query.consistent:
             request["ConsistentRead"] = True
         if start:
@@ -384,8 +424,12 @@ class PatternSpec(Generic[T]):
         began = time.perf_counter()
         try:
             # PynamoDB returns the client's response untyped; this is its shape.
-            raw = cast(Response, connection.connection.dispatch("Query", request))
+            raw = cast(
+                Response, connection.connection.dispatch("Scan" if self.scan else "Query", request)
+            )
         except BOTOCORE_EXCEPTIONS as err:
+            if self.scan:
+                raise ScanError(f"Failed to scan items: {err}", err) from err
             raise QueryError(f"Failed to query items: {err}", err) from err
         if trace is not None:
             trace.pattern = self.name
@@ -465,9 +509,10 @@ class PatternSpec(Generic[T]):
         remaining = data.get("r")
         if not isinstance(key, dict) or not (remaining is None or isinstance(remaining, int)):
             raise bad("malformed")
-        partition = key.get(self.partition.attribute)
-        if not isinstance(partition, dict) or query.hash_value not in partition.values():
-            raise bad("its key lies outside this query's partition")
+        if self.partition is not None:
+            partition = key.get(self.partition.attribute)
+            if not isinstance(partition, dict) or query.hash_value not in partition.values():
+                raise bad("its key lies outside this query's partition")
         allowed = set(self.table.primary_key) | set(self.index_keys.values())
         if set(key) - allowed:
             raise bad("its key holds attributes that are not keys")
@@ -476,12 +521,34 @@ class PatternSpec(Generic[T]):
 
 @dataclass(frozen=True)
 class _Query:
-    hash_value: Any
-    key_condition: Condition
+    hash_value: Any  # None for a scan
+    key_condition: Condition | None  # None for a scan
     filter_condition: Condition | None
     forward: bool
     consistent: bool
     digest: str
+    segment: tuple[int, int] | None = None  # (segment, total segments) of a parallel scan
+
+
+def _segment(
+    name: str, scan: bool, segment: int | None, total: int | None
+) -> tuple[int, int] | None:
+    """A parallel scan's (segment, total segments), both or neither; checked as DynamoDB does."""
+    if segment is None and total is None:
+        return None
+    if not scan:
+        msg = f"{name}: segment and total_segments split a scan; this pattern is a query"
+        raise ValueError(msg)
+    if segment is None or total is None:
+        msg = f"{name}: give segment and total_segments together"
+        raise ValueError(msg)
+    if not 1 <= total <= 1_000_000 or not 0 <= segment < total:
+        msg = (
+            f"{name}: segment {segment} of {total} segments; total_segments is 1 to 1,000,000"
+            " and segment 0 to total_segments - 1"
+        )
+        raise ValueError(msg)
+    return segment, total
 
 
 def _projected(

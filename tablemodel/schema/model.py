@@ -474,11 +474,21 @@ class Intent(_Strict):
 
 
 class AccessPattern(_Strict):
-    """A read: the index, key condition, order, limit and the intent it must implement."""
+    """A read: the index, key condition, order, limit and the intent it must implement.
+
+    A `query` (the default) names a partition with its key condition; a `scan` reads the
+    whole table or index (a sparse index holds only the items that write its keys), with an
+    optional filter and no key condition or order.
+    """
 
     description: str
+    operation: Literal["query", "scan"] = Field(
+        "query", description="query (default): a key condition; scan: the whole table or index"
+    )
     index: str = Field("table", description="`table` or the name of an LSI or GSI")
-    key_condition: dict[KeyAttributeName, KeyCondition] = Field(min_length=1)
+    key_condition: dict[KeyAttributeName, KeyCondition] = Field(
+        default_factory=dict, description="A query's condition on the index keys"
+    )
     filter: dict[AttributeName, Predicate] = Field(
         default_factory=dict, description="FilterExpression conditions on non-key attributes"
     )
@@ -495,6 +505,25 @@ class AccessPattern(_Strict):
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
     intent: Intent
+
+    @model_validator(mode="after")
+    def _conditions_fit_operation(self) -> AccessPattern:
+        if self.operation == "query" and not self.key_condition:
+            msg = (
+                "a query needs a `key_condition` on the index's partition key; a pattern that"
+                " reads the whole table or index is `operation: scan`"
+            )
+            raise ValueError(msg)
+        if self.operation == "scan" and self.key_condition:
+            msg = (
+                "a scan takes no `key_condition` (it reads every item of the table or index);"
+                " conditions on other attributes go under `filter`"
+            )
+            raise ValueError(msg)
+        if self.operation == "scan" and "order" in self.model_fields_set:
+            msg = "a scan returns items in no defined order, so it takes no `order`"
+            raise ValueError(msg)
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
