@@ -18,6 +18,7 @@ ALLEYCAT = ROOT / "examples" / "alleycat"
 BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
 ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
 LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
+MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
 
 _counter = itertools.count()
 

@@ -881,6 +881,23 @@ def test_conditions_must_fit_the_operation(old: str, new: str, message: str) -> 
     )
 
 
+def test_a_folded_key_cannot_use_a_letter_as_its_delimiter() -> None:
+    text = BASE.replace(
+        "  sort_key: {name: SK, type: S}\n",
+        '  sort_key: {name: SK, type: S, case: lower}\n  key_codec: {delimiters: "#X"}\n',
+    )
+    (error,) = errors(text)
+    message = (
+        "keys folded to lower case cannot use 'X' as a delimiter or escape character: folding"
+        " would turn it into another character"
+    )
+    assert (error.code, error.message, error.location.path) == (
+        "TM006",
+        f"invalid value for `table`: {message}",
+        ("table",),
+    )
+
+
 def test_bad_key_operator_points_at_the_users_path() -> None:
     text = BASE.replace(
         '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',

@@ -86,13 +86,14 @@ def entity_language(design: Design, entity: EntityDesign, attribute: str) -> Nfa
     template = entity.templates.get(attribute)
     if template is None:
         return None
-    return template_nfa(template, entity.domains, design.encoding)
+    return template_nfa(template, entity.domains, design.encoding_for(attribute))
 
 
 def condition_language(design: Design, pattern: PatternDesign, cond: ConditionDesign) -> Nfa:
     """The string keys a key condition matches, for any values of the pattern's parameters."""
     domains: dict[str, ValueDomain] = dict(pattern.domains)
-    first = template_nfa(cond.templates[0], domains, design.encoding)
+    encoding = design.encoding_for(cond.attribute)
+    first = template_nfa(cond.templates[0], domains, encoding)
     op = cond.operator
     if op == "eq":
         return first
@@ -102,7 +103,7 @@ def condition_language(design: Design, pattern: PatternDesign, cond: ConditionDe
         return at_most(first, strict=op == "lt")
     if op in {"gt", "gte"}:
         return at_least(first, strict=op == "gt")
-    second = template_nfa(cond.templates[1], domains, design.encoding)
+    second = template_nfa(cond.templates[1], domains, encoding)
     return intersect(at_least(first, strict=False), at_most(second, strict=False))
 
 
@@ -177,7 +178,8 @@ def example_key_value(design: Design, entity: EntityDesign, attribute: str) -> s
     if design.key_type(attribute) == "N":
         found = entity_interval(entity, attribute)
         return found.example() if found is not None else None
-    return template_nfa(template, entity.domains, design.encoding).shortest_witness()
+    encoding = design.encoding_for(attribute)
+    return template_nfa(template, entity.domains, encoding).shortest_witness()
 
 
 def prefixes_compatible(a: KeyTemplate, b: KeyTemplate) -> bool:

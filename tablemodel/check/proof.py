@@ -14,7 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.design import (
+    NUMERIC,
+    ConditionDesign,
+    Design,
+    EntityDesign,
+    PatternDesign,
+    case_variants,
+    keeps_case,
+)
+from tablemodel.diagnostics import quoted
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
@@ -102,13 +111,17 @@ def _align(
     prefix: bool,
     entity: EntityDesign,
     design: Design,
+    attribute: str,
 ) -> list[tuple[str, str, str]] | None:
     """(entity variable, operator, operand) triples when the templates line up, else None."""
     if pattern_t.is_constant and not prefix:
-        parsed = parse_key(entity_t, entity.domains, design.encoding, pattern_t.source)
+        encoding = design.encoding_for(attribute)
+        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
         if parsed is None:
             return None
-        return [(v, "eq", repr(decode_value(x, design.encoding))) for v, x in parsed.items()]
+        if encoding.fold_case and any(not keeps_case(entity.spec.attributes[v]) for v in parsed):
+            return None  # a value parsed from a folded key may not be the one written
+        return [(v, "eq", repr(decode_value(x, encoding))) for v, x in parsed.items()]
     e, p = list(entity_t.parts), list(pattern_t.parts)
     out: list[tuple[str, str, str]] = []
     i = j = 0
@@ -215,6 +228,14 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
+    if key_type == "S" and cond.attribute in design.folded_keys:
+        merged = [v for v in template.variable_names if case_variants(specs[v]) is not None]
+        if merged:
+            result.unknown.append(
+                f"`{cond.attribute}` is folded to lower case, so one key stands for every"
+                f" case variant of {quoted(merged)} (TM503)"
+            )
+            return
     if key_type == "S" and ambiguous(entity, cond.attribute):
         # Lining placeholders up one to one is only sound when each key has one parse.
         result.unknown.append(
@@ -238,7 +259,12 @@ def _translate_condition(
     if cond.operator in {"eq", "begins_with"}:
         if key_type == "N" and cond.operator == "eq":
             triples = _align(
-                template, cond.templates[0], prefix=False, entity=entity, design=design
+                template,
+                cond.templates[0],
+                prefix=False,
+                entity=entity,
+                design=design,
+                attribute=cond.attribute,
             )
             if triples is None and template.variable_names and cond.templates[0].is_constant:
                 triples = [(template.variable_names[0], "eq", cond.templates[0].source)]
@@ -249,6 +275,7 @@ def _translate_condition(
                 prefix=cond.operator == "begins_with",
                 entity=entity,
                 design=design,
+                attribute=cond.attribute,
             )
         if triples is None:
             result.unknown.append(
@@ -262,7 +289,14 @@ def _translate_condition(
     # Ranges: only a single placeholder that lines up on both sides can be translated.
     operators = ["gte", "lte"] if cond.operator == "between" else [cond.operator]
     for pattern_t, op in zip(cond.templates, operators, strict=True):
-        triples = _align(template, pattern_t, prefix=False, entity=entity, design=design)
+        triples = _align(
+            template,
+            pattern_t,
+            prefix=False,
+            entity=entity,
+            design=design,
+            attribute=cond.attribute,
+        )
         if (
             triples is None
             or len(triples) != 1

@@ -8,10 +8,12 @@ key role (`PatternDesign`, `ConditionDesign`). `tablemodel.design.resolve` build
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tablemodel.design.values import keeps_case
 from tablemodel.diagnostics import Diagnostic, Location, PathPart
 from tablemodel.keylang.automata import Encoding, ValueDomain
 from tablemodel.keylang.templates import KeyTemplate
@@ -143,6 +145,13 @@ class Design:
     patterns: Mapping[str, PatternDesign]
     encoding: Encoding
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    folded_keys: frozenset[str] = frozenset()  # string keys folded to lower case
+
+    def encoding_for(self, attribute: str) -> Encoding:
+        """How values are written into key attribute `attribute` (folded or not)."""
+        if attribute in self.folded_keys:
+            return dataclasses.replace(self.encoding, fold_case=True)
+        return self.encoding
 
     def locate(self, path: Iterable[PathPart]) -> Location:
         """A Location for a model path, with the line and column when the source has them."""
@@ -216,7 +225,7 @@ class Design:
         for name in pattern.returns:
             entity = self.entities[name]
             wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
-            have = recoverable(entity, projected)
+            have = recoverable(entity, projected, self.folded_keys)
             if any(a in entity.spec.attributes and a not in have for a in wanted):
                 return True
         return False
@@ -234,17 +243,29 @@ class Design:
         chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
         projected = None if whole_items else self.projected_attributes(index)
         readable = (
-            set(entity.spec.attributes) if projected is None else recoverable(entity, projected)
+            set(entity.spec.attributes)
+            if projected is None
+            else recoverable(entity, projected, self.folded_keys)
         )
         return tuple(sorted(a for a in entity.spec.attributes if a in chunked or a not in readable))
 
 
-def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
-    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
+def recoverable(
+    entity: EntityDesign, projected: set[str], folded: frozenset[str] = frozenset()
+) -> set[str]:
+    """Entity attributes readable from an index: projected ones, and those decoded from keys.
+
+    A key folded to lower case (`folded`) gives back only the values folding cannot change
+    (`McDonald` comes back `mcdonald`): `runtime.keys.survives_folding` decides, as it does
+    for the runtime (`EntitySpec.unread_through`).
+    """
     found = {a for a in entity.spec.attributes if a in projected}
     for key, template in entity.templates.items():
-        if key in projected:
-            found |= set(template.variable_names)
+        if key not in projected:
+            continue
+        for name in template.variable_names:
+            if key not in folded or keeps_case(entity.spec.attributes[name]):
+                found.add(name)
     return found
 
 

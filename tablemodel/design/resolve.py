@@ -194,7 +194,20 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
         patterns=patterns,
         encoding=encoding,
         diagnostics=tuple(problems.found),
+        folded_keys=folded_keys(model),
     )
+
+
+def folded_keys(model: Model) -> frozenset[str]:
+    """The string key attributes folded to lower case: each by its own `case`, else by the
+    table's `key_codec.case` (the first declaration of a name decides; TM122 reports two
+    that disagree)."""
+    table = model.table
+    cases: dict[str, bool] = {}
+    for key in table.key_attributes():
+        folded = (key.case or table.key_codec.case) == "lower" and key.type == "S"
+        cases.setdefault(key.name, folded)
+    return frozenset(name for name, folded in cases.items() if folded)
 
 
 def _projections_resolve(

@@ -300,6 +300,9 @@ class ModuleWriter:
                 "python_names="
                 + mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
             )
+        if self.design.folded_keys:
+            folded = ", ".join(pystr(k) for k in sorted(self.design.folded_keys))
+            args.append(f"folded_keys=frozenset({{{folded}}})")
         return call("TABLE = TableSpec(", args, "")
 
     def _index_class(self, name: str) -> list[str]:

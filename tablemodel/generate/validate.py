@@ -421,6 +421,7 @@ class _Validation:
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
+                    fold_case=attr in self.design.folded_keys,
                 )
             except ValueError as err:
                 return str(err)

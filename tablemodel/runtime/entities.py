@@ -372,7 +372,10 @@ def complete(instance: Model, spec: EntitySpec) -> None:
     if not missing:
         return
     for key_attr, codec in spec.codecs.items():
-        names = [v for v in codec.template.variable_names if v in missing]
+        # A key folded to lower case gives back only what folding cannot change.
+        names = [
+            v for v in codec.template.variable_names if v in missing and v in codec.recoverable
+        ]
         key = getattr(instance, spec.table.py(key_attr), None)
         if not names or key is None:
             continue

@@ -223,6 +223,7 @@ class PatternSpec(Generic[T]):
             delimiters=self.table.delimiters,
             escape_char=self.table.escape_char,
             limit=self.table.key_limits[attribute],
+            fold_case=attribute in self.table.folded_keys,
         )
 
     # -- public ------------------------------------------------------------------------------

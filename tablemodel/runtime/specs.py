@@ -57,6 +57,7 @@ class TableSpec:
     delimiters: str = "#"
     escape_char: str = "\\"
     python_names: Mapping[str, str] = field(default_factory=dict)
+    folded_keys: frozenset[str] = frozenset()  # string keys written in lower case
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -110,6 +111,7 @@ class EntitySpec:
                 delimiters=table.delimiters,
                 escape_char=table.escape_char,
                 limit=table.key_limits[key_attr],
+                fold_case=key_attr in table.folded_keys,
             )
         self.primary_sources = frozenset(
             v
@@ -129,7 +131,8 @@ class EntitySpec:
         """The attributes a Query through an index projecting `projected` cannot give back.
 
         `projected` is None for the table or an ALL projection. Attributes that a projected key
-        spells are recovered from it (`complete`); chunked payloads are never in a Query.
+        spells are recovered from it (`complete`), unless the key is folded to lower case and
+        the value may hold upper case; chunked payloads are never in a Query.
         """
         if projected is None:
             return tuple(sorted(self.chunked))
@@ -137,7 +140,7 @@ class EntitySpec:
             v
             for key_attr, codec in self.codecs.items()
             if key_attr in projected
-            for v in codec.template.variable_names
+            for v in codec.recoverable
         }
         return tuple(
             sorted(

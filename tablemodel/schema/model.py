@@ -81,11 +81,23 @@ class _Strict(BaseModel):
 KeyType = Literal["S", "N", "B"]
 
 
+KeyCase = Literal["preserve", "lower"]
+
+
 class KeyAttribute(_Strict):
-    """A key attribute of the table or of an index: its name and DynamoDB scalar type."""
+    """A key attribute of the table or of an index: its name and DynamoDB scalar type.
+
+    `case: lower` folds every key written into it (and every value a query compares with it)
+    to lower case; unset, it follows the table's `key_codec.case`.
+    """
 
     name: KeyAttributeName
     type: KeyType = Field("S", description="S (string), N (number) or B (binary)")
+    case: KeyCase | None = Field(
+        None,
+        description="lower: fold this key to lower case (as ElectroDB does); preserve: never;"
+        " unset: the table's key_codec.case",
+    )
 
 
 class Projection(_Strict):
@@ -169,6 +181,11 @@ class KeyCodec(_Strict):
     escape: bool = True
     delimiters: str = Field("#", min_length=1, description="Characters escaped inside values")
     escape_character: str = Field("\\", min_length=1, max_length=1)
+    case: KeyCase = Field(
+        "preserve",
+        description="lower: fold every string key to lower case (ElectroDB's default);"
+        " preserve: keep values as written. A key attribute's own `case` overrides it.",
+    )
 
 
 class Table(_Strict):
@@ -187,6 +204,30 @@ class Table(_Strict):
         description="Attribute holding each item's entity type (PynamoDB's discriminator)",
     )
     key_codec: KeyCodec = Field(default_factory=KeyCodec)
+
+    def key_attributes(self) -> list[KeyAttribute]:
+        """Every key attribute declaration of the table and its indexes, in file order."""
+        keys = [self.partition_key, self.sort_key]
+        for lsi in self.local_indexes:
+            keys += [lsi.partition_key, lsi.sort_key]
+        for gsi in self.global_indexes:
+            keys += [gsi.partition_key, gsi.sort_key]
+        return [key for key in keys if key is not None]
+
+    @model_validator(mode="after")
+    def _folded_keys_keep_their_syntax(self) -> Table:
+        folds = self.key_codec.case == "lower" or any(
+            key.case == "lower" for key in self.key_attributes()
+        )
+        codec = self.key_codec
+        changed = sorted({c for c in codec.delimiters + codec.escape_character if c.lower() != c})
+        if folds and changed:
+            msg = (
+                f"keys folded to lower case cannot use {', '.join(map(repr, changed))} as a"
+                " delimiter or escape character: folding would turn it into another character"
+            )
+            raise ValueError(msg)
+        return self
 
 
 # ---------------------------------------------------------------------------------------------

@@ -304,11 +304,13 @@ def check_lsi_needs_table_sort_key(design: Design, analysis: Analysis) -> Iterat
 
 @rule("TM122", "key-type-conflict", Severity.ERROR, "structure")
 def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Finding]:
-    """One key attribute name declared with two types by the table and its indexes.
+    """One key attribute name declared with two types, or two case foldings, by its indexes.
 
     Why: an attribute has one type per item, and CreateTable takes one definition per
     attribute name; two types for one name fail it ("Some AttributeDefinitions are not used"
-    or a duplicate definition), and no item could satisfy both indexes anyway.
+    or a duplicate definition), and no item could satisfy both indexes anyway. Likewise one
+    key is either folded to lower case or not: written folded for one index and compared
+    unfolded for another, it would match nothing.
 
     Bad:
         local_indexes: [{name: by_n, sort_key: {name: Numeric, type: N}}]
@@ -317,6 +319,22 @@ def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Fin
     Good:
         global_indexes: [{name: by_s, partition_key: {name: NumericText, type: S}}]
     """
+    codec_case = design.model.table.key_codec.case
+    first_case: dict[str, tuple[str, str]] = {}
+    for index in design.indexes.values():
+        for role, key in [("partition_key", index.partition_key), ("sort_key", index.sort_key)]:
+            if key is None or key.type != "S":
+                continue
+            case = key.case or codec_case
+            declared, where = first_case.setdefault(key.name, (case, index.label))
+            if case != declared:
+                yield Finding(
+                    (*index.path, role, "case"),
+                    f"{index.label} folds key `{key.name}` as `case: {case}`, but {where}"
+                    f" as `case: {declared}`",
+                    found=f"{key.name}: case {case}",
+                    expected=f"case: {declared} wherever `{key.name}` is declared",
+                )
     first: dict[str, tuple[str, str]] = {}
     for index in design.indexes.values():
         roles = [("partition_key", index.partition_key), ("sort_key", index.sort_key)]

@@ -57,6 +57,7 @@ class EntityShape:
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=limits.get(key_attr, SORT_KEY_MAX_BYTES),
+                    fold_case=key_attr in design.folded_keys,
                 )
             except ValueError:
                 continue  # the static check reports the template; keys fall back to values
