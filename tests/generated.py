@@ -19,6 +19,8 @@ BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
 ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
 LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
 MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
+SOCIAL_NETWORK = ROOT / "tests" / "data" / "published" / "social_network.yaml"
+ELECTRODB_LIBRARY = ROOT / "tests" / "data" / "published" / "electrodb_library.yaml"
 
 _counter = itertools.count()
 

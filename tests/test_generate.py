@@ -30,10 +30,12 @@ from tablemodel.schema.loader import load_model_from_text
 from tests.generated import (
     ALLEYCAT,
     BOX_OFFICE,
+    ELECTRODB_LIBRARY,
     LOBBY,
     MEMBERS,
     ODD_NAMES,
     ROOT,
+    SOCIAL_NETWORK,
     fetching_lsi_model,
     generate_and_import,
 )
@@ -88,8 +90,19 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         (ODD_NAMES, False),
         (LOBBY, False),
         (MEMBERS, False),
+        (SOCIAL_NETWORK, False),
+        (ELECTRODB_LIBRARY, False),
     ],
-    ids=["alleycat", "box_office", "box_office_far_away", "odd_names", "lobby", "members"],
+    ids=[
+        "alleycat",
+        "box_office",
+        "box_office_far_away",
+        "odd_names",
+        "lobby",
+        "members",
+        "published_social_network",
+        "published_electrodb_library",
+    ],
 )
 def test_generated_module_passes_ruff_and_mypy_strict(
     model: Path, far: bool, tmp_path: Path

@@ -301,8 +301,12 @@ class ModuleWriter:
                 + mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
             )
         if self.design.folded_keys:
-            folded = ", ".join(pystr(k) for k in sorted(self.design.folded_keys))
-            args.append(f"folded_keys=frozenset({{{folded}}})")
+            folded = [pystr(k) for k in sorted(self.design.folded_keys)]
+            one = "folded_keys=frozenset({" + ", ".join(folded) + "})"
+            if len(INDENT + one + ",") > LINE:
+                members = "".join(f"{INDENT * 2}{k},\n" for k in folded)
+                one = f"folded_keys=frozenset(\n{INDENT}{{\n{members}{INDENT}}}\n)"
+            args.append(one)
         return call("TABLE = TableSpec(", args, "")
 
     def _index_class(self, name: str) -> list[str]:
@@ -459,7 +463,10 @@ class ModuleWriter:
             pystr(entity.name),
             pystr(entity.discriminator),
             mapping([(pystr(a), _rule(s)) for a, s in spec.attributes.items()]),
-            mapping([(pystr(k), pystr(t.source)) for k, t in entity.templates.items()]),
+            mapping(
+                [(pystr(k), pystr(t.source)) for k, t in entity.templates.items()],
+                column=len(INDENT * 2),
+            ),
         ]
         renamed = {a: p for a, p in py.items() if a != p}
         if renamed:
@@ -733,14 +740,24 @@ class ModuleWriter:
         if pattern.partition is not None:
             args.append(
                 "partition="
-                + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates)
+                + _key_term(
+                    pattern.partition.attribute,
+                    "eq",
+                    pattern.partition.templates,
+                    LINE - len(INDENT) - len("partition=,"),
+                )
             )
         else:
             args.append("scan=True")
         if pattern.sort is not None:
             args.append(
                 "sort="
-                + _key_term(pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates)
+                + _key_term(
+                    pattern.sort.attribute,
+                    pattern.sort.operator,
+                    pattern.sort.templates,
+                    LINE - len(INDENT) - len("sort=,"),
+                )
             )
         args.append(
             "parameters=" + mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
@@ -958,10 +975,26 @@ def _parameter(value: object) -> str | None:
     return None
 
 
-def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:
-    sources = [getattr(t, "source", str(t)) for t in templates]
-    items = tuple_of([pystr(s) for s in sources])
-    return f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
+def _key_term(attribute: str, operator: str, templates: Sequence[object], room: int) -> str:
+    """`KeyTerm(...)` in at most `room` columns, exploded as ruff explodes it when longer:
+    one argument per line, and the templates' tuple too when it still does not fit."""
+    sources = [pystr(getattr(t, "source", str(t))) for t in templates]
+    items = tuple_of(sources)
+    one = f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
+    if len(one) <= room:
+        return one
+    inner = room - len(INDENT) - 1  # an argument line, less its indent and comma
+    # ruff splits a tuple of two templates that does not fit, never one of a single string
+    # (one per line it would not fit either).
+    if len(items) > inner and len(sources) > 1:
+        items = "(\n" + "".join(f"{INDENT}{source},\n" for source in sources) + ")"
+    args = [pystr(attribute), pystr(operator), items]
+    return "KeyTerm(\n" + "".join(_indented(arg) + ",\n" for arg in args) + ")"
+
+
+def _indented(text: str) -> str:
+    """`text` one level deeper, line by line."""
+    return "\n".join(INDENT + line for line in text.split("\n"))
 
 
 def _filter_term(attribute: str, operator: str, operands: Sequence[object]) -> str:
