@@ -296,3 +296,13 @@ def test_case_folding_of_character_sets() -> None:
     everything = CharSet.any().lowered()
     assert all(c in everything for c in "abcσςß")
     assert "A" not in everything
+
+
+def test_lower_case_changes_nothing_past_the_first_two_planes() -> None:
+    from tablemodel.keylang.charset import (  # noqa: PLC0415
+        _CASED_PLANES_END,
+        MAX_CODE_POINT,
+        _case_changing,
+    )
+
+    assert _case_changing(MAX_CODE_POINT + 1) == _case_changing(_CASED_PLANES_END)

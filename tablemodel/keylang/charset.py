@@ -428,12 +428,17 @@ NAMED_CLASSES: Mapping[str, CharSet] = MappingProxyType(
 """The named classes `CharSet.parse` accepts, each an ASCII set except `any`."""
 
 
+_CASED_PLANES_END = 0x20000
+"""Unicode has cased letters in the first two planes only (the others hold CJK ideographs,
+tags and private use); `tests/test_charset.py` checks it against every code point."""
+
+
 @functools.cache
-def _case_changing() -> CharSet:
-    """Every scalar value that `str.lower()` changes (computed once, on first use)."""
+def _case_changing(end: int = _CASED_PLANES_END) -> CharSet:
+    """Every scalar value below `end` that `str.lower()` changes (computed once)."""
     changed = [
         chr(cp)
-        for cp in range(MAX_CODE_POINT + 1)
+        for cp in range(min(end, MAX_CODE_POINT + 1))
         if not _SURROGATE_LO <= cp <= _SURROGATE_HI and chr(cp).lower() != chr(cp)
     ]
     return CharSet.of("".join(changed))
