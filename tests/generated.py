@@ -18,6 +18,11 @@ ALLEYCAT = ROOT / "examples" / "alleycat"
 BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
 LEADERBOARD = ROOT / "examples" / "leaderboard"
 PUBLISHED = ROOT / "tests" / "data" / "published"
+ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
+LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
+MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
+SOCIAL_NETWORK = ROOT / "tests" / "data" / "published" / "social_network.yaml"
+ELECTRODB_LIBRARY = ROOT / "tests" / "data" / "published" / "electrodb_library.yaml"
 
 _counter = itertools.count()
 

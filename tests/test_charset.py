@@ -273,3 +273,36 @@ def test_describe_round_trips(a: tuple[CharSet, frozenset[int]]) -> None:
         assert CharSet.parse(text) == cs
     elif text.startswith("any character except ["):
         assert CharSet.parse("[^" + text.removeprefix("any character except [")) == cs
+
+
+def test_case_folding_of_character_sets() -> None:
+    letters = CharSet.parse("[A-Za-z0-9]")
+    assert letters.lowered() == CharSet.parse("[a-z0-9]")
+    assert not letters.fold_invariant
+    assert letters.case_pair() == ("A", "a")
+    assert CharSet.parse("[a-z0-9#-]").fold_invariant
+    assert CharSet.parse("[a-z0-9#-]").lowered() == CharSet.parse("[a-z0-9#-]")
+    # Upper case only: every value folds, but no two values fold alike.
+    assert CharSet.parse("[A-Z]").case_pair() is None
+    assert CharSet.parse("[A-Z]").lowered() == CharSet.parse("[a-z]")
+    # The Kelvin sign folds to k, like K: two upper-case members that meet once folded.
+    assert CharSet.of("K\u212a").case_pair() == ("K", "\u212a")
+    # Sigma folds to both sigmas; dotted capital I to two characters.
+    assert CharSet.of("\u03a3").lowered() == CharSet.of("\u03c3\u03c2")
+    assert CharSet.of("\u0130").lowered() == CharSet.of("i\u0307")
+    assert not CharSet.of("\u0130").folds_to_one_character
+    assert CharSet.parse("[A-Z]").folds_to_one_character
+    # Over the whole alphabet: what lowered() says is what str.lower() writes.
+    everything = CharSet.any().lowered()
+    assert all(c in everything for c in "abcσςß")
+    assert "A" not in everything
+
+
+def test_lower_case_changes_nothing_past_the_first_two_planes() -> None:
+    from tablemodel.keylang.charset import (  # noqa: PLC0415
+        _CASED_PLANES_END,
+        MAX_CODE_POINT,
+        _case_changing,
+    )
+
+    assert _case_changing(MAX_CODE_POINT + 1) == _case_changing(_CASED_PLANES_END)

@@ -791,6 +791,113 @@ def test_several_errors_are_all_reported_in_position_order() -> None:
     )
 
 
+def test_any_name_dynamodb_accepts_loads() -> None:
+    text = (
+        BASE.replace("{name: PK, type: S}", '{name: "GSI1-PK", type: S}')
+        .replace(
+            "racer_id: {type: string, max_length: 36}",
+            '"Order Date": string\n      déjà-vu: string?\n      "follower#": number',
+        )
+        .replace('keys: {PK: "racer-{racer_id}"', 'keys: {"GSI1-PK": "racer-{Order Date}"')
+        .replace(
+            'key_condition: {PK: "racer-{racer_id}"',
+            'key_condition: {"GSI1-PK": "racer-{Order Date}"',
+        )
+        .replace(
+            "{Racer: {racer_id: $racer_id}}",
+            '{Racer: {"Order Date": "$Order Date"}}\n      order_by: [Order Date desc, -follower#]',
+        )
+    )
+    model = load_model_from_text(text).model
+    assert model.table.partition_key.name == "GSI1-PK"
+    assert list(model.entities["Racer"].attributes) == ["Order Date", "déjà-vu", "follower#"]
+    intent = model.access_patterns["racer_profile"].intent
+    assert intent.select["Racer"]["Order Date"].operands == ("$Order Date",)
+    assert [(t.attribute, t.direction) for t in intent.order_by] == [
+        ("Order Date", "desc"),
+        ("follower#", "desc"),
+    ]
+
+
+def test_names_dynamodb_refuses_are_located_errors() -> None:
+    long_key = "k" * 256
+    text = BASE.replace("{name: PK, type: S}", f"{{name: {long_key}, type: S}}").replace(
+        "racer_id: {type: string, max_length: 36}",
+        'racer_id: {type: string, max_length: 36}\n      "": string',
+    )
+    expected_long = "a key attribute name is 256 UTF-8 bytes long; DynamoDB allows at most 255"
+    assert errors(text) == (
+        diag(
+            "TM006",
+            f"invalid value for `table.partition_key.name`: {expected_long}",
+            line=3,
+            column=25,
+            path=("table", "partition_key", "name"),
+            found="'" + "k" * 78 + "…",
+            expected=expected_long,
+        ),
+        diag(
+            "TM006",
+            "invalid name `` in `entities.Racer.attributes`: expected at least 1 character",
+            line=9,
+            column=7,
+            path=("entities", "Racer", "attributes", ""),
+            found="''",
+            expected="at least 1 character",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}\n',
+            "",
+            "a query needs a `key_condition` on the index's partition key; a pattern that reads"
+            " the whole table or index is `operation: scan`",
+        ),
+        (
+            "    key_condition:",
+            "    operation: scan\n    key_condition:",
+            "a scan takes no `key_condition` (it reads every item of the table or index);"
+            " conditions on other attributes go under `filter`",
+        ),
+        (
+            '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}\n',
+            "    operation: scan\n    order: descending\n",
+            "a scan returns items in no defined order, so it takes no `order`",
+        ),
+    ],
+    ids=["query-without-key-condition", "scan-with-key-condition", "scan-with-order"],
+)
+def test_conditions_must_fit_the_operation(old: str, new: str, message: str) -> None:
+    (error,) = errors(BASE.replace(old, new))
+    assert (error.code, error.message, error.location.path, error.location.line) == (
+        "TM006",
+        f"invalid value for `access_patterns.racer_profile`: {message}",
+        ("access_patterns", "racer_profile"),
+        12,
+    )
+
+
+def test_a_folded_key_cannot_use_a_letter_as_its_delimiter() -> None:
+    text = BASE.replace(
+        "  sort_key: {name: SK, type: S}\n",
+        '  sort_key: {name: SK, type: S, case: lower}\n  key_codec: {delimiters: "#X"}\n',
+    )
+    (error,) = errors(text)
+    message = (
+        "keys folded to lower case cannot use 'X' as a delimiter or escape character: folding"
+        " would turn it into another character"
+    )
+    assert (error.code, error.message, error.location.path) == (
+        "TM006",
+        f"invalid value for `table`: {message}",
+        ("table",),
+    )
+
+
 def test_bad_key_operator_points_at_the_users_path() -> None:
     text = BASE.replace(
         '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',

@@ -89,6 +89,45 @@ def test_nfc_without_case_folding() -> None:
     assert codec.compose({"racer_id": "abc"}) == "racer-abc"
 
 
+def test_folded_keys_write_values_and_literals_in_lower_case() -> None:
+    codec = KeyCodec("Author", "PK", "AUTHOR#{last_name}#", fold_case=True)
+    written = codec.compose({"last_name": "McDonald#Ü"})
+    assert written == "author#mcdonald\\#ü#"
+    # A query for another case variant composes the same key, and the same prefix.
+    assert codec.compose({"last_name": "MCDONALD#ü"}) == written
+    assert codec.prefix({"last_name": "mcDonald#Ü"}) == written
+    # NFC first, then the fold: a decomposed capital folds like the precomposed one.
+    assert codec.compose({"last_name": "McDonald#U\u0308"}) == written
+    # What comes back has lost its case, so it is not recoverable.
+    assert codec.parse(written) == {"last_name": "mcdonald#ü"}
+    assert codec.recoverable == frozenset()
+    assert codec.parse("author#mcdonald\\#ü#") == {"last_name": "mcdonald#ü"}
+    assert _error(lambda: codec.parse("AUTHOR#mcdonald\\#ü#")) == (
+        "Author.PK: key 'AUTHOR#mcdonald\\\\#ü#' does not match template 'AUTHOR#{last_name}#'"
+    )
+
+
+def test_folded_parts_that_cannot_hold_upper_case_are_recoverable() -> None:
+    codec = KeyCodec(
+        "Loan",
+        "SK",
+        "LOAN#{member_id}#{day:03d}#{title}",
+        {
+            "member_id": PartSpec(charset=CharSet.parse("[a-z0-9-]")),
+            "day": PartSpec("integer"),
+            "title": PartSpec(),
+        },
+        fold_case=True,
+    )
+    assert codec.recoverable == frozenset({"member_id", "day"})
+    key = codec.compose({"member_id": "m-1", "day": 7, "title": "Dune"})
+    assert key == "loan#m-1#007#dune"
+    assert codec.parse(key) == {"member_id": "m-1", "day": 7, "title": "dune"}
+    unfolded = KeyCodec("Loan", "SK", "LOAN#{member_id}", fold_case=False)
+    assert unfolded.recoverable == frozenset({"member_id"})
+    assert unfolded.compose({"member_id": "M-1"}) == "LOAN#M-1"
+
+
 def test_electrodb_delimiter_injection_does_not_over_match() -> None:
     codec = KeyCodec("RaceResult", "SK", "RACER#{racer_id}#LAP#{lap:02d}")
     injected = codec.compose({"racer_id": "1#LAP#2", "lap": 1})

@@ -14,6 +14,7 @@ from tablemodel.keylang.templates import (
     TemplateSyntaxError,
     Variable,
     parse_template,
+    placeholder,
 )
 
 
@@ -92,7 +93,10 @@ def test_parse_results_are_cached() -> None:
     assert parse_template("cache-{me}") is parse_template("cache-{me}")
 
 
-SUPPORTED = "only 'd' and zero-padded widths '01d' to '038d' are supported"
+SUPPORTED = (
+    "only 'd' and zero-padded widths '01d' to '038d' are supported (write '\\:' for a ':' in a"
+    " name)"
+)
 
 
 @pytest.mark.parametrize(
@@ -104,11 +108,21 @@ SUPPORTED = "only 'd' and zero-padded widths '01d' to '038d' are supported"
         ("race-}", "stray '}' (write '}}' for a literal brace)", 5),
         ("{a}}", "stray '}' (write '}}' for a literal brace)", 3),
         ("x{}", "empty '{}': name the variable, as in '{id}'", 1),
-        ("{1st}", "bad variable name '1st': expected a Python identifier", 1),
-        ("ab{race-id}", "bad variable name 'race-id': expected a Python identifier", 3),
-        ("{ a}", "bad variable name ' a': expected a Python identifier", 1),
-        ("{:05d}", "bad variable name '': expected a Python identifier", 1),
-        ("{a{b}", "bad variable name 'a{b': expected a Python identifier", 1),
+        ("{:05d}", "empty '{}': name the variable, as in '{id}'", 0),
+        ("{a{b}", "'{' inside a placeholder: write '\\{' for a name that holds it", 2),
+        (
+            "ab{race\\id}",
+            "inside a placeholder '\\' escapes only '{', '}', ':' and '\\'; write '\\\\' for a"
+            " backslash in the name",
+            7,
+        ),
+        (
+            "{a\\",
+            "inside a placeholder '\\' escapes only '{', '}', ':' and '\\'; write '\\\\'"
+            " for a backslash in the name",
+            2,
+        ),
+        ("{a\\}", "unclosed '{'", 0),
         ("S#{s:5d}", f"unsupported format spec '5d': {SUPPORTED}", 5),
         ("{s:x}", f"unsupported format spec 'x': {SUPPORTED}", 3),
         ("{s:}", f"unsupported format spec '': {SUPPORTED}", 3),
@@ -126,6 +140,38 @@ def test_syntax_errors(source: str, message: str, column: int) -> None:
     assert (error.message, error.column, error.source) == (message, column, source)
     assert str(error) == f"{message} at column {column} of template {source!r}"
     assert isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("{1st}", ["1st"]),
+        ("ab{race-id}", ["race-id"]),
+        ("{ a}", [" a"]),
+        ("{GSI1-PK}#{follower#}", ["GSI1-PK", "follower#"]),
+        ("{Order Date}", ["Order Date"]),
+        ("{déjà-vu}.{status}", ["déjà-vu", "status"]),
+        ("{a\\:b}:{n:05d}", ["a:b", "n"]),
+        ("{x\\}y}{{{\\{id\\}}}}", ["x}y", "{id}"]),
+        ("{back\\\\slash}", ["back\\slash"]),
+    ],
+)
+def test_any_attribute_name_is_a_variable(source: str, names: list[str]) -> None:
+    template = parse_template(source)
+    assert list(template.variable_names) == names
+    rebuilt = "".join(
+        placeholder(p.name, p.fmt)
+        if isinstance(p, Variable)
+        else p.text.replace("{", "{{").replace("}", "}}")
+        for p in template.parts
+    )
+    assert parse_template(rebuilt).parts == template.parts
+
+
+@given(st.text(min_size=1, max_size=12), st.sampled_from([None, "d", "04d"]))
+def test_placeholder_parses_back_to_its_name(name: str, fmt: str | None) -> None:
+    (variable,) = parse_template("k#" + placeholder(name, fmt) + "#").variables
+    assert (variable.name, variable.fmt) == (name, fmt)
 
 
 # Literal text made of brace-free characters, escaped back into template syntax.

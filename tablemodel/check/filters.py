@@ -4,7 +4,8 @@ A filter is applied after the key condition, to every item read. Some entities c
 it whatever the parameters: an item without the filtered attribute fails every condition but
 `ne` and `exists: false` (DynamoDB's rules), and an attribute whose value every item of the
 entity shares (the discriminator, an enum of one value) either meets a literal condition or
-never does. `excluded` says why an entity cannot pass; `constant_of` gives the shared value.
+never does; `exists: false` never holds on a required attribute, nor an equality with values
+outside an enum's. `excluded` says why an entity cannot pass; `constant_of` gives the shared value.
 """
 
 from __future__ import annotations
@@ -91,4 +92,25 @@ def excluded(design: Design, pattern: PatternDesign, entity: EntityDesign) -> st
         has = attribute in entity.spec.attributes or attribute in entity.templates
         if not has and not _absent_meets(predicate):
             return f"`{entity.name}` items have no `{attribute}`"
+        spec = entity.spec.attributes.get(attribute)
+        if spec is None:
+            continue
+        for term in predicate.terms:
+            if term.operator == "exists" and term.operands[0] is False and not spec.optional:
+                return f"every `{entity.name}` item has `{attribute}`"
+            literals = [_literal(o) for o in term.operands]
+            if (
+                spec.type == "enum"
+                and term.operator in {"eq", "in"}
+                and None not in literals
+                and not set(literals) & set(spec.values)
+            ):
+                return f"`{entity.name}`'s `{attribute}` is one of {list(spec.values)!r}"
     return None
+
+
+def _literal(operand: object) -> object | None:
+    """A filter operand's literal value; None for a `$parameter` (`$$` writes a `$`)."""
+    if isinstance(operand, str) and operand.startswith("$"):
+        return operand[1:] if operand.startswith("$$") else None
+    return operand

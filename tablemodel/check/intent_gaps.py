@@ -65,7 +65,7 @@ def intent_gaps(
     have two parses (lining templates up proves nothing about those).
     """
     out = IntentGaps()
-    if not pattern.queryable:
+    if not pattern.runnable:
         return out
     index = pattern.index
     assert index is not None
@@ -104,6 +104,18 @@ def intent_gaps(
         intent_attrs = {a.attribute for a in wanted}
         for atom in sorted(wanted - got):
             if atom.attribute not in key_attrs:
+                if pattern.is_scan:
+                    out.over.append(
+                        Gap(
+                            name,
+                            f"the intent requires `{atom}`, but the scan returns `{name}` items"
+                            f" with any `{atom.attribute}`",
+                            where="filter",
+                            expected=f"a filter on `{atom.attribute}`, or a query whose key"
+                            " condition selects it",
+                        )
+                    )
+                    continue
                 out.over.append(
                     Gap(
                         name,
@@ -408,6 +420,22 @@ def _analyse_order(
 ) -> None:
     index = pattern.index
     if not pattern.spec.intent.order_by or index is None:
+        return
+    if pattern.is_scan:
+        first = pattern.spec.intent.order_by[0]
+        for name in selected:
+            out.order.append(
+                Gap(
+                    name,
+                    "a Scan returns items in no defined order (the order of partitions, then of"
+                    f" sort keys within each); the intent orders them by `{first.attribute}`"
+                    f" {_DIRECTION[first.direction]}",
+                    where="operation",
+                    found="operation: scan",
+                    expected=f"a query on an index whose sort key orders `{name}` items by"
+                    f" `{first.attribute}`, or an intent without order_by",
+                )
+            )
         return
     if index.sort_key is None and index.kind == "table":
         return  # a partition of a table without a sort key holds one item

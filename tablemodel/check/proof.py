@@ -16,7 +16,16 @@ from decimal import Decimal, InvalidOperation
 
 from tablemodel.check.filters import constant_of, holds_on_constant
 from tablemodel.check.ranges import BoundAtom, Walk, bound_atoms, walk
-from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
+from tablemodel.design import (
+    NUMERIC,
+    ConditionDesign,
+    Design,
+    EntityDesign,
+    PatternDesign,
+    case_variants,
+    keeps_case,
+)
+from tablemodel.diagnostics import quoted
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
@@ -121,6 +130,8 @@ def _align(
         parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
         if parsed is None:
             return None
+        if encoding.fold_case and any(not keeps_case(entity.spec.attributes[v]) for v in parsed):
+            return None  # a value parsed from a folded key may not be the one written
         return [(v, "eq", repr(decode_value(x, encoding))) for v, x in parsed.items()]
     e, p = list(entity_t.parts), list(pattern_t.parts)
     out: list[tuple[str, str, str]] = []
@@ -267,6 +278,14 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
+    if key_type == "S" and cond.attribute in design.folded_keys:
+        merged = [v for v in template.variable_names if case_variants(specs[v]) is not None]
+        if merged:
+            result.unknown.append(
+                f"`{cond.attribute}` is folded to lower case, so one key stands for every"
+                f" case variant of {quoted(merged)} (TM503)"
+            )
+            return
     if key_type == "S" and ambiguous(entity, cond.attribute):
         # Lining placeholders up one to one is only sound when each key has one parse.
         result.unknown.append(

@@ -19,13 +19,17 @@ def matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Examp
     """Entities whose items the pattern can return, with an example key.
 
     Every key attribute is matched on its own (a multi-attribute key has several): an entity
-    is reached when each condition can meet what the entity writes into its attribute. An
-    item must then meet the filter: an entity the filter excludes whatever the parameters (it
-    lacks the attribute, or its discriminator differs) is out.
+    is reached when each condition can meet what the entity writes into its attribute. A Scan
+    has no condition: it reads every item of its index, so the entities that land there (a
+    sparse index holds only those that write every key of it). An item must then meet the
+    filter: an entity the filter excludes whatever the parameters (it lacks the attribute, its
+    discriminator differs, ...: `tablemodel.check.filters.excluded`) is out.
     """
     found: dict[str, Example] = {}
     index = pattern.index
-    if index is None or pattern.partition is None:
+    if index is None:
+        return found
+    if pattern.partition is None and not pattern.is_scan:
         return found
     conditions = {cond.attribute: cond for cond in pattern.key_conditions}
     for entity in design.entities_in(index):

@@ -353,7 +353,7 @@ class RunView:
                 continue
             yield Text()
             yield Text.assemble((pattern.name, "bold"), ("  first failing call", "dim"))
-            yield _indented(difference_table(call))
+            yield _indented(difference_table(call, scan=pattern.scan))
         for pattern in run.patterns:
             if pattern.skipped is not None:
                 yield Text()
@@ -427,7 +427,9 @@ def _verdict_text(verdict: str | None) -> Text:
         return Text(verdict)
 
 
-def difference_table(call: CallResult) -> Table:
+def difference_table(call: CallResult, *, scan: bool = False) -> Table:
+    """The first failing call's missing and unexpected items, side by side. Unexpected items
+    came in through the key condition, or, for a scan, by reading the table or index whole."""
     args = ", ".join(f"{k}={v!r}" for k, v in call.parameters.items())
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -438,7 +440,8 @@ def difference_table(call: CallResult) -> Table:
         title_justify="left",
     )
     table.add_column("Missing (the intent selects them)", overflow="fold")
-    table.add_column("Unexpected (the key condition brought them in)", overflow="fold")
+    came_in = "the scan read them" if scan else "the key condition brought them in"
+    table.add_column(f"Unexpected ({came_in})", overflow="fold")
     rows = max(len(call.missing), len(call.unexpected))
     for i in range(min(rows, 5)):
         table.add_row(

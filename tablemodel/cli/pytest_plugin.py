@@ -243,11 +243,11 @@ def _explain(diagnostics: list[Any], pattern_run: Any, not_run: bool) -> str:
     if pattern_run is not None:
         call = pattern_run.first_failure
         if call is not None and (call.missing or call.unexpected):
-            console.print(difference_table(call))
+            console.print(difference_table(call, scan=pattern_run.scan))
         elif call is not None and call.error:
             console.print(f"call raised: {call.error}")
     if not_run:
-        console.print("the pattern was not run (it does not resolve to a Query)")
+        console.print("the pattern was not run (it does not resolve to a Query or Scan)")
     return strip_padding(buffer.getvalue()).rstrip() or "failed"
 
 

@@ -10,7 +10,14 @@ from tablemodel.design.design import (
     recoverable,
 )
 from tablemodel.design.resolve import build_design
-from tablemodel.design.values import NUMERIC, SCALAR_TYPE, rule_of, value_domain
+from tablemodel.design.values import (
+    NUMERIC,
+    SCALAR_TYPE,
+    case_variants,
+    keeps_case,
+    rule_of,
+    value_domain,
+)
 
 __all__ = [
     "NUMERIC",
@@ -22,6 +29,8 @@ __all__ = [
     "IndexDesign",
     "PatternDesign",
     "build_design",
+    "case_variants",
+    "keeps_case",
     "recoverable",
     "rule_of",
     "value_domain",

@@ -8,11 +8,13 @@ key role (`PatternDesign`, `ConditionDesign`). `tablemodel.design.resolve` build
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from tablemodel.design.values import keeps_case
 from tablemodel.diagnostics import Diagnostic, Location, PathPart
 from tablemodel.keylang.automata import Encoding, ValueDomain
 from tablemodel.keylang.templates import KeyTemplate
@@ -204,7 +206,19 @@ class PatternDesign:
         ]
         return gaps
 
+    @property
+    def is_scan(self) -> bool:
+        """A Scan of the table or index (`operation: scan`): no key condition, no order."""
+        return self.spec.operation == "scan"
+
+    @property
+    def runnable(self) -> bool:
+        """A request can be sent: a Query with its partition key condition, or a Scan."""
+        return self.queryable or (self.resolved and self.index is not None and self.is_scan)
+
     def key_condition_text(self) -> str:
+        if self.is_scan:
+            return f"(scan of {self.index.label})" if self.index is not None else "(scan)"
         parts = [c.text() for c in self.key_conditions]
         parts += [c.text() for c in self.other_conditions]
         return " AND ".join(parts) if parts else "(none)"
@@ -223,6 +237,7 @@ class Design:
     patterns: Mapping[str, PatternDesign]
     encoding: Encoding
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    folded_keys: frozenset[str] = frozenset()  # string keys folded to lower case
 
     def locate(self, path: Iterable[PathPart]) -> Location:
         """A Location for a model path, with the line and column when the source has them."""
@@ -246,16 +261,51 @@ class Design:
         return frozenset(k for e in self.entities.values() for k in e.plain)
 
     def encoding_of(self, attribute: str) -> Encoding:
-        """How values are written into key attribute `attribute` (raw for `raw_keys`)."""
-        if attribute in self.raw_keys and self.encoding.escape:
-            return Encoding(False, self.encoding.escaped, self.encoding.escape_char)
-        return self.encoding
+        """How values are written into key attribute `attribute`: raw for `raw_keys`, folded
+        to lower case for `folded_keys` (never both: a raw key folded would change the
+        attribute it stores, which resolution refuses with TM132)."""
+        encoding = self.encoding
+        if attribute in self.raw_keys and encoding.escape:
+            encoding = dataclasses.replace(encoding, escape=False)
+        if attribute in self.folded_keys and attribute not in self.raw_keys:
+            encoding = dataclasses.replace(encoding, fold_case=True)
+        return encoding
 
     def key_attribute_names(self) -> set[str]:
         return {name for index in self.indexes.values() for name in index.key_names}
 
     def entities_in(self, index: IndexDesign) -> list[EntityDesign]:
+        """The entities whose items land in `index`: those that write every key of it."""
         return [e for e in self.entities.values() if e.in_index(index)]
+
+    def sample_counts(self, names: Iterable[str]) -> dict[str, int] | None:
+        """Items of each entity of `names` as the model's sample section states them, or None
+        when it does not state a count for every one (a `count`, or `per_parent` items for
+        each item of a `parent` whose count is stated in turn; `per_parent` defaults to 3)."""
+        entries = self.model.sample.entities
+        counts: dict[str, int] = {}
+
+        def count(name: str, seen: tuple[str, ...]) -> int | None:
+            if name in counts:
+                return counts[name]
+            entry = entries.get(name)
+            if entry is None or name in seen:
+                return None
+            if entry.count is not None:
+                found: int | None = entry.count
+            elif entry.parent is not None:
+                parents = count(entry.parent, (*seen, name))
+                found = None if parents is None else parents * (entry.per_parent or 3)
+            else:
+                found = None
+            if found is not None:
+                counts[name] = found
+            return found
+
+        wanted = list(names)
+        if any(count(name, ()) is None for name in wanted):
+            return None
+        return {name: counts[name] for name in wanted}
 
     def projected_attributes(self, index: IndexDesign) -> set[str] | None:
         """Attribute names a Query on `index` returns, or None when it returns whole items."""
@@ -281,7 +331,7 @@ class Design:
         for name in pattern.returns:
             entity = self.entities[name]
             wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
-            have = recoverable(entity, projected)
+            have = recoverable(entity, projected, self.folded_keys)
             if any(a in entity.spec.attributes and a not in have for a in wanted):
                 return True
         return False
@@ -299,17 +349,29 @@ class Design:
         chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
         projected = None if whole_items else self.projected_attributes(index)
         readable = (
-            set(entity.spec.attributes) if projected is None else recoverable(entity, projected)
+            set(entity.spec.attributes)
+            if projected is None
+            else recoverable(entity, projected, self.folded_keys)
         )
         return tuple(sorted(a for a in entity.spec.attributes if a in chunked or a not in readable))
 
 
-def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
-    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
+def recoverable(
+    entity: EntityDesign, projected: set[str], folded: frozenset[str] = frozenset()
+) -> set[str]:
+    """Entity attributes readable from an index: projected ones, and those decoded from keys.
+
+    A key folded to lower case (`folded`) gives back only the values folding cannot change
+    (`McDonald` comes back `mcdonald`): `runtime.keys.survives_folding` decides, as it does
+    for the runtime (`EntitySpec.unread_through`).
+    """
     found = {a for a in entity.spec.attributes if a in projected}
     for key, template in entity.templates.items():
-        if key in projected:
-            found |= set(template.variable_names)
+        if key not in projected:
+            continue
+        for name in template.variable_names:
+            if key not in folded or keeps_case(entity.spec.attributes[name]):
+                found.add(name)
     return found
 
 

@@ -23,7 +23,7 @@ from tablemodel.design.values import value_domain
 from tablemodel.diagnostics import PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.automata import Encoding
 from tablemodel.keylang.charset import CharSet
-from tablemodel.keylang.templates import KeyTemplate, Variable
+from tablemodel.keylang.templates import KeyTemplate, Variable, placeholder
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import Model, Projection
 
@@ -133,7 +133,8 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                 problems.report(
                     UNKNOWN_TEMPLATE_ATTRIBUTE,
                     kpath,
-                    f"the key template of `{name}` for `{key_attr}` uses `{{{var}}}`, which is"
+                    f"the key template of `{name}` for `{key_attr}` uses `{placeholder(var)}`,"
+                    " which is"
                     f" not an attribute of `{name}`",
                     found=f"`{var}`",
                     expected="one of " + ", ".join(f"`{a}`" for a in sorted(entity.attributes)),
@@ -241,7 +242,20 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
         patterns=patterns,
         encoding=encoding,
         diagnostics=tuple(problems.found),
+        folded_keys=folded_keys(model),
     )
+
+
+def folded_keys(model: Model) -> frozenset[str]:
+    """The string key attributes folded to lower case: each by its own `case`, else by the
+    table's `key_codec.case` (the first declaration of a name decides; TM122 reports two
+    that disagree)."""
+    table = model.table
+    cases: dict[str, bool] = {}
+    for key in table.key_attributes():
+        folded = (key.case or table.key_codec.case) == "lower" and key.type == "S"
+        cases.setdefault(key.name, folded)
+    return frozenset(name for name, folded in cases.items() if folded)
 
 
 def _projections_resolve(

@@ -25,10 +25,10 @@ TEMPLATE_SYNTAX = codes.declare(
     pattern queries; the checker reasons over their parsed form.
 
     Bad:
-        keys: {PK: "racer-{racer_id", SK: "race-{race id}"}
+        keys: {PK: "racer-{racer_id", SK: "lap-{n:4d}"}
 
     Good:
-        keys: {PK: "racer-{racer_id}", SK: "race-{race_id}"}
+        keys: {PK: "racer-{racer_id}", SK: "lap-{n:04d}"}
     """,
 )
 

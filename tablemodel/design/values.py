@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from tablemodel.keylang.automata import ValueDomain
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
+from tablemodel.runtime.keys import survives_folding
 from tablemodel.runtime.values import Rule
 from tablemodel.schema.model import AttributeSpec
 
@@ -68,3 +71,41 @@ def value_domain(spec: AttributeSpec) -> ValueDomain:
     if kind == "datetime":
         return ValueDomain(charset=CharSet.of("0123456789-:T.Z+"), min_length=20, max_length=35)
     return ValueDomain(charset=CharSet.any())
+
+
+def keeps_case(spec: AttributeSpec) -> bool:
+    """Whether values of `spec` read back as written from a key folded to lower case: the
+    runtime's own test (`runtime.keys.survives_folding`) on the part the codec builds."""
+    try:
+        return survives_folding(rule_of(spec).part_spec())
+    except ValueError:  # a charset that does not parse (TM119): nothing is certain
+        return False
+
+
+def case_variants(spec: AttributeSpec) -> tuple[str, str] | None:
+    """Two values of `spec` that differ only in case (`McDonald`, `Mcdonald`), or None when
+    folding to lower case keeps every value apart."""
+    if spec.type == "enum":
+        for a, b in combinations(spec.values, 2):
+            if a.lower() == b.lower():
+                return a, b
+        return None
+    if spec.type != "string":
+        return None  # numbers, dates, datetimes and booleans are written in one case
+    charset = CharSet.any()
+    if spec.charset is not None:
+        try:
+            charset = CharSet.parse(spec.charset)
+        except CharSetSyntaxError:
+            return None  # TM119 reports it
+    low, high = max(spec.min_length or 1, 1), spec.max_length
+    if high is not None and high < low:
+        return None
+    if all(c in charset for c in "McDonald") and low <= 8 and (high is None or high >= 8):
+        return "McDonald", "Mcdonald"
+    pair = charset.case_pair()
+    if pair is None:
+        return None
+    a, b = pair
+    filler = a.lower() if a.lower() in charset else charset.sample()
+    return a + filler * (low - 1), b + filler * (low - 1)

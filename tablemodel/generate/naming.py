@@ -1,16 +1,18 @@
 """Names in the generated module: the Python name of each model name, and the names it
 may not take.
 
-A model name becomes a Python identifier with a trailing `_` when it is a keyword or a name
-PynamoDB's `Model` (or the module) already defines; class and constant names are derived from
-the table and index names. `tablemodel.generate.validate` reports what cannot be renamed
-(TM902).
+A model name may be anything DynamoDB accepts (`GSI1-PK`, `follower#`, `Order Date`,
+`déjà-vu`); its Python name is derived by one fixed rule (`python_name`), so the same model
+always gives the same names, and the PynamoDB attribute keeps the real name (`attr_name=`).
+Two names that map alike in one scope are reported by `tablemodel.generate.validate` (TM902);
+class and constant names are derived from the table and index names.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from collections.abc import Iterable
 
 __all__ = [
@@ -69,7 +71,16 @@ RESERVED_MEMBERS = frozenset(
 )
 # Keyword arguments every pattern function takes besides the pattern's parameters.
 PATTERN_OPTIONS = frozenset(
-    {"limit", "page_size", "descending", "consistent_read", "trace", "cursor"}
+    {
+        "limit",
+        "page_size",
+        "descending",
+        "consistent_read",
+        "trace",
+        "cursor",
+        "segment",
+        "total_segments",
+    }
 )
 # Names the module itself defines or imports.
 MODULE_NAMES = frozenset(
@@ -114,7 +125,31 @@ MODULE_NAMES = frozenset(
 
 
 def python_name(name: str, reserved: Iterable[str] = ()) -> str:
-    """The Python name of a model name: a trailing `_` for keywords and reserved names."""
+    """The Python name of a model name (an attribute, key attribute or parameter).
+
+    A name that is an ASCII identifier keeps its spelling. Otherwise, in this order: accents
+    are dropped (`déjà` -> `deja`), every other character outside `A-Z a-z 0-9 _` becomes
+    `_` if it is ASCII and `x` plus its code point in hex if not (`名` -> `x540d`), leading
+    underscores go (Python and PynamoDB keep those for themselves), and a name that is then
+    empty or starts with a digit gets `n_` in front. Keywords and `reserved` names get a
+    trailing `_`. So `GSI1-PK` -> `GSI1_PK`, `follower#` -> `follower_`, `Order Date` ->
+    `Order_Date`, `1st` -> `n_1st`, `__edb_e__` -> `edb_e__`, `class` -> `class_`.
+    """
+    if not (name.isascii() and name.isidentifier()):
+        stripped = "".join(
+            c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
+        )
+        name = "".join(
+            c
+            if c.isascii() and (c.isalnum() or c == "_")
+            else "_"
+            if c.isascii()
+            else f"x{ord(c):x}"
+            for c in stripped
+        )
+    name = name.lstrip("_")
+    if not name or name[0].isdigit():
+        name = "n_" + name
     if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in set(reserved):
         return name + "_"
     return name

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import assert_never
 
 from tablemodel.design import TABLE as TABLE_INDEX
-from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
+from tablemodel.design import ConditionDesign, Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.generate.naming import (
     PATTERN_OPTIONS,
     RESERVED_MEMBERS,
@@ -66,7 +66,6 @@ _PYNAMODB_ATTRIBUTES = {
     "DiscriminatorAttribute",
     "UnicodeAttribute",
     "UnicodeSetAttribute",
-    "VersionAttribute",
 }
 _RUNTIME_ATTRIBUTES = {
     "DateAttribute",
@@ -76,6 +75,7 @@ _RUNTIME_ATTRIBUTES = {
     "IntegerAttribute",
     "ListValueAttribute",
     "MapValueAttribute",
+    "VersionAttribute",
 }
 
 
@@ -306,6 +306,13 @@ class ModuleWriter:
                 "python_names="
                 + mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
             )
+        if self.design.folded_keys:
+            folded = [pystr(k) for k in sorted(self.design.folded_keys)]
+            one = "folded_keys=frozenset({" + ", ".join(folded) + "})"
+            if len(INDENT + one + ",") > LINE:
+                members = "".join(f"{INDENT * 2}{k},\n" for k in folded)
+                one = f"folded_keys=frozenset(\n{INDENT}{{\n{members}{INDENT}}}\n)"
+            args.append(one)
         return call("TABLE = TableSpec(", args, "")
 
     def _multi_key_index(self, index: IndexDesign) -> str:
@@ -420,9 +427,35 @@ class ModuleWriter:
             )
         for index in self.design.indexes.values():
             if index.kind != "table" and not index.multi_attribute:
-                attr = python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
-                lines.append(f"{INDENT}{attr}_index = {class_name(index.name)}Index()")
+                attr = self.index_member(index.name)
+                lines.append(f"{INDENT}{attr} = {class_name(index.name)}Index()")
         return lines
+
+    def index_member(self, index_name: str) -> str:
+        """The base class's member for an index: `gsi1_index` for `GSI1`."""
+        return python_name(index_name.lower(), ()) + "_index"
+
+    def base_members(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """(Python name, model name, where it is declared) of every attribute of the base
+        class: each key attribute of each index, the discriminator and the index members."""
+        members: list[tuple[str, str, tuple[str | int, ...]]] = []
+        for index in self.design.indexes.values():
+            for role, keys in (
+                ("partition_key", index.partition_keys),
+                ("sort_key", index.sort_keys),
+            ):
+                for i, key in enumerate(keys):
+                    py = python_name(key.name, RESERVED_MEMBERS)
+                    where = (role, i) if len(keys) > 1 else (role,)
+                    members.append((py, key.name, (*index.path, *where, "name")))
+        disc = self.table.discriminator_attribute
+        if disc:
+            path: tuple[str | int, ...] = ("table", "discriminator_attribute")
+            members.append((python_name(disc, RESERVED_MEMBERS), disc, path))
+        for index in self.design.indexes.values():
+            if index.kind != "table" and not index.multi_attribute:
+                members.append((self.index_member(index.name), index.name, (*index.path, "name")))
+        return members
 
     def _entity_class(self, entity: EntityDesign) -> list[str]:
         spec = entity.spec
@@ -479,7 +512,10 @@ class ModuleWriter:
             pystr(entity.name),
             pystr(entity.discriminator),
             mapping([(pystr(a), _rule(s)) for a, s in spec.attributes.items()]),
-            mapping([(pystr(k), pystr(t.source)) for k, t in entity.templates.items()]),
+            mapping(
+                [(pystr(k), pystr(t.source)) for k, t in entity.templates.items()],
+                column=len(INDENT * 2),
+            ),
         ]
         renamed = {a: p for a, p in py.items() if a != p}
         if renamed:
@@ -736,7 +772,7 @@ class ModuleWriter:
         const = "_" + pattern.name.upper()
         returns = " | ".join(self._returns(pattern)) or "Any"
         assert pattern.index is not None
-        assert pattern.partition is not None
+        assert pattern.partition is not None or pattern.is_scan
         index = pattern.index
         args = [
             self.base,
@@ -750,11 +786,10 @@ class ModuleWriter:
             if index.sort_keys:
                 keys.append((pystr("sort"), tuple_of([pystr(k.name) for k in index.sort_keys])))
             args.append("index_keys=" + mapping(keys))
-            terms = [_key_term(c.attribute, c.operator, c.templates) for c in pattern.partitions]
-            args.append(_terms("partition", terms))
+            if pattern.partitions:
+                args.append(_terms("partition", pattern.partitions, several=True))
             if pattern.sorts:
-                terms = [_key_term(c.attribute, c.operator, c.templates) for c in pattern.sorts]
-                args.append(_terms("sort", terms))
+                args.append(_terms("sort", pattern.sorts, several=True))
         else:
             args.append(
                 "index_keys="
@@ -763,17 +798,12 @@ class ModuleWriter:
                     + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
                 )
             )
-            args.append(
-                "partition="
-                + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates)
-            )
+            if pattern.partition is not None:
+                args.append(_terms("partition", (pattern.partition,)))
             if pattern.sort is not None:
-                args.append(
-                    "sort="
-                    + _key_term(
-                        pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates
-                    )
-                )
+                args.append(_terms("sort", (pattern.sort,)))
+        if pattern.is_scan:
+            args.append("scan=True")
         args.append(
             "parameters=" + mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
         )
@@ -807,26 +837,39 @@ class ModuleWriter:
         limit = str(spec.limit) if spec.limit is not None else "None"
         descending = "True" if spec.order == "descending" else "False"
         options = [f"limit: int | None = {limit}"]
-        common = [f"descending: bool = {descending}"]
+        common = [] if pattern.is_scan else [f"descending: bool = {descending}"]
         if index.kind != "gsi":
             common.append(f"consistent_read: bool = {spec.consistent_read}")
         common.append("trace: QueryTrace | None = None")
+        if pattern.is_scan:
+            common += ["segment: int | None = None", "total_segments: int | None = None"]
         where = "the table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
         doc_head = first_line(spec.description) or pattern.name
-        doc = [
-            doc_head,
-            "",
-            f"Query on {where}: {pattern.key_condition_text()}.",
-        ]
+        if pattern.is_scan:
+            filtered = ", filtered on " + ", ".join(spec.filter) if spec.filter else ""
+            doc = [
+                doc_head,
+                "",
+                f"Scan of {where}{filtered}: every item is read, in no defined order;",
+                "segment and total_segments split it for a parallel scan.",
+            ]
+        else:
+            doc = [
+                doc_head,
+                "",
+                f"Query on {where}: {pattern.key_condition_text()}.",
+            ]
         if fetches:
             doc.append(
                 "Asks for whole items: the LSI fetches what it does not project from the"
                 " table, one more read per item."
             )
-        forward = ["descending=descending"]
+        forward = [] if pattern.is_scan else ["descending=descending"]
         if index.kind != "gsi":
             forward.append("consistent_read=consistent_read")
         forward.append("trace=trace")
+        if pattern.is_scan:
+            forward += ["segment=segment", "total_segments=total_segments"]
         lines += ["", ""]
         lines += define(
             pattern.name,
@@ -1015,18 +1058,42 @@ def _parameter(value: object) -> str | None:
     return None
 
 
-def _terms(name: str, terms: list[str]) -> str:
-    """`partition=(KeyTerm(...), ...)`, exploded one term a line when it is long."""
-    one = f"{name}=" + tuple_of(terms)
-    if len(one) <= LINE - len(INDENT) - 1:
+def _terms(name: str, conditions: Sequence[ConditionDesign], *, several: bool = False) -> str:
+    """`partition=KeyTerm(...)`, or for a multi-attribute key (`several`) a tuple of them,
+    exploded one term a line when it is long, each term as ruff would lay it out."""
+    if not several:
+        (c,) = conditions
+        room = LINE - len(INDENT) - len(f"{name}=,")
+        return f"{name}=" + _key_term(c.attribute, c.operator, c.templates, room)
+    flat = [_key_term(c.attribute, c.operator, c.templates, LINE * 4) for c in conditions]
+    one = f"{name}=" + tuple_of(flat)
+    if "\n" not in one and len(one) <= LINE - len(INDENT) - 1:
         return one
-    return f"{name}=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")"
+    room = LINE - 2 * len(INDENT) - 1  # a term's line inside the tuple, less its comma
+    terms = [_key_term(c.attribute, c.operator, c.templates, room) for c in conditions]
+    return f"{name}=(\n" + "".join(_indented(t) + ",\n" for t in terms) + ")"
 
 
-def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:
-    sources = [getattr(t, "source", str(t)) for t in templates]
-    items = tuple_of([pystr(s) for s in sources])
-    return f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
+def _key_term(attribute: str, operator: str, templates: Sequence[object], room: int) -> str:
+    """`KeyTerm(...)` in at most `room` columns, exploded as ruff explodes it when longer:
+    one argument per line, and the templates' tuple too when it still does not fit."""
+    sources = [pystr(getattr(t, "source", str(t))) for t in templates]
+    items = tuple_of(sources)
+    one = f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
+    if len(one) <= room:
+        return one
+    inner = room - len(INDENT) - 1  # an argument line, less its indent and comma
+    # ruff splits a tuple of two templates that does not fit, never one of a single string
+    # (one per line it would not fit either).
+    if len(items) > inner and len(sources) > 1:
+        items = "(\n" + "".join(f"{INDENT}{source},\n" for source in sources) + ")"
+    args = [pystr(attribute), pystr(operator), items]
+    return "KeyTerm(\n" + "".join(_indented(arg) + ",\n" for arg in args) + ")"
+
+
+def _indented(text: str) -> str:
+    """`text` one level deeper, line by line."""
+    return "\n".join(INDENT + line for line in text.split("\n"))
 
 
 def _filter_term(attribute: str, operator: str, operands: Sequence[object]) -> str:

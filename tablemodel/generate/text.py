@@ -100,13 +100,22 @@ def call(head: str, args: Sequence[str], indent: str, tail: str = ")") -> list[s
     return out
 
 
-def mapping(items: Sequence[tuple[str, str]]) -> str:
-    """A dict display; multi-line (with a trailing comma) when it is long."""
+def mapping(items: Sequence[tuple[str, str]], column: int = 0) -> str:
+    """A dict display; multi-line (with a trailing comma) when it is long.
+
+    `column` is where the display's own lines start. An entry whose string value would not
+    fit in `LINE` columns puts the string alone on a line in parentheses, as ruff does: a
+    line that is one string is no E501, however long.
+    """
     one = "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
     if len(one) <= LINE - 20 and not any("\n" in v for _, v in items):
         return one
     lines = ["{"]
     for key, value in items:
+        entry = f"{INDENT}{key}: {value},"
+        if column + len(entry) > LINE and "\n" not in value and value[:1] in {'"', "'"}:
+            lines += [f"{INDENT}{key}: (", f"{INDENT * 2}{value}", f"{INDENT}),"]
+            continue
         value_lines = value.split("\n")
         lines.append(f"{INDENT}{key}: {value_lines[0]}")
         lines += [INDENT + line for line in value_lines[1:]]

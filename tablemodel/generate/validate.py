@@ -14,10 +14,16 @@ import keyword
 from dataclasses import dataclass
 
 from tablemodel.check.languages import common_primary_key
-from tablemodel.design import rule_of
+from tablemodel.design import PatternDesign, rule_of
 from tablemodel.diagnostics import Severity
 from tablemodel.diagnostics.codes import declare
-from tablemodel.generate.naming import MODULE_NAMES, class_name
+from tablemodel.generate.naming import (
+    MODULE_NAMES,
+    PATTERN_OPTIONS,
+    RESERVED_MEMBERS,
+    class_name,
+    python_name,
+)
 from tablemodel.generate.python import ModuleWriter
 from tablemodel.runtime.keys import SORT_KEY_MAX_BYTES, KeyCodec
 from tablemodel.schema.model import AttributeSpec
@@ -109,10 +115,10 @@ declare(
     "generate-unresolved-pattern",
     Severity.ERROR,
     "generate",
-    """An access pattern does not resolve to a Query, so no function can be generated for it.
+    """An access pattern does not resolve to a Query or Scan: no function can be generated.
 
-    Why: a generated pattern function sends exactly the pattern's Query; a pattern on an
-    unknown index, or without a partition-key equality, has no Query to send. `tablemodel
+    Why: a generated pattern function sends exactly the pattern's Query (or Scan); a query on
+    an unknown index, or without a partition-key equality, has no request to send. `tablemodel
     check` reports the cause.
 
     Bad:
@@ -162,6 +168,7 @@ def validate(writer: ModuleWriter) -> list[Problem]:
     validation.check_design()
     validation.check_codecs()
     validation.check_module_names()
+    validation.check_python_names()
     return validation.problems
 
 
@@ -173,6 +180,7 @@ class _Validation:
         self.key_types = writer.key_types
         self.key_limits = writer.key_limits
         self.views = writer.views
+        self.writer = writer
         self.problems: list[Problem] = []
 
     def problem(
@@ -260,15 +268,18 @@ class _Validation:
                         entity=name,
                     )
         for pname, pattern in self.design.patterns.items():
-            if not pattern.queryable or pattern.other_conditions:
+            if not pattern.runnable or pattern.other_conditions:
                 self.problem(
                     GENERATE_UNRESOLVED_PATTERN,
                     ("access_patterns", pname),
-                    f"access pattern `{pname}` does not resolve to a Query on a known index "
-                    "(see `tablemodel check`)",
-                    "a key condition on the index's partition key (and sort key)",
+                    f"access pattern `{pname}` does not resolve to a Query or Scan on a known"
+                    " index (see `tablemodel check`)",
+                    "a key condition on the index's partition key (and sort key), or"
+                    " operation: scan",
                     pattern=pname,
                 )
+            if pattern.is_scan:
+                self.check_scan_filter(pname, pattern)
             if pname in MODULE_NAMES or keyword.iskeyword(pname):
                 self.problem(
                     GENERATE_NAME_CLASH,
@@ -277,6 +288,41 @@ class _Validation:
                     "another pattern name",
                     pattern=pname,
                 )
+
+    def check_scan_filter(self, pname: str, pattern: PatternDesign) -> None:
+        """A Scan's filter may name a key attribute (DynamoDB allows it, unlike a Query's,
+        TM305), but generated code builds a filter from an entity attribute's rule, or from
+        the discriminator's value: a key composed from a template has neither (TM903)."""
+        discriminator = self.design.model.table.discriminator_attribute
+        returned = [self.design.entities[e] for e in pattern.returns if e in self.design.entities]
+        for attr in pattern.spec.filter:
+            if attr == discriminator or any(attr in e.spec.attributes for e in returned):
+                continue
+            composed = sorted(
+                {f'{e.name} writes "{e.templates[attr].source}"' for e in returned}
+                if all(attr in e.templates for e in returned) and returned
+                else set()
+            )
+            if composed:
+                message = (
+                    f"scan `{pname}` filters on key attribute `{attr}`, which its entities"
+                    f" compose from a template ({'; '.join(composed)}): generated code filters"
+                    " on entity attributes, not on the text of a composed key"
+                )
+                expected = f"a filter on the attributes `{attr}` is composed from"
+            else:
+                message = (
+                    f"scan `{pname}` filters on `{attr}`, which no entity it returns"
+                    " declares; generated scans filter on entity attributes"
+                )
+                expected = "a filter on an attribute of a returned entity"
+            self.problem(
+                GENERATE_UNSUPPORTED,
+                ("access_patterns", pname, "filter", attr),
+                message,
+                expected,
+                pattern=pname,
+            )
 
     def check_keys_identify(self) -> None:
         """Without a discriminator, an item's primary key must name its entity (TM901)."""
@@ -348,6 +394,59 @@ class _Validation:
             for defined in (name, name + "_page", "_" + name.upper()):
                 claim(defined, what, ("access_patterns", name), pattern=name)
 
+    def check_python_names(self) -> None:
+        """Two model names that map to one Python name in one scope (TM902).
+
+        The scopes are the base class (key attributes, the discriminator, index members),
+        each entity class (the base's attributes and its own) and each pattern function (its
+        parameters). The same model name in two places is one attribute, not a clash.
+        """
+        base: dict[str, str] = {}
+
+        def clash(
+            scope: dict[str, str],
+            py: str,
+            name: str,
+            path: tuple[str | int, ...],
+            where: str,
+            **who: str,
+        ) -> None:
+            other = scope.setdefault(py, name)
+            if other == name:
+                return
+            self.problem(
+                GENERATE_NAME_CLASH,
+                path,
+                f"`{name}` and `{other}` both become the Python name `{py}` {where}",
+                "names that stay apart once mapped to Python (docs/generate.md: names)",
+                **who,
+            )
+
+        for py, name, path in self.writer.base_members():
+            clash(base, py, name, path, f"in the table class `{self.base}`")
+        for entity_name, entity in self.design.entities.items():
+            scope = dict(base)
+            for attr in entity.spec.attributes:
+                clash(
+                    scope,
+                    python_name(attr, RESERVED_MEMBERS),
+                    attr,
+                    ("entities", entity_name, "attributes", attr),
+                    f"in the class of `{entity_name}`",
+                    entity=entity_name,
+                )
+        for pattern_name, pattern in self.design.patterns.items():
+            parameters: dict[str, str] = {}
+            for parameter in pattern.parameters:
+                clash(
+                    parameters,
+                    python_name(parameter, PATTERN_OPTIONS),
+                    parameter,
+                    ("access_patterns", pattern_name, "parameters", parameter),
+                    f"among the parameters of `{pattern_name}`",
+                    pattern=pattern_name,
+                )
+
     def check_codecs(self) -> None:
         """Build every key codec the module will build at import, to report failures here."""
         codec = self.table.key_codec
@@ -364,10 +463,11 @@ class _Validation:
                     template,
                     parts,
                     key_type="N" if self.key_types.get(attr) == "N" else "S",
-                    escape=codec.escape and attr not in self.design.raw_keys,
+                    escape=self.design.encoding_of(attr).escape,
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
+                    fold_case=self.design.encoding_of(attr).fold_case,
                 )
             except ValueError as err:
                 return str(err)

@@ -72,15 +72,18 @@ class ValueDomain:
 
 @dataclass(frozen=True)
 class Encoding:
-    """How values are written into keys: raw, or with delimiters escaped.
+    """How values are written into keys: raw, or with delimiters escaped; folded or not.
 
     With `escape`, a value character in `escaped` or equal to `escape_char` is written as
     `escape_char` followed by the character; every other character is written as itself.
+    With `fold_case`, the key is folded to lower case: each value with `str.lower()` before it
+    is escaped, and the template's literal text (`USER#` is written `user#`).
     """
 
     escape: bool
     escaped: CharSet = field(default_factory=CharSet.empty)
     escape_char: str = "\\"
+    fold_case: bool = False
 
     def __post_init__(self) -> None:
         if len(self.escape_char) != 1:
@@ -95,6 +98,8 @@ class Encoding:
 
 def encode_value(value: str, encoding: Encoding) -> str:
     """Write a raw value as it appears inside a key."""
+    if encoding.fold_case:
+        value = value.lower()
     if not encoding.escape:
         return value
     special = encoding.special
@@ -465,12 +470,14 @@ def _template_nfa(
     frontier = 0
     for index, part in enumerate(template.parts):
         if isinstance(part, Literal):
-            for ch in part.text:
+            for ch in part.text.lower() if encoding.fold_case else part.text:
                 nxt = builder.new_state(index)
                 builder.add(frontier, _char(ch), nxt)
                 frontier = nxt
             continue
         domain = _effective_domain(part, by_name.get(part.name))
+        if encoding.fold_case:
+            domain = _folded(domain)
         low, fixed = _length_bounds(domain)
         if low is None:
             return Nfa.nothing()
@@ -518,6 +525,20 @@ def _effective_domain(variable: Variable, domain: ValueDomain | None) -> ValueDo
     if variable.width is not None:
         return ValueDomain(_DIGITS, variable.width, variable.width)
     return domain if domain is not None else ValueDomain(_ANY)
+
+
+def _folded(domain: ValueDomain) -> ValueDomain:
+    """The domain of a value once `str.lower()` wrote it.
+
+    A character that lower-cases to several makes the value longer: its length is then only
+    bounded below (each character writes at least one).
+    """
+    charset = domain.charset
+    folded = charset.lowered()
+    if folded is charset:
+        return domain
+    fixed = charset.folds_to_one_character
+    return ValueDomain(folded, domain.min_length, domain.max_length if fixed else None)
 
 
 def _length_bounds(domain: ValueDomain) -> tuple[int | None, bool]:

@@ -9,6 +9,7 @@ which cannot appear in valid UTF-8 and therefore never in a DynamoDB string.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -207,6 +208,55 @@ class CharSet:
         """The members strictly less than `ch`."""
         return self & CharSet(((0, ord(ch) - 1),))
 
+    # -- case folding ----------------------------------------------------------------------
+    # Keys folded to lower case (`key_codec.case: lower`) hold `value.lower()`: Python's
+    # `str.lower()`, which is Unicode's default lower-case mapping, as JavaScript's
+    # `toLowerCase()` that ElectroDB uses.
+
+    def lowered(self) -> CharSet:
+        """The characters `str.lower()` writes for the members (`[A-Z]` -> `[a-z]`).
+
+        A member that lower-cases to several characters (`İ` -> `i` and a combining dot)
+        contributes each of them; `Σ` contributes both `σ` and the final `ς`.
+        """
+        changed = self & _case_changing()
+        if changed.is_empty:
+            return self
+        out: list[str] = []
+        for member in changed.members():
+            out.append(member.lower())
+            if member == "\u03a3":  # Σ lower-cases to ς at the end of a word
+                out.append("\u03c2")
+        return (self - changed) | CharSet.of("".join(out))
+
+    @property
+    def fold_invariant(self) -> bool:
+        """True when `str.lower()` leaves every member as it is (lower case, digits, `#`)."""
+        return (self & _case_changing()).is_empty
+
+    @property
+    def folds_to_one_character(self) -> bool:
+        """True when every member lower-cases to exactly one character."""
+        return all(len(m.lower()) == 1 for m in (self & _case_changing()).members())
+
+    def case_pair(self) -> tuple[str, str] | None:
+        """Two members that `str.lower()` makes equal (`A` and `a`), or None when none do."""
+        first: dict[str, str] = {}
+        for member in (self & _case_changing()).members():
+            folded = member.lower()
+            if len(folded) == 1 and folded in self:
+                return member, folded
+            other = first.setdefault(folded, member)
+            if other != member:
+                return other, member
+        return None
+
+    def members(self) -> Iterable[str]:
+        """The members in code point order (mind the size of what you iterate)."""
+        for lo, hi in self.intervals:
+            for cp in range(lo, hi + 1):
+                yield chr(cp)
+
     # -- presentation ----------------------------------------------------------------------
 
     def sample(self) -> str:
@@ -376,3 +426,19 @@ NAMED_CLASSES: Mapping[str, CharSet] = MappingProxyType(
     }
 )
 """The named classes `CharSet.parse` accepts, each an ASCII set except `any`."""
+
+
+_CASED_PLANES_END = 0x20000
+"""Unicode has cased letters in the first two planes only (the others hold CJK ideographs,
+tags and private use); `tests/test_charset.py` checks it against every code point."""
+
+
+@functools.cache
+def _case_changing(end: int = _CASED_PLANES_END) -> CharSet:
+    """Every scalar value below `end` that `str.lower()` changes (computed once)."""
+    changed = [
+        chr(cp)
+        for cp in range(min(end, MAX_CODE_POINT + 1))
+        if not _SURROGATE_LO <= cp <= _SURROGATE_HI and chr(cp).lower() != chr(cp)
+    ]
+    return CharSet.of("".join(changed))

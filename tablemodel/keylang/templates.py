@@ -1,8 +1,13 @@
-"""Key templates: `RACE#{race_id}#RACER#{racer_id}`, `SECOND#{second:05d}`, `profile`.
+r"""Key templates: `RACE#{race_id}#RACER#{racer_id}`, `SECOND#{second:05d}`, `profile`.
 
 A template is a sequence of literal text and variables. `{{` and `}}` stand for literal braces.
 The only format spec is a zero-padded integer width (`{n:05d}`) or plain `{n:d}`, because a key
 part must sort and parse back predictably; richer specs are rejected, not guessed at.
+
+A variable names an attribute, and an attribute may have any name DynamoDB accepts: `{Order
+Date}`, `{follower#}`, `{déjà-vu}` are variables as they stand. Inside the braces a backslash
+escapes the four characters that would otherwise end or split the name: `{a\:b}` names `a:b`,
+`{x\}y}` names `x}y`, `{\{id\}}` names `{id}`, `{back\\slash}` names `back\slash`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ __all__ = [
     "TemplateSyntaxError",
     "Variable",
     "parse_template",
+    "placeholder",
 ]
 
 MAX_WIDTH = 38
@@ -98,6 +104,16 @@ class KeyTemplate:
         return self.source
 
 
+_NAME_SYNTAX = frozenset("{}:\\")
+"""Characters a variable name writes with a backslash in front."""
+
+
+def placeholder(name: str, fmt: str | None = None) -> str:
+    """The template text of a variable: `{race_id}`, `{n:05d}`, `{a\\:b}` for the name `a:b`."""
+    escaped = "".join("\\" + c if c in _NAME_SYNTAX else c for c in name)
+    return "{" + escaped + (":" + fmt if fmt else "") + "}"
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_template(text: str) -> KeyTemplate:
     """Parse a key template, raising TemplateSyntaxError with the column of the first problem."""
@@ -123,42 +139,60 @@ def parse_template(text: str) -> KeyTemplate:
             literal.append("{")
             pos += 2
             continue
-        close = text.find("}", pos + 1)
-        if close < 0:
-            raise TemplateSyntaxError("unclosed '{'", pos, text)
-        variable = _parse_variable(text, pos, close)
+        variable, pos = _parse_variable(text, pos)
         if variable.name in seen:
             msg = f"variable {variable.name!r} appears twice"
-            raise TemplateSyntaxError(msg, pos + 1, text)
+            raise TemplateSyntaxError(msg, variable.column + 1, text)
         seen.add(variable.name)
         if literal:
             parts.append(Literal("".join(literal)))
             literal = []
         parts.append(variable)
-        pos = close + 1
     if literal:
         parts.append(Literal("".join(literal)))
     return KeyTemplate(text, tuple(parts))
 
 
-def _parse_variable(text: str, open_at: int, close_at: int) -> Variable:
-    body = text[open_at + 1 : close_at]
-    if not body:
+def _parse_variable(text: str, open_at: int) -> tuple[Variable, int]:
+    """The variable whose `{` is at `open_at`, and the offset just after its `}`."""
+    name: list[str] = []
+    pos = open_at + 1
+    while pos < len(text) and text[pos] not in "}:":
+        ch = text[pos]
+        if ch == "\\":
+            escaped = text[pos + 1] if pos + 1 < len(text) else ""
+            if escaped not in _NAME_SYNTAX:
+                msg = (
+                    "inside a placeholder '\\' escapes only '{', '}', ':' and '\\'; write"
+                    " '\\\\' for a backslash in the name"
+                )
+                raise TemplateSyntaxError(msg, pos, text)
+            name.append(escaped)
+            pos += 2
+            continue
+        if ch == "{":
+            msg = "'{' inside a placeholder: write '\\{' for a name that holds it"
+            raise TemplateSyntaxError(msg, pos, text)
+        name.append(ch)
+        pos += 1
+    if pos >= len(text):
+        raise TemplateSyntaxError("unclosed '{'", open_at, text)
+    if not name:
         raise TemplateSyntaxError("empty '{}': name the variable, as in '{id}'", open_at, text)
-    name, colon, spec = body.partition(":")
-    if not name.isidentifier():
-        msg = f"bad variable name {name!r}: expected a Python identifier"
-        raise TemplateSyntaxError(msg, open_at + 1, text)
-    if not colon:
-        return Variable(name, column=open_at)
-    spec_at = open_at + 2 + len(name)
+    variable_name = "".join(name)
+    if text[pos] == "}":
+        return Variable(variable_name, column=open_at), pos + 1
+    close = text.find("}", pos)
+    if close < 0:
+        raise TemplateSyntaxError("unclosed '{'", open_at, text)
+    spec = text[pos + 1 : close]
     if spec == "d":
-        return Variable(name, None, spec, column=open_at)
+        return Variable(variable_name, None, spec, column=open_at), close + 1
     match = _WIDTH_SPEC.fullmatch(spec)
     if match is None or int(match.group(1)) > MAX_WIDTH:
         msg = (
             f"unsupported format spec {spec!r}: only 'd' and zero-padded widths "
-            f"'01d' to '0{MAX_WIDTH}d' are supported"
+            f"'01d' to '0{MAX_WIDTH}d' are supported (write '\\:' for a ':' in a name)"
         )
-        raise TemplateSyntaxError(msg, spec_at, text)
-    return Variable(name, int(match.group(1)), spec, column=open_at)
+        raise TemplateSyntaxError(msg, pos + 1, text)
+    return Variable(variable_name, int(match.group(1)), spec, column=open_at), close + 1

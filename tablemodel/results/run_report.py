@@ -93,6 +93,7 @@ class PatternRun:
     final_verdict: str | None = None
     # Every call expected no item (the run showed nothing): why, for the first call.
     nothing_expected: str | None = None
+    scan: bool = False  # `operation: scan`: no key condition, the whole table or index read
 
     @property
     def ok(self) -> bool:

@@ -327,7 +327,7 @@ class _Run:
     # -- one pattern -------------------------------------------------------------------------
 
     def _run_pattern(self, pattern: PatternDesign, static_verdict: str) -> PatternRun:
-        if not pattern.queryable:
+        if not pattern.runnable:
             return PatternRun(pattern.name, static_verdict, ())
         spec: PatternSpec[Any] = self.module.ACCESS_PATTERNS[pattern.name]
         if spec.whole_items and self.engine == "moto":
@@ -339,7 +339,9 @@ class _Run:
         nothing = None
         if calls and all(c.expected_count == 0 and c.error is None for c in calls):
             nothing = why_nothing(self.design, pattern.name, sets[0], self.samples)
-        return PatternRun(pattern.name, static_verdict, calls, nothing_expected=nothing)
+        return PatternRun(
+            pattern.name, static_verdict, calls, nothing_expected=nothing, scan=pattern.is_scan
+        )
 
     def _call(self, pattern: PatternDesign, params: Mapping[str, object]) -> CallResult:
         function = getattr(self.module, pattern.name)

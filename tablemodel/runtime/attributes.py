@@ -3,19 +3,25 @@
 PynamoDB's `NumberAttribute` goes through JSON, so numbers come back as floats; datetimes in its
 `UTCDateTimeAttribute` are fine but naive values pass silently. The generated models use these
 instead: numbers stay exact `Decimal`s, integers stay `int`s, datetimes are fixed-width UTC text
-(text order is time order, so they sort correctly in keys), dates are ISO text.
+(text order is time order, so they sort correctly in keys), dates are ISO text. And the
+version attribute of optimistic locking names itself whole in the expressions PynamoDB builds
+for it (`tablemodel.runtime.expressions`), whatever characters the model gives its name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pynamodb.attributes import Attribute
+from pynamodb.attributes import VersionAttribute as _PynamoVersionAttribute
 from pynamodb.constants import LIST, MAP, NUMBER, NUMBER_SET, STRING
+from pynamodb.expressions.condition import Comparison, NotExists
+from pynamodb.expressions.update import AddAction, RemoveAction, SetAction
 
+from tablemodel.runtime.expressions import NamePath
 from tablemodel.runtime.values import format_datetime, parse_datetime, to_decimal
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "IntegerAttribute",
     "ListValueAttribute",
     "MapValueAttribute",
+    "VersionAttribute",
 ]
 
 
@@ -137,3 +144,26 @@ class ListValueAttribute(Attribute[list[Any]]):
     def deserialize(self, value: Any) -> list[Any]:
         result: list[Any] = _DESERIALIZER.deserialize({LIST: value})
         return result
+
+
+class VersionAttribute(_PynamoVersionAttribute):
+    """PynamoDB's optimistic-locking attribute, with its conditions and actions named whole.
+
+    PynamoDB builds `version = :v`, `attribute_not_exists(version)`, `SET version = :1` and
+    `ADD version :1` itself on every versioned write; here they go through `NamePath`.
+    """
+
+    def __eq__(self, other: Any) -> Comparison:  # type: ignore[override]
+        return cast(Comparison, NamePath(self) == other)
+
+    # As every PynamoDB attribute: `__eq__` builds a condition, so there is no hash.
+    __hash__ = None  # type: ignore[assignment]
+
+    def does_not_exist(self) -> NotExists:
+        return NamePath(self).does_not_exist()
+
+    def set(self, value: Any) -> SetAction | RemoveAction:
+        return NamePath(self).set(value)
+
+    def add(self, *values: Any) -> AddAction:
+        return NamePath(self).add(*values)

@@ -37,6 +37,7 @@ from tablemodel.runtime.errors import (
     UnsupportedWriteError,
     VersionConflictError,
 )
+from tablemodel.runtime.expressions import name_path
 from tablemodel.runtime.specs import UNSET, EntitySpec, MultiKeyIndex, TableSpec, Unset
 from tablemodel.runtime.values import AttributeValueError
 
@@ -189,9 +190,9 @@ def create(instance: Model, spec: EntitySpec) -> None:
     if spec.chunking is not None:
         _chunked_write(instance, spec, create=True)
         return
-    condition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
+    partition = type(instance).get_attributes()[spec.table.py(spec.table.partition_key)]
     try:
-        Model.save(instance, condition=condition.does_not_exist())
+        Model.save(instance, condition=name_path(partition).does_not_exist())
     except PutError as err:
         if err.cause_response_code == _CONDITION_FAILED:
             raise ItemExistsError(spec.name, _key(instance, spec)) from None
@@ -244,12 +245,12 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     merged = current | checked
     actions: list[Any] = []
     for attr, value in checked.items():
-        target = attrs[spec.py(attr)]
+        target = name_path(attrs[spec.py(attr)])
         actions.append(target.remove() if value is None else target.set(value))
     for key_attr, key in spec.compose(merged, recomposed).items():
-        target = attrs[spec.table.py(key_attr)]
+        target = name_path(attrs[spec.table.py(key_attr)])
         actions.append(target.remove() if key is None else target.set(key))
-    exists = attrs[spec.table.py(spec.table.partition_key)].exists()
+    exists = name_path(attrs[spec.table.py(spec.table.partition_key)]).exists()
     version = getattr(instance, spec.py(spec.version)) if spec.version else None
     try:
         Model.update(instance, actions=actions, condition=exists)
@@ -374,7 +375,10 @@ def complete(instance: Model, spec: EntitySpec) -> None:
     for key_attr, codec in spec.codecs.items():
         if key_attr in spec.plain:
             continue  # the attribute itself: there when the read returned the key
-        names = [v for v in codec.template.variable_names if v in missing]
+        # A key folded to lower case gives back only what folding cannot change.
+        names = [
+            v for v in codec.template.variable_names if v in missing and v in codec.recoverable
+        ]
         key = getattr(instance, spec.table.py(key_attr), None)
         if not names or key is None:
             continue

@@ -11,9 +11,13 @@ every value:
 - every `begins_with` prefix ends at a delimiter or after a fixed-width part, so the prefix for
   `racer-1` never matches `racer-10`;
 - integers with a width (`{lap:04d}`) must fit it (negative or wider values are rejected, never
-  mis-sorted); strings are NFC-normalised, never case-folded; empty parts, missing parts, wrong
-  types, characters outside a part's charset and keys over the byte limits are errors that name
-  the entity, the attribute and the limit, raised before any request is sent.
+  mis-sorted); strings are NFC-normalised, and case-folded only when the key attribute asks
+  for it (`fold_case`: `str.lower()` after NFC, literals included, so that `USER#{name}`
+  writes `user#mcdonald` for `McDonald` and a query for `MCDONALD` finds it; a value read
+  back from such a key has lost its case, so `recoverable` leaves it out); empty parts,
+  missing parts, wrong types, characters outside a part's charset and keys over the byte
+  limits are errors that name the entity, the attribute and the limit, raised before any
+  request is sent.
 
 Only the standard library and the key-language modules are imported: generated code imports this.
 """
@@ -48,6 +52,7 @@ __all__ = [
     "KeyValueError",
     "PartKind",
     "PartSpec",
+    "survives_folding",
 ]
 
 PARTITION_KEY_MAX_BYTES = 2048
@@ -146,6 +151,7 @@ class KeyCodec:
         escape_char: str = "\\",
         key_type: KeyType = "S",
         limit: int = PARTITION_KEY_MAX_BYTES,
+        fold_case: bool = False,
     ) -> None:
         self.entity = entity
         self.attribute = attribute
@@ -167,7 +173,8 @@ class KeyCodec:
         if not delimiters and escape:
             msg = f"{where}: escaping needs at least one delimiter"
             raise ValueError(msg)
-        self.encoding = Encoding(escape, CharSet.of(delimiters), escape_char)
+        self.encoding = Encoding(escape, CharSet.of(delimiters), escape_char, fold_case)
+        self.fold_case = fold_case
         special = self.encoding.special if escape else CharSet.empty()
         template_parts = self.template.parts
         resolved: list[_Part] = []
@@ -176,19 +183,26 @@ class KeyCodec:
                 continue
             spec = _resolve_spec(where, part, specs.get(part.name), key_type)
             charset = _charset(spec)
-            plain = charset - special
+            written = charset.lowered() if fold_case else charset
+            plain = written - special
             following = template_parts[index + 1] if index + 1 < len(template_parts) else None
-            fixed = part.width is not None and (charset & special).is_empty
+            fixed = part.width is not None and (written & special).is_empty
             ends_at_literal = (
                 isinstance(following, Literal)
-                and following.text[0] not in plain
-                and not (escape and following.text[0] == escape_char)
+                and self._literal(following)[0] not in plain
+                and not (escape and self._literal(following)[0] == escape_char)
             )
             resolved.append(
                 _Part(part, spec.kind, charset, spec.max_length, fixed or ends_at_literal, plain)
             )
         self._parts = tuple(resolved)
         self._by_name = {p.name: p for p in resolved}
+        # Folding is lossy where a value may hold characters `str.lower()` changes.
+        self.recoverable = frozenset(
+            p.name
+            for p in resolved
+            if not fold_case or survives_folding(specs.get(p.name) or PartSpec(p.kind))
+        )
         self._domains = {
             p.name: ValueDomain(p.charset, 1, p.max_length) for p in resolved if p.kind == "string"
         } | {p.name: ValueDomain(p.charset, 1) for p in resolved if p.kind != "string"}
@@ -208,6 +222,10 @@ class KeyCodec:
 
     def __repr__(self) -> str:
         return f"KeyCodec({self.entity}.{self.attribute}: {self.template.source!r})"
+
+    def _literal(self, part: Literal) -> str:
+        """A literal of the template as the key holds it (folded with the values)."""
+        return part.text.lower() if self.fold_case else part.text
 
     # -- public API ------------------------------------------------------------------------
 
@@ -229,7 +247,10 @@ class KeyCodec:
                     "(a missing part never makes a shorter key)"
                 )
             encoded[part.name] = self._encode(part, value)
-        key = self.template.render(encoded)
+        key = "".join(
+            self._literal(p) if isinstance(p, Literal) else encoded[p.name]
+            for p in self.template.parts
+        )
         self._check_bytes(key, "key")
         return key
 
@@ -259,7 +280,7 @@ class KeyCodec:
         unclosed: _Part | None = None
         for part in self.template.parts:
             if isinstance(part, Literal):
-                out.append(part.text)
+                out.append(self._literal(part))
                 if unclosed is not None:
                     break
                 if seen == count:
@@ -285,7 +306,11 @@ class KeyCodec:
         return prefix
 
     def parse(self, key: str | int | Decimal) -> dict[str, object]:
-        """The typed values of `key`; KeyValueError when it does not match the template."""
+        """The typed values of `key`; KeyValueError when it does not match the template.
+
+        In a folded key (`fold_case`) a string value comes back folded: only the parts in
+        `recoverable` are the values that were written.
+        """
         if self.key_type == "N":
             part = self._parts[0]
             if isinstance(key, str):
@@ -453,6 +478,12 @@ def _resolve_spec(where: str, variable: Variable, spec: PartSpec | None, key_typ
         msg = f"{where}: {name} is a string but the key attribute is a number (N)"
         raise ValueError(msg)
     return dataclasses.replace(spec, width=variable.width)
+
+
+def survives_folding(spec: PartSpec) -> bool:
+    """Whether a part's values read back as written from a key folded to lower case: only
+    when `str.lower()` changes none of the characters it may hold (digits, `[a-z0-9-]`)."""
+    return _charset(spec).fold_invariant
 
 
 def _charset(spec: PartSpec) -> CharSet:

@@ -1,15 +1,17 @@
-"""Access patterns at run time: one Query per page, typed results, cursors a web API can hand out.
+"""Access patterns at run time: one Query or Scan per page, typed results, cursors to hand out.
 
 Generated code declares one `PatternSpec` per read access pattern and one function that calls
 it. The spec composes the key condition from the pattern's templates through the key codec
-(the same codec the entities write with), sends the Query through PynamoDB's connection, and
-maps each raw item to its entity class: by the discriminator when the table has one, else by
-its primary key (the one entity whose key templates parse it, `runtime.specs.identify`).
+(the same codec the entities write with), sends the Query (or, for `operation: scan`, the
+Scan) through PynamoDB's connection, and maps each raw item to its entity class: by the
+discriminator when the table has one, else by its primary key (the one entity whose key
+templates parse it, `runtime.specs.identify`).
 
-A GSI with a multi-attribute key (up to four partition-key and four sort-key attributes) is
-beyond PynamoDB 6.1: its Query is built here and sent through botocore, with a placeholder
-for every attribute name in every expression, and pages, cursors, limits and typed results
-exactly as for the other patterns.
+The request is built here, with a placeholder for every attribute name in every expression
+(`runtime.expressions`): PynamoDB's `query` reads a name as a document path (`tags[1]`). A GSI
+with a multi-attribute key (up to four partition-key and four sort-key attributes), which
+PynamoDB 6.1 cannot declare, is queried the same way, one clause per key attribute, with
+pages, cursors, limits and typed results exactly as for the other patterns.
 
 It deliberately does not use `Model.query`: PynamoDB adds a filter on the discriminator to every
 polymorphic query, which hides items of other entity types (so a key condition that reaches
@@ -35,8 +37,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import QueryError
+from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
+from pynamodb.exceptions import QueryError, ScanError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
@@ -44,10 +46,11 @@ from pynamodb.models import Model
 from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
+from tablemodel.runtime.expressions import name_path, placeholder_of
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.runtime.specs import UNSET, EntitySpec, MultiKeyIndex, TableSpec, Unset, identify
 from tablemodel.runtime.values import Rule
-from tablemodel.runtime.wire import AttributeValue, Item, Key, QueryRequest, Response
+from tablemodel.runtime.wire import AttributeValue, Item, Key, Response
 
 __all__ = [
     "FilterTerm",
@@ -109,9 +112,7 @@ class FilterTerm:
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
-    # PynamoDB's query() arguments, conditions as its objects (botocore's Query request for
-    # a multi-attribute GSI)
-    request: dict[str, Any]
+    request: dict[str, Any]  # the Query or Scan as sent, expressions and placeholders included
     items: list[Item]
     scanned_count: int
     consumed_capacity: float | None
@@ -154,7 +155,11 @@ class Page(Generic[T]):
 
 
 class PatternSpec(Generic[T]):
-    """A read access pattern: key condition, filter, order and limit, and what it returns."""
+    """A read access pattern: key condition, filter, order and limit, and what it returns.
+
+    With `scan=True` the pattern is a Scan of the table or index: no key condition and no
+    order; `segment` and `total_segments` split it for a parallel scan.
+    """
 
     def __init__(
         self,
@@ -165,8 +170,9 @@ class PatternSpec(Generic[T]):
         index: str | None,
         index_kind: Literal["table", "lsi", "gsi"],
         index_keys: Mapping[str, str | tuple[str, ...]],
-        partition: KeyTerm | tuple[KeyTerm, ...],
+        partition: KeyTerm | tuple[KeyTerm, ...] | None = None,
         sort: KeyTerm | tuple[KeyTerm, ...] | None = None,
+        scan: bool = False,
         parameters: Mapping[str, Rule],
         returns: tuple[type[Model], ...],
         filters: tuple[FilterTerm, ...] = (),
@@ -181,14 +187,20 @@ class PatternSpec(Generic[T]):
         self.index = index
         self.index_kind = index_kind
         self.index_keys = dict(index_keys)  # "partition"/"sort" -> key attribute(s)
+        if scan == (partition is not None) or (scan and sort is not None):
+            msg = f"{name}: a query takes a partition key term, a scan takes no key terms"
+            raise ValueError(msg)
+        self.scan = scan
         # A multi-attribute GSI takes a condition per key attribute, in KeySchema order.
-        self.partitions = partition if isinstance(partition, tuple) else (partition,)
+        self.partitions: tuple[KeyTerm, ...] = (
+            () if partition is None else partition if isinstance(partition, tuple) else (partition,)
+        )
         self.sorts: tuple[KeyTerm, ...] = (
             () if sort is None else sort if isinstance(sort, tuple) else (sort,)
         )
-        self.partition = self.partitions[0]
+        self.partition = self.partitions[0] if self.partitions else None
         self.sort = self.sorts[0] if self.sorts else None
-        self.multi: MultiKeyIndex | None = table.multi_key_index(index)
+        self.multi: MultiKeyIndex | None = None if scan else table.multi_key_index(index)
         if self.multi is None and (len(self.partitions) > 1 or len(self.sorts) > 1):
             msg = f"{name}: only a multi-attribute GSI takes several partition or sort terms"
             raise ValueError(msg)
@@ -234,6 +246,7 @@ class PatternSpec(Generic[T]):
             delimiters=self.table.delimiters,
             escape_char=self.table.escape_char,
             limit=self.table.key_limits[attribute],
+            fold_case=self.table.folds(attribute),
         )
 
     # -- public ------------------------------------------------------------------------------
@@ -247,9 +260,11 @@ class PatternSpec(Generic[T]):
         descending: bool | None = None,
         consistent_read: bool | None = None,
         trace: QueryTrace | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
     ) -> Iterator[T]:
         """Every matching item, fetching pages lazily, up to `limit` (the pattern's by default)."""
-        query = self._prepare(params, descending, consistent_read)
+        query = self._prepare(params, descending, consistent_read, (segment, total_segments))
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
         start: Key | None = None
@@ -277,9 +292,11 @@ class PatternSpec(Generic[T]):
         descending: bool | None = None,
         consistent_read: bool | None = None,
         trace: QueryTrace | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
     ) -> Page[T]:
-        """One Query's worth of items and the cursor of the next page."""
-        query = self._prepare(params, descending, consistent_read)
+        """One request's worth of items and the cursor of the next page."""
+        query = self._prepare(params, descending, consistent_read, (segment, total_segments))
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
         start: Key | None = None
@@ -299,7 +316,11 @@ class PatternSpec(Generic[T]):
     # -- building the request ----------------------------------------------------------------
 
     def _prepare(
-        self, params: Mapping[str, object], descending: bool | None, consistent: bool | None
+        self,
+        params: Mapping[str, object],
+        descending: bool | None,
+        consistent: bool | None,
+        segments: tuple[int | None, int | None] = (None, None),
     ) -> _Query:
         unknown = sorted(set(params) - set(self.parameters))
         if unknown:
@@ -313,29 +334,39 @@ class PatternSpec(Generic[T]):
         if consistent and self.index_kind == "gsi":
             msg = f"{self.name}: a global secondary index cannot be read consistently"
             raise ValueError(msg)
+        segment = _segment(self.name, self.scan, *segments)
+        if descending and self.scan:
+            msg = f"{self.name}: a scan returns items in no defined order; it cannot descend"
+            raise ValueError(msg)
         attrs = self.base.get_attributes()
-        hash_attr = attrs[self.table.py(self.partition.attribute)]
-        hash_value = hash_attr.serialize(self._compose(self.partition, 0, values))
-        range_condition: Condition | None = None
+        hash_value: Any = None
+        key_condition: Condition | None = None
         terms: list[tuple[str, str, tuple[AttributeValue, ...]]] = []
         if self.multi is not None:
+            # A multi-attribute key: one term per key attribute, joined in `_send`.
             for key_term in (*self.partitions, *self.sorts):
-                target = attrs[self.table.py(key_term.attribute)]
+                key_attr = attrs[self.table.py(key_term.attribute)]
                 operands = tuple(
-                    _wire_value(target, self._compose(key_term, i, values))
+                    _wire_value(key_attr, self._compose(key_term, i, values))
                     for i in range(len(key_term.templates))
                 )
                 terms.append((key_term.attribute, key_term.operator, operands))
-        elif self.sort is not None:
-            target = attrs[self.table.py(self.sort.attribute)]
+        elif self.partition is not None:
+            hash_attr = attrs[self.table.py(self.partition.attribute)]
+            hash_key = self._compose(self.partition, 0, values)
+            hash_value = hash_attr.serialize(hash_key)
+            key_condition = name_path(hash_attr) == hash_key
+        if self.sort is not None and self.multi is None:
+            target = name_path(attrs[self.table.py(self.sort.attribute)])
             first = self._compose(self.sort, 0, values)
             op = self.sort.operator
+            assert key_condition is not None  # a sort key term comes with a partition term
             if op == "between":
-                range_condition = target.between(first, self._compose(self.sort, 1, values))
+                key_condition &= target.between(first, self._compose(self.sort, 1, values))
             elif op == "begins_with":
-                range_condition = target.startswith(str(first))
+                key_condition &= target.startswith(str(first))
             else:
-                range_condition = _compare(target, op, first)
+                key_condition &= _compare(target, op, first)
         filter_condition: Condition | None = None
         for term in self.filters:
             condition = self._filter(term, values)
@@ -343,16 +374,23 @@ class PatternSpec(Generic[T]):
                 condition if filter_condition is None else filter_condition & condition
             )
         forward = not (self.descending if descending is None else descending)
-        fingerprint = [self.name, self.index, forward, sorted(values.items(), key=lambda kv: kv[0])]
+        fingerprint = [
+            self.name,
+            self.index,
+            forward,
+            segment,
+            sorted(values.items(), key=lambda kv: kv[0]),
+        ]
         digest = hashlib.sha256(json.dumps(fingerprint, default=repr).encode()).hexdigest()[:24]
         return _Query(
             hash_value,
-            range_condition,
+            key_condition,
             filter_condition,
             forward,
             consistent,
             digest,
             tuple(terms),
+            segment,
         )
 
     def _compose(self, term: KeyTerm, i: int, values: Mapping[str, object]) -> object:
@@ -365,9 +403,11 @@ class PatternSpec(Generic[T]):
         owner = next(((c, s) for c, s in self.specs.values() if term.attribute in s.rules), None)
         if owner is None:
             # The discriminator: every item holds its entity's value, as a string.
-            return _filter_path(Path(term.attribute), term.operator, [str(o) for o in operands])
+            return _filter_path(
+                name_path(term.attribute), term.operator, [str(o) for o in operands]
+            )
         cls, spec = owner
-        target = cls.get_attributes()[spec.py(term.attribute)]
+        target = name_path(cls.get_attributes()[spec.py(term.attribute)])
         rule = spec.rules[term.attribute]
         op = term.operator
         if op == "exists":
@@ -399,94 +439,63 @@ class PatternSpec(Generic[T]):
     ) -> Response:
         ensure_configured(self.base, self.table)
         connection = self.base._get_connection()
-        request: dict[str, Any] = {
-            "range_key_condition": query.range_condition,
-            "filter_condition": query.filter_condition,
-            "index_name": self.index,
-            "exclusive_start_key": start,
-            "consistent_read": query.consistent,
-            "scan_index_forward": query.forward,
-            "limit": limit,
-        }
-        if self.whole_items:
-            request["select"] = "ALL_ATTRIBUTES"
-        if self.multi is not None:
-            return self._send_multi(query, start, limit, trace)
-        began = time.perf_counter()
-        # PynamoDB returns the client's response untyped; this is its shape.
-        raw = cast(
-            Response,
-            connection.query(
-                query.hash_value,
-                return_consumed_capacity="TOTAL" if trace is not None else None,
-                **request,
-            ),
-        )
-        if trace is not None:
-            trace.pattern = self.name
-            consumed = raw.get("ConsumedCapacity", {}).get("CapacityUnits")
-            trace.pages.append(
-                PageTrace(
-                    request={"hash_key": query.hash_value, **request},
-                    items=list(raw.get("Items", [])),
-                    scanned_count=int(raw.get("ScannedCount", 0)),
-                    consumed_capacity=None if consumed is None else float(consumed),
-                    seconds=time.perf_counter() - began,
-                    last_evaluated_key=raw.get("LastEvaluatedKey"),
-                )
-            )
-        return raw
-
-    def _send_multi(
-        self, query: _Query, start: Key | None, limit: int | None, trace: QueryTrace | None
-    ) -> Response:
-        """The Query of a multi-attribute GSI, through botocore: every name a placeholder."""
-        assert self.multi is not None
+        # Built here rather than by PynamoDB's `query`, which reads the partition key's name
+        # as a document path: every name goes in as a placeholder (`runtime.expressions`).
         names: dict[str, str] = {}
-        values: dict[str, AttributeValue] = {}
-        clauses: list[str] = []
-        for position, (attribute, operator, operands) in enumerate(query.terms):
-            name = f"#k{position}"
-            names[name] = attribute
-            slots = [f":k{position}" + "ab"[i] * (len(operands) > 1) for i in range(len(operands))]
-            values |= dict(zip(slots, operands, strict=True))
-            clauses.append(_key_clause(name, operator, slots))
-        table = self.base._get_connection()
-        request: QueryRequest = {
-            "TableName": table.table_name,
-            "IndexName": self.multi.name,
-            "KeyConditionExpression": " AND ".join(clauses),
-            "ScanIndexForward": query.forward,
-        }
+        values: dict[str, Any] = {}
+        request: dict[str, Any] = {"TableName": connection.table_name}
+        if self.index is not None:
+            request["IndexName"] = self.index
+        if query.terms:
+            # A multi-attribute key: one clause per key attribute, names as placeholders from
+            # the same numbering as PynamoDB's (`#0`), values as `:k0`, which its own (`:0`)
+            # never meet.
+            clauses: list[str] = []
+            for position, (attribute, operator, operands) in enumerate(query.terms):
+                slots = [
+                    f":k{position}" + "ab"[i] * (len(operands) > 1) for i in range(len(operands))
+                ]
+                values |= dict(zip(slots, operands, strict=True))
+                clauses.append(_key_clause(placeholder_of(attribute, names), operator, slots))
+            request["KeyConditionExpression"] = " AND ".join(clauses)
+        elif query.key_condition is not None:
+            request["KeyConditionExpression"] = query.key_condition.serialize(names, values)
         if query.filter_condition is not None:
-            # PynamoDB's own placeholders (#0, :0) never meet ours (#k0, :k0).
-            placeholders: dict[str, str] = {}
-            filter_values: dict[str, Any] = {}
-            request["FilterExpression"] = query.filter_condition.serialize(
-                placeholders, filter_values
-            )
-            names |= {placeholder: name for name, placeholder in placeholders.items()}
-            values |= filter_values
-        request["ExpressionAttributeNames"] = names
-        request["ExpressionAttributeValues"] = values
+            request["FilterExpression"] = query.filter_condition.serialize(names, values)
+        if names:  # DynamoDB refuses empty maps (a scan without a filter has neither)
+            request["ExpressionAttributeNames"] = {p: name for name, p in names.items()}
+        if values:
+            request["ExpressionAttributeValues"] = values
+        if self.scan:
+            if query.segment is not None:
+                request["Segment"], request["TotalSegments"] = query.segment
+        else:
+            request["ScanIndexForward"] = query.forward
+        if query.consistent:
+            request["ConsistentRead"] = True
         if start:
             request["ExclusiveStartKey"] = start
         if limit is not None:
             request["Limit"] = limit
-        if trace is not None:
-            request["ReturnConsumedCapacity"] = "TOTAL"
+        if self.whole_items:
+            request["Select"] = "ALL_ATTRIBUTES"
+        request["ReturnConsumedCapacity"] = "TOTAL" if trace is not None else "NONE"
         began = time.perf_counter()
         try:
             # PynamoDB returns the client's response untyped; this is its shape.
-            raw = cast(Response, table.connection.dispatch("Query", dict(request)))
-        except _BOTOCORE_ERRORS as err:
+            raw = cast(
+                Response, connection.connection.dispatch("Scan" if self.scan else "Query", request)
+            )
+        except BOTOCORE_EXCEPTIONS as err:
+            if self.scan:
+                raise ScanError(f"Failed to scan items: {err}", err) from err
             raise QueryError(f"Failed to query items: {err}", err) from err
         if trace is not None:
             trace.pattern = self.name
             consumed = raw.get("ConsumedCapacity", {}).get("CapacityUnits")
             trace.pages.append(
                 PageTrace(
-                    request=dict(request),
+                    request=request,
                     items=list(raw.get("Items", [])),
                     scanned_count=int(raw.get("ScannedCount", 0)),
                     consumed_capacity=None if consumed is None else float(consumed),
@@ -576,9 +585,11 @@ class PatternSpec(Generic[T]):
                 _same_value(key.get(attribute), operands[0])
                 for attribute, _, operands in query.terms[: len(self.partitions)]
             )
-        else:
+        elif self.partition is not None:
             partition = key.get(self.partition.attribute)
             within = isinstance(partition, dict) and query.hash_value in partition.values()
+        else:
+            within = True  # a scan reads every partition
         if not within:
             raise bad("its key lies outside this query's partition")
         allowed = set(self.table.primary_key) | {
@@ -591,17 +602,36 @@ class PatternSpec(Generic[T]):
 
 @dataclass(frozen=True)
 class _Query:
-    hash_value: Any
-    range_condition: Condition | None
+    hash_value: Any  # None for a scan
+    key_condition: Condition | None  # None for a scan
     filter_condition: Condition | None
     forward: bool
     consistent: bool
     digest: str
     # A multi-attribute GSI's key condition: (attribute, operator, wire values) per term.
     terms: tuple[tuple[str, str, tuple[AttributeValue, ...]], ...] = ()
+    segment: tuple[int, int] | None = None  # (segment, total segments) of a parallel scan
 
 
-_BOTOCORE_ERRORS = (BotoCoreError, ClientError)
+def _segment(
+    name: str, scan: bool, segment: int | None, total: int | None
+) -> tuple[int, int] | None:
+    """A parallel scan's (segment, total segments), both or neither; checked as DynamoDB does."""
+    if segment is None and total is None:
+        return None
+    if not scan:
+        msg = f"{name}: segment and total_segments split a scan; this pattern is a query"
+        raise ValueError(msg)
+    if segment is None or total is None:
+        msg = f"{name}: give segment and total_segments together"
+        raise ValueError(msg)
+    if not 1 <= total <= 1_000_000 or not 0 <= segment < total:
+        msg = (
+            f"{name}: segment {segment} of {total} segments; total_segments is 1 to 1,000,000"
+            " and segment 0 to total_segments - 1"
+        )
+        raise ValueError(msg)
+    return segment, total
 
 
 def _key_clause(name: str, operator: str, slots: list[str]) -> str:

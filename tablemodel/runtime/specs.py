@@ -88,6 +88,7 @@ class TableSpec:
     python_names: Mapping[str, str] = field(default_factory=dict)
     raw_keys: tuple[str, ...] = ()
     multi_key_indexes: tuple[MultiKeyIndex, ...] = ()
+    folded_keys: frozenset[str] = frozenset()  # string keys written in lower case
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -101,6 +102,11 @@ class TableSpec:
     def escapes(self, key_attr: str) -> bool:
         """Whether values are escaped in `key_attr` (never in a raw key)."""
         return self.escape and key_attr not in self.raw_keys
+
+    def folds(self, key_attr: str) -> bool:
+        """Whether `key_attr` is written in lower case (never a raw key: the generator refuses
+        a folded raw key, TM132, since folding would change the attribute it stores)."""
+        return key_attr in self.folded_keys and key_attr not in self.raw_keys
 
     def multi_key_index(self, name: str | None) -> MultiKeyIndex | None:
         """The multi-attribute GSI called `name`, if it is one."""
@@ -149,6 +155,7 @@ class EntitySpec:
                 delimiters=table.delimiters,
                 escape_char=table.escape_char,
                 limit=table.key_limits[key_attr],
+                fold_case=table.folds(key_attr),
             )
         # Key attributes that are attributes of the entity: the key is the attribute's value.
         self.plain = frozenset(
@@ -172,7 +179,8 @@ class EntitySpec:
         """The attributes a Query through an index projecting `projected` cannot give back.
 
         `projected` is None for the table or an ALL projection. Attributes that a projected key
-        spells are recovered from it (`complete`); chunked payloads are never in a Query.
+        spells are recovered from it (`complete`), unless the key is folded to lower case and
+        the value may hold upper case; chunked payloads are never in a Query.
         """
         if projected is None:
             return tuple(sorted(self.chunked))
@@ -180,7 +188,7 @@ class EntitySpec:
             v
             for key_attr, codec in self.codecs.items()
             if key_attr in projected
-            for v in codec.template.variable_names
+            for v in codec.recoverable
         }
         return tuple(
             sorted(

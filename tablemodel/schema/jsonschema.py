@@ -25,11 +25,8 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _SCALAR: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 _TEMPLATE: dict[str, Any] = {"type": ["string", "number"]}  # numbers become text
-# `output`, `output desc`, `-output` (the direction is case-insensitive).
-_ORDER_TEXT = (
-    r"^\s*(-\s*[A-Za-z_][A-Za-z0-9_]{0,254}"
-    r"|[A-Za-z_][A-Za-z0-9_]{0,254}(\s+([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?)\s*$"
-)
+# `output`, `output desc`, `-output`, `Order Date desc`: any attribute name, then a direction.
+_ORDER_TEXT = r"^\s*(-\s*\S|[^\s-])"
 
 
 def model_json_schema() -> dict[str, Any]:

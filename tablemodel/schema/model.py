@@ -8,10 +8,11 @@ in a template) are resolved in `tablemodel.design`, which reports them as locate
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +28,48 @@ INDEX_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
 
 Identifier = Annotated[str, Field(pattern=IDENTIFIER, description="A name: letters, digits, _")]
 
+ATTRIBUTE_NAME_MAX_BYTES = 65535
+"""DynamoDB: an attribute name is 1 to 64 KB of UTF-8."""
+
+KEY_ATTRIBUTE_NAME_MAX_BYTES = 255
+"""DynamoDB: the name of a key attribute (of the table or of an index) is 1 to 255 bytes."""
+
+
+def _name_within(limit: int, what: str) -> Callable[[str], str]:
+    """A check that a name is one DynamoDB accepts: 1 to `limit` bytes of UTF-8."""
+
+    def check(name: str) -> str:
+        try:
+            size = len(name.encode("utf-8"))
+        except UnicodeEncodeError:
+            msg = f"{what} {name!r} holds a lone surrogate, which UTF-8 cannot encode"
+            raise ValueError(msg) from None
+        if size > limit:
+            msg = f"{what} is {size:,} UTF-8 bytes long; DynamoDB allows at most {limit:,}"
+            raise ValueError(msg)
+        return name
+
+    return check
+
+
+AttributeName = Annotated[
+    str,
+    Field(min_length=1, description="Any name DynamoDB accepts: 1 to 64 KB of UTF-8"),
+    AfterValidator(_name_within(ATTRIBUTE_NAME_MAX_BYTES, "an attribute name")),
+]
+"""An attribute name as DynamoDB accepts it: `GSI1-PK`, `follower#`, `Order Date`, `déjà-vu`."""
+
+KeyAttributeName = Annotated[
+    str,
+    Field(min_length=1, description="Any name DynamoDB accepts for a key: 1 to 255 bytes"),
+    AfterValidator(_name_within(KEY_ATTRIBUTE_NAME_MAX_BYTES, "a key attribute name")),
+]
+"""The name of a key attribute of the table or of an index: at most 255 bytes of UTF-8."""
+
+ParameterName = Annotated[
+    str, Field(min_length=1, description="A pattern parameter; often an attribute's name")
+]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
@@ -39,18 +82,30 @@ class _Strict(BaseModel):
 KeyType = Literal["S", "N", "B"]
 
 
-class KeyAttribute(_Strict):
-    """A key attribute of the table or of an index: its name and DynamoDB scalar type."""
+KeyCase = Literal["preserve", "lower"]
 
-    name: Identifier
+
+class KeyAttribute(_Strict):
+    """A key attribute of the table or of an index: its name and DynamoDB scalar type.
+
+    `case: lower` folds every key written into it (and every value a query compares with it)
+    to lower case; unset, it follows the table's `key_codec.case`.
+    """
+
+    name: KeyAttributeName
     type: KeyType = Field("S", description="S (string), N (number) or B (binary)")
+    case: KeyCase | None = Field(
+        None,
+        description="lower: fold this key to lower case (as ElectroDB does); preserve: never;"
+        " unset: the table's key_codec.case",
+    )
 
 
 class Projection(_Strict):
     """Which attributes an index copies: all, keys_only, or include (keys plus a list)."""
 
     type: Literal["all", "keys_only", "include"] = "all"
-    attributes: tuple[str, ...] = Field((), description="Only with type: include")
+    attributes: tuple[AttributeName, ...] = Field((), description="Only with type: include")
 
     @model_validator(mode="before")
     @classmethod
@@ -189,6 +244,11 @@ class KeyCodec(_Strict):
     escape: bool = True
     delimiters: str = Field("#", min_length=1, description="Characters escaped inside values")
     escape_character: str = Field("\\", min_length=1, max_length=1)
+    case: KeyCase = Field(
+        "preserve",
+        description="lower: fold every string key to lower case (ElectroDB's default);"
+        " preserve: keep values as written. A key attribute's own `case` overrides it.",
+    )
 
 
 class Table(_Strict):
@@ -200,9 +260,9 @@ class Table(_Strict):
     local_indexes: tuple[LocalIndex, ...] = ()
     global_indexes: tuple[GlobalIndex, ...] = ()
     billing: Billing = Field(default_factory=Billing)
-    ttl_attribute: str | None = None
+    ttl_attribute: AttributeName | None = None
     stream: StreamView | None = None
-    discriminator_attribute: Identifier | None = Field(
+    discriminator_attribute: AttributeName | None = Field(
         None,
         description="Attribute holding each item's entity type (PynamoDB's discriminator)",
     )
@@ -213,6 +273,31 @@ class Table(_Strict):
     def _single(cls, value: Any, info: ValidationInfo) -> Any:
         role = "partition key" if info.field_name == "partition_key" else "sort key"
         return _one_key_attribute("the table", role, value)
+
+    def key_attributes(self) -> list[KeyAttribute]:
+        """Every key attribute declaration of the table and its indexes, in file order (each
+        attribute of a multi-attribute key on its own)."""
+        keys = [self.partition_key, self.sort_key]
+        for lsi in self.local_indexes:
+            keys += [lsi.partition_key, lsi.sort_key]
+        for gsi in self.global_indexes:
+            keys += [*gsi.partition_keys, *gsi.sort_keys]
+        return [key for key in keys if key is not None]
+
+    @model_validator(mode="after")
+    def _folded_keys_keep_their_syntax(self) -> Table:
+        folds = self.key_codec.case == "lower" or any(
+            key.case == "lower" for key in self.key_attributes()
+        )
+        codec = self.key_codec
+        changed = sorted({c for c in codec.delimiters + codec.escape_character if c.lower() != c})
+        if folds and changed:
+            msg = (
+                f"keys folded to lower case cannot use {', '.join(map(repr, changed))} as a"
+                " delimiter or escape character: folding would turn it into another character"
+            )
+            raise ValueError(msg)
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +382,7 @@ class AttributeSpec(_Strict):
 class Chunking(_Strict):
     """Attributes stored across several items when a record outgrows 400 KB (roadmap item 4)."""
 
-    attributes: tuple[Identifier, ...] = Field(min_length=1)
+    attributes: tuple[AttributeName, ...] = Field(min_length=1)
     codec: Literal["json", "binary"] = "json"
     compress: bool = False
 
@@ -309,17 +394,17 @@ class Entity(_Strict):
     discriminator: str | None = Field(
         None, description="Discriminator value; defaults to the entity's name"
     )
-    attributes: dict[Identifier, AttributeSpec]
-    keys: dict[Identifier, str] = Field(
+    attributes: dict[AttributeName, AttributeSpec]
+    keys: dict[KeyAttributeName, str] = Field(
         default_factory=dict,
         description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'; an attribute"
         " named like a key attribute is that key and needs no template",
     )
-    version_attribute: Identifier | None = Field(
+    version_attribute: AttributeName | None = Field(
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
-    together: tuple[tuple[Identifier, ...], ...] = Field(
+    together: tuple[tuple[AttributeName, ...], ...] = Field(
         (),
         description="Groups of optional attributes written together: an item has every"
         " attribute of a group or none of them",
@@ -498,20 +583,22 @@ def _one_term(op: str, operand: Any) -> dict[str, Any]:
 class OrderTerm(_Strict):
     """One term of an intent's order: an attribute and a direction."""
 
-    attribute: Identifier
+    attribute: AttributeName
     direction: Literal["asc", "desc"] = "asc"
 
     @model_validator(mode="before")
     @classmethod
     def _from_text(cls, value: Any) -> Any:
-        # `output desc`, `-output` and `output` are shorthands.
+        # `output desc`, `-output` and `output` are shorthands; the attribute is everything
+        # but the direction, so `Order Date desc` orders by `Order Date`. A name that starts
+        # with `-` or ends in ` asc`/` desc` takes the mapping form.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("-"):
                 return {"attribute": text[1:].strip(), "direction": "desc"}
-            parts = text.split()
-            if len(parts) == 2 and parts[1].lower() in {"asc", "desc"}:
-                return {"attribute": parts[0], "direction": parts[1].lower()}
+            head, _, last = text.rpartition(" ")
+            if head.strip() and last.lower() in {"asc", "desc"}:
+                return {"attribute": head.strip(), "direction": last.lower()}
             return {"attribute": text}
         return value
 
@@ -526,7 +613,7 @@ class Intent(_Strict):
     """
 
     description: str | None = None
-    select: dict[Identifier, dict[Identifier, Predicate]] = Field(min_length=1)
+    select: dict[Identifier, dict[AttributeName, Predicate]] = Field(min_length=1)
     order_by: tuple[OrderTerm, ...] = ()
     limit: int | str | None = Field(None, description="A number or a `$parameter`")
 
@@ -536,7 +623,9 @@ class Intent(_Strict):
         if isinstance(value, int) and value < 0:
             msg = f"a limit is a whole number of items, 0 or more; found {value}"
             raise ValueError(msg)
-        if isinstance(value, str) and not re.fullmatch("[$]" + IDENTIFIER[1:], value):
+        if isinstance(value, str) and (
+            len(value) < 2 or not value.startswith("$") or value[1] == "$"
+        ):
             msg = f"a limit is a number or a `$parameter`; found {value!r}"
             raise ValueError(msg)
         return value
@@ -552,15 +641,25 @@ class Intent(_Strict):
 
 
 class AccessPattern(_Strict):
-    """A read: the index, key condition, order, limit and the intent it must implement."""
+    """A read: the index, key condition, order, limit and the intent it must implement.
+
+    A `query` (the default) names a partition with its key condition; a `scan` reads the
+    whole table or index (a sparse index holds only the items that write its keys), with an
+    optional filter and no key condition or order.
+    """
 
     description: str
+    operation: Literal["query", "scan"] = Field(
+        "query", description="query (default): a key condition; scan: the whole table or index"
+    )
     index: str = Field("table", description="`table` or the name of an LSI or GSI")
-    key_condition: dict[Identifier, KeyCondition] = Field(min_length=1)
-    filter: dict[Identifier, Predicate] = Field(
+    key_condition: dict[KeyAttributeName, KeyCondition] = Field(
+        default_factory=dict, description="A query's condition on the index keys"
+    )
+    filter: dict[AttributeName, Predicate] = Field(
         default_factory=dict, description="FilterExpression conditions on non-key attributes"
     )
-    parameters: dict[Identifier, AttributeSpec] = Field(
+    parameters: dict[ParameterName, AttributeSpec] = Field(
         default_factory=dict,
         description="Parameter types; undeclared ones take the type of the returned "
         "entities' attribute of the same name",
@@ -569,15 +668,34 @@ class AccessPattern(_Strict):
     limit: int | None = Field(None, ge=1)
     consistent_read: bool = False
     returns: tuple[Identifier, ...] = Field(min_length=1)
-    attributes: tuple[Identifier, ...] | None = Field(
+    attributes: tuple[AttributeName, ...] | None = Field(
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
     intent: Intent
-    examples: tuple[dict[Identifier, Scalar], ...] = Field(
+    examples: tuple[dict[ParameterName, Scalar], ...] = Field(
         (),
         description="Parameter sets `check --run` always calls the pattern with (published"
         " examples), each giving every parameter, written as in fixture files",
     )
+
+    @model_validator(mode="after")
+    def _conditions_fit_operation(self) -> AccessPattern:
+        if self.operation == "query" and not self.key_condition:
+            msg = (
+                "a query needs a `key_condition` on the index's partition key; a pattern that"
+                " reads the whole table or index is `operation: scan`"
+            )
+            raise ValueError(msg)
+        if self.operation == "scan" and self.key_condition:
+            msg = (
+                "a scan takes no `key_condition` (it reads every item of the table or index);"
+                " conditions on other attributes go under `filter`"
+            )
+            raise ValueError(msg)
+        if self.operation == "scan" and "order" in self.model_fields_set:
+            msg = "a scan returns items in no defined order, so it takes no `order`"
+            raise ValueError(msg)
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,7 +703,7 @@ class AccessPattern(_Strict):
 
 
 class Transition(_Strict):
-    attribute: Identifier
+    attribute: AttributeName
     source: tuple[str, ...] = Field(alias="from", min_length=1)
     target: str = Field(alias="to")
 
@@ -601,10 +719,10 @@ class WritePattern(_Strict):
     description: str
     operation: Literal["create", "put", "update", "delete", "transact"]
     entity: Identifier
-    condition: dict[Identifier, Predicate] = Field(default_factory=dict)
+    condition: dict[AttributeName, Predicate] = Field(default_factory=dict)
     transition: Transition | None = None
-    idempotency_key: Identifier | None = None
-    counters: tuple[Identifier, ...] = ()
+    idempotency_key: AttributeName | None = None
+    counters: tuple[AttributeName, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -628,7 +746,7 @@ class SampleEntity(_Strict):
     per_parent: int | None = Field(
         None, ge=1, le=10_000, description="Items for each parent item (default 3)"
     )
-    values: dict[Identifier, tuple[Scalar, ...]] = Field(
+    values: dict[AttributeName, tuple[Scalar, ...]] = Field(
         default_factory=dict, description="Explicit choices for attributes"
     )
 

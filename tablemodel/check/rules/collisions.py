@@ -8,7 +8,7 @@ from itertools import combinations
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import common_primary_key
 from tablemodel.check.registry import Finding, rule
-from tablemodel.design import Design, EntityDesign
+from tablemodel.design import Design, EntityDesign, case_variants
 from tablemodel.diagnostics import Severity
 from tablemodel.keylang.automata import decode_value, parse_key
 
@@ -116,3 +116,45 @@ def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Finding
                 " key_codec.escape on",
                 entity=entity.name,
             )
+
+
+@rule("TM503", "case-fold-collision", Severity.WARNING, "collision")
+def check_case_fold_collisions(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A key folded to lower case holds an attribute whose values can differ only in case.
+
+    Why: with `case: lower` (ElectroDB's default) `McDonald` and `Mcdonald` are both written
+    `mcdonald`: two items that differ only in the case of such a value share the key (one
+    overwrites the other, or a query for one returns both), and the value read back from the
+    key has lost its case. Values that cannot hold an upper-case letter (`charset: lower`,
+    `[a-z0-9-]`, numbers, dates) fold to themselves and are safe.
+
+    Bad:
+        table: {key_codec: {case: lower}}
+        Author: {attributes: {last_name: string}, keys: {PK: "author#{last_name}"}}
+
+    Good:
+        table: {key_codec: {case: lower}}
+        Author: {attributes: {last_name: {type: string, charset: "[a-z' -]"}}, ...}
+    """
+    for entity in design.entities.values():
+        for key, template in entity.templates.items():
+            if key not in design.folded_keys:
+                continue
+            for name in template.variable_names:
+                pair = case_variants(entity.spec.attributes[name])
+                if pair is None:
+                    continue
+                first, second = pair
+                yield Finding(
+                    (*entity.path, "keys", key),
+                    f"`{entity.name}` folds `{key}` to lower case, so `{name}` values that"
+                    " differ only in case compose the same key",
+                    found=f'{key}: "{template.source}", folded; `{name}` may hold upper case',
+                    expected=f"values of `{name}` that differ in more than case, or a key"
+                    " that keeps case",
+                    example=f"{name}={first!r} and {name}={second!r} are both written"
+                    f" {first.lower()!r}",
+                    hint=f"restrict `{name}` to lower case (a charset without upper-case"
+                    f" letters), or give `{key}` `case: preserve`",
+                    entity=entity.name,
+                )

@@ -15,6 +15,14 @@ from tablemodel.diagnostics import Severity, quoted
 def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> str:
     index = pattern.index
     assert index is not None
+    if pattern.is_scan:
+        ways = [f"a filter that `{intruder}` items cannot pass"]
+        optional = [k for k in index.key_names if k not in design.table.key_names]
+        if optional:
+            ways.insert(
+                0, f"keeping `{intruder}` out of {index.label} (do not write `{optional[-1]}`)"
+            )
+        return "separate them by " + ", or by ".join(ways) + f"; or return `{intruder}` too"
     ways = []
     if index.sort_key is not None and design.key_type(index.sort_key.name) == "S":
         ways.append(
@@ -50,17 +58,21 @@ def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Findi
           returns: [RacerRace]
     """
     for pattern in design.patterns.values():
-        if not pattern.queryable:
+        if not pattern.runnable:
             continue
         for name, example in analysis.reach(pattern).items():
             if name in pattern.returns:
                 continue
             yield Finding(
-                (*pattern.path, "key_condition"),
+                (*pattern.path, "operation" if pattern.is_scan else "key_condition"),
                 f"pattern `{pattern.name}` can also return `{name}` items, which it does not"
                 " declare",
                 found=pattern.key_condition_text(),
-                expected="a condition that matches only " + quoted(pattern.returns),
+                expected=(
+                    "an index, or a filter, that only " + quoted(pattern.returns) + " items pass"
+                    if pattern.is_scan
+                    else "a condition that matches only " + quoted(pattern.returns)
+                ),
                 example=example_text(design, pattern, example),
                 hint=_isolation_hint(design, pattern, name),
                 pattern=pattern.name,
@@ -83,7 +95,7 @@ def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Ite
         leaderboard: {key_condition: {PK: "race-{race_id}"}, returns: [RaceResult]}
     """
     for pattern in design.patterns.values():
-        if not pattern.queryable:
+        if not pattern.runnable:
             continue
         index = pattern.index
         assert index is not None
@@ -107,6 +119,8 @@ def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Ite
                     entity=name,
                 )
                 continue
+            if pattern.is_scan:
+                continue  # a Scan has no key condition: only its filter can leave items out
             yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` returns `{name}`, but its key condition can never"

@@ -37,7 +37,7 @@ def check_attributes_projected(design: Design, analysis: Analysis) -> Iterator[F
         for name in pattern.returns:
             entity = design.entities[name]
             wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
-            have = recoverable(entity, projected)
+            have = recoverable(entity, projected, design.folded_keys)
             missing = [a for a in wanted if a in entity.spec.attributes and a not in have]
             if not missing:
                 continue

@@ -9,19 +9,19 @@ nothing, so the estimate is a lower bound of the worst case: a finding is certai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import condition_language, entity_language, match_condition
 from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign
-from tablemodel.diagnostics import Severity
+from tablemodel.diagnostics import Severity, quoted
 from tablemodel.keylang.automata import Nfa, intersect, template_nfa
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.keylang.templates import Literal, parse_template
 from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX
-from tablemodel.runtime.size import ITEM_SIZE_LIMIT, NUMBER_MAX_BYTES
-from tablemodel.schema.model import AttributeSpec
+from tablemodel.runtime.size import ITEM_SIZE_LIMIT, NUMBER_MAX_BYTES, read_units
+from tablemodel.schema.model import AttributeSpec, Predicate
 
 _ASCII = CharSet.range("\x00", "\x7f")
 _FIXED = {"boolean": 1, "datetime": 27, "date": 10}
@@ -202,8 +202,22 @@ def check_chunks_unreachable(design: Design, analysis: Analysis) -> Iterator[Fin
     yield from _entities_writing_chunk_keys(design, chunked, chunk_keys)
     for pattern in design.patterns.values():
         index = pattern.index
-        if not pattern.queryable or index is None or index.kind != "table":
+        if not pattern.runnable or index is None or index.kind != "table":
             continue  # chunk items hold no index key: they are in no secondary index
+        if pattern.is_scan:
+            if not _filter_drops_chunks(design, pattern.spec.filter):
+                yield Finding(
+                    (*pattern.path, "operation"),
+                    f"pattern `{pattern.name}` scans the table, so it also returns the chunk"
+                    " items of " + quoted(e.name for e in chunked),
+                    found="operation: scan of the table",
+                    expected="a filter on an attribute chunk items lack, or a scan of an"
+                    " index (chunk items are in none)",
+                    hint="filter on an attribute every returned entity has, such as one of"
+                    " its required attributes",
+                    pattern=pattern.name,
+                )
+            continue
         assert pattern.partition is not None
         for entity in chunked:
             if not match_condition(design, pattern, entity, pattern.partition).possible:
@@ -222,6 +236,19 @@ def check_chunks_unreachable(design: Design, analysis: Analysis) -> Iterator[Fin
                 pattern=pattern.name,
                 entity=entity.name,
             )
+
+
+def _filter_drops_chunks(design: Design, filters: Mapping[str, Predicate]) -> bool:
+    """Whether a filter fails on every chunk item, which holds only the table's keys and a
+    payload: a condition on another attribute that needs it present (anything but `ne` and
+    `exists: false`)."""
+    keys = set(design.table.key_names)
+    return any(
+        attribute not in keys
+        and predicate.operator != "ne"
+        and not (predicate.operator == "exists" and predicate.operands[0] is False)
+        for attribute, predicate in filters.items()
+    )
 
 
 def _entities_writing_chunk_keys(
@@ -314,3 +341,62 @@ def check_chunking_layout(design: Design, analysis: Analysis) -> Iterator[Findin
                     expected="key templates built from attributes that are not chunked",
                     entity=entity.name,
                 )
+
+
+@rule("TM605", "scan-reads-every-item", Severity.WARNING, "hazard")
+def check_full_scans(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A scan of the whole table, or of an index every entity's items land in.
+
+    Why: a Scan reads (and bills) every item of the table or index on every full pass, however
+    few items it returns: a filter is applied after the read. The cost grows with the table,
+    not with the answer. A scan of a sparse index reads only the items that write its keys,
+    which is what a work queue or an "open games" list needs; a question about one partition
+    is a query.
+
+    Bad:
+        open_orders:
+          operation: scan                   # every order ever placed, on every call
+          filter: {status: open}
+
+    Good:
+        open_orders:
+          operation: scan
+          index: open_orders                # a GSI only open orders write (sparse)
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if not pattern.runnable or not pattern.is_scan or index is None:
+            continue
+        landing = design.entities_in(index)
+        if not landing or len(landing) < len(design.entities):
+            continue  # a sparse index: it holds only the items that write its keys
+        where = (
+            "the table" if index.kind == "table" else f"{index.label}, which every entity lands in"
+        )
+        counts = design.sample_counts(e.name for e in landing)
+        consistent = bool(pattern.spec.consistent_read)
+        rate = "1 RCU" if consistent else "0.5 RCU"
+        if counts is None:
+            cost = f"a full pass reads every item of {index.label} and costs {rate} per 4 KB read"
+        else:
+            total = sum(counts.values())
+            stated = ", ".join(f"{n:,} `{name}`" for name, n in counts.items())
+            cost = f"a full pass reads {total:,} items (the sample section's {stated})"
+            sizes = [largest_item(design, e) for e in landing]
+            if all(not unbounded for _, unbounded in sizes):
+                byte_count = sum(
+                    counts[e.name] * size for e, (size, _) in zip(landing, sizes, strict=True)
+                )
+                units = read_units([byte_count], consistent=consistent)
+                cost += f" and costs up to {units:,g} RCU ({rate} per 4 KB)"
+            else:
+                cost += f" and costs {rate} per 4 KB read"
+        yield Finding(
+            (*pattern.path, "operation"),
+            f"pattern `{pattern.name}` scans {where}: {cost}",
+            found=f"operation: scan of {index.label}",
+            expected="a query, or a scan of a sparse index that holds only the items wanted",
+            hint="give the items this pattern wants an index key only they write (a sparse"
+            " index), and scan or query that index",
+            pattern=pattern.name,
+        )

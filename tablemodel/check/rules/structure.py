@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import template_type
 from tablemodel.check.registry import Finding, rule
-from tablemodel.design import Design
+from tablemodel.design import Design, IndexDesign
 from tablemodel.diagnostics import PathPart, Severity, quoted
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.schema.model import AttributeSpec, KeyAttribute
@@ -305,11 +305,13 @@ def check_lsi_needs_table_sort_key(design: Design, analysis: Analysis) -> Iterat
 
 @rule("TM122", "key-type-conflict", Severity.ERROR, "structure")
 def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Finding]:
-    """One key attribute name declared with two types by the table and its indexes.
+    """One key attribute name declared with two types, or two case foldings, by its indexes.
 
     Why: an attribute has one type per item, and CreateTable takes one definition per
     attribute name; two types for one name fail it ("Some AttributeDefinitions are not used"
-    or a duplicate definition), and no item could satisfy both indexes anyway.
+    or a duplicate definition), and no item could satisfy both indexes anyway. Likewise one
+    key is either folded to lower case or not: written folded for one index and compared
+    unfolded for another, it would match nothing.
 
     Bad:
         local_indexes: [{name: by_n, sort_key: {name: Numeric, type: N}}]
@@ -318,15 +320,25 @@ def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Fin
     Good:
         global_indexes: [{name: by_s, partition_key: {name: NumericText, type: S}}]
     """
+    codec_case = design.model.table.key_codec.case
+    first_case: dict[str, tuple[str, str]] = {}
+    for index in design.indexes.values():
+        for where, key in _key_roles(index):
+            if key.type != "S":
+                continue
+            case = key.case or codec_case
+            declared, other = first_case.setdefault(key.name, (case, index.label))
+            if case != declared:
+                yield Finding(
+                    (*index.path, *where, "case"),
+                    f"{index.label} folds key `{key.name}` as `case: {case}`, but {other}"
+                    f" as `case: {declared}`",
+                    found=f"{key.name}: case {case}",
+                    expected=f"case: {declared} wherever `{key.name}` is declared",
+                )
     first: dict[str, tuple[str, str]] = {}
     for index in design.indexes.values():
-        roles: list[tuple[tuple[PathPart, ...], KeyAttribute]] = []
-        for role, keys in (("partition_key", index.partition_keys), ("sort_key", index.sort_keys)):
-            if role == "partition_key" and index.kind == "lsi":
-                continue  # an LSI's partition key is the table's (TM114 checks it)
-            several = len(keys) > 1
-            roles += [((role, i) if several else (role,), key) for i, key in enumerate(keys)]
-        for where, key in roles:
+        for where, key in _key_roles(index):
             if key.name not in first:
                 first[key.name] = (key.type, index.label)
                 continue
@@ -339,6 +351,18 @@ def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Fin
                     found=f"{key.name}: {key.type}",
                     expected=f"{key.name}: {declared}, or another attribute name",
                 )
+
+
+def _key_roles(index: IndexDesign) -> list[tuple[tuple[PathPart, ...], KeyAttribute]]:
+    """Each key attribute an index declares, with its path (`("sort_key", 1)` for the second
+    attribute of a multi-attribute sort key); an LSI's partition key is the table's (TM114)."""
+    roles: list[tuple[tuple[PathPart, ...], KeyAttribute]] = []
+    for role, keys in (("partition_key", index.partition_keys), ("sort_key", index.sort_keys)):
+        if role == "partition_key" and index.kind == "lsi":
+            continue
+        several = len(keys) > 1
+        roles += [((role, i) if several else (role,), key) for i, key in enumerate(keys)]
+    return roles
 
 
 @rule("TM119", "charset-syntax", Severity.ERROR, "structure")
@@ -450,6 +474,48 @@ def check_plain_key_templates(design: Design, analysis: Analysis) -> Iterator[Fi
                 hint=f"rename the attribute, or drop the key template for `{attr}`",
                 entity=entity.name,
             )
+
+
+@rule("TM132", "folded-attribute-key", Severity.ERROR, "structure")
+def check_folded_plain_keys(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A key folded to lower case is also an entity's own attribute.
+
+    Why: an attribute named like a key attribute is that key, stored once; folding the key
+    would change the attribute's value (`McDonald` stored as `mcdonald`), and reading it back
+    would give a value the entity never wrote. Folding applies to keys composed from
+    attributes, so such a key keeps its case: say `case: preserve` on it.
+
+    Bad:
+        key_codec: {case: lower}
+        global_indexes: [{name: by_owner, partition_key: {name: owner}}]
+        Game: {attributes: {owner: string}}
+
+    Good:
+        key_codec: {case: lower}
+        global_indexes: [{name: by_owner, partition_key: {name: owner, case: preserve}}]
+        Game: {attributes: {owner: string}}
+    """
+    for entity in design.entities.values():
+        for attr in sorted(entity.plain & design.folded_keys):
+            yield Finding(
+                (*entity.path, "attributes", attr),
+                f"`{entity.name}` stores its attribute `{attr}` as key `{attr}`, which is folded"
+                " to lower case: folding would change the attribute's value",
+                found=f"key `{attr}` with case lower (from " + _case_source(design, attr) + ")",
+                expected=f"`case: preserve` on key `{attr}`, or a key template composing"
+                f" `{attr}` from an attribute of another name",
+                hint=f"add `case: preserve` to the declaration of key attribute `{attr}`",
+                entity=entity.name,
+            )
+
+
+def _case_source(design: Design, key: str) -> str:
+    """Where a folded key's `case: lower` comes from: its own declaration or the codec."""
+    for index in design.indexes.values():
+        for _, declared in _key_roles(index):
+            if declared.name == key and declared.case == "lower":
+                return f"its declaration in {index.label}"
+    return "the table's key_codec.case"
 
 
 @rule("TM131", "multi-attribute-key", Severity.ERROR, "structure")

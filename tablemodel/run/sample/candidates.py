@@ -6,7 +6,8 @@ So the generator is hostile by default, always within what the model declares (c
 lengths, bounds, enum values, the width of `{n:04d}` placeholders):
 
 - IDs holding the key delimiters and the escape character (`ab#c`, `a\\b`), IDs that are
-  prefixes of other IDs (`1` and `10`, `ab` and `ab#c`), case variants (`ABC`, `abc`),
+  prefixes of other IDs (`1` and `10`, `ab` and `ab#c`), case variants (`ABC`, `abc`; first
+  of all, `McDonald` and `Mcdonald`, where a key folded to lower case holds the attribute),
   non-ASCII and decomposed Unicode (`café` written both ways), values at exactly `max_length`,
   the literal text of the model's own templates inside values;
 - numbers of different widths and magnitudes (0, 9, 10, 1000, 0.5, `1.5` next to `1.50`),
@@ -38,6 +39,9 @@ from tablemodel.schema.model import AttributeSpec
 
 __all__ = ["Context", "candidates_for", "context_of", "unique"]
 
+CASE_VARIANTS = ("McDonald", "Mcdonald", "ABC", "abc")
+"""Values that a key folded to lower case writes alike, two by two."""
+
 _LONGEST = 16_384  # longest string generated at exactly max_length (larger ones stay shorter)
 _TTL_BASE = 4_102_444_800  # 2100-01-01: TTL values far in the future, so no engine expires them
 
@@ -51,6 +55,7 @@ class Context:
     escape: str
     literals: tuple[str, ...]  # literal text of every key template in the model
     ttl: str | None
+    folded: frozenset[str] = frozenset()  # attributes written into keys folded to lower case
 
 
 def candidates_for(
@@ -110,6 +115,8 @@ def _strings(
         # spaces
         "a b", " a",
     ]  # fmt: skip
+    if name in ctx.folded:
+        raw = [*CASE_VARIANTS, *raw]
     raw += [f"x{c}y" for c in ctx.delimiters[1:]]
     for literal in ctx.literals[:8]:
         raw += [literal, f"x{literal}y"]
@@ -363,10 +370,18 @@ def context_of(design: Design) -> Context:
         for part in template.parts:
             if isinstance(part, TemplateLiteral):
                 literals.setdefault(part.text, None)
+    folded = frozenset(
+        name
+        for entity in design.entities.values()
+        for key, template in entity.templates.items()
+        if key in design.folded_keys
+        for name in template.variable_names
+    )
     return Context(
         hostile=design.model.sample.hostile,
         delimiters=codec.delimiters,
         escape=codec.escape_character,
         literals=tuple(literals),
         ttl=design.model.table.ttl_attribute,
+        folded=folded,
     )

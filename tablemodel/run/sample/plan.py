@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import PathPart
 from tablemodel.run.items import SampleError
-from tablemodel.run.sample.candidates import Context, candidates_for, unique
+from tablemodel.run.sample.candidates import CASE_VARIANTS, Context, candidates_for, unique
 from tablemodel.run.sample.fixtures import Unreadable, from_plain, hint, one_of
 from tablemodel.run.sample.sentinels import sentinels
 from tablemodel.run.sample.shape import EntityShape
@@ -173,6 +173,10 @@ class Pools:
                 plain += simple
             hostile = unique(hostile)
             random.Random(f"{seed}/pool/{attr}").shuffle(hostile)
+            if attr in ctx.folded:
+                # A folded key writes these alike: the first items meet on them.
+                front = [v for v in CASE_VARIANTS if v in hostile]
+                hostile = front + [v for v in hostile if v not in front]
             self.pools[attr] = unique(hostile + plain)
         self.overrides = _overrides(design, shapes)
         self.shapes = shapes

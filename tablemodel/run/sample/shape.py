@@ -53,10 +53,11 @@ class EntityShape:
                     template,
                     {v: self.rules[v].part_spec() for v in template.variable_names},
                     key_type="N" if key_type == "N" else "S",
-                    escape=codec.escape and key_attr not in design.raw_keys,
+                    escape=design.encoding_of(key_attr).escape,
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=limits.get(key_attr, SORT_KEY_MAX_BYTES),
+                    fold_case=design.encoding_of(key_attr).fold_case,
                 )
             except ValueError:
                 continue  # the static check reports the template; keys fall back to values
