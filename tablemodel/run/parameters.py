@@ -16,6 +16,7 @@ from tablemodel.design import Design, PatternDesign, rule_of
 from tablemodel.keylang.charset import CharSetSyntaxError
 from tablemodel.run.intent import (
     IntentError,
+    compare_stored,
     expected_result,
     in_stored_order,
     parameter_of,
@@ -326,7 +327,27 @@ class _Chooser:
                 values[name] = found if found is not None else self.generated(name)
         if any(values[name] is None for name in self.parameters):
             return None
-        return {name: values[name] for name in self.parameters}
+        return self.ordered_bounds({name: values[name] for name in self.parameters})
+
+    def ordered_bounds(self, values: dict[str, object]) -> dict[str, object]:
+        """`values` with every BETWEEN's bounds in order. Bounds cut from a short run of
+        values (just above the second, just below the second to last) can cross, and DynamoDB
+        refuses a lower bound above the upper one (ValidationException) where moto quietly
+        returns nothing: crossed bounds are swapped, so the window still cuts at both edges."""
+        lower = {
+            (use.entity, use.attribute): use.parameter
+            for use in self.uses
+            if use.operator == "between" and use.position == 0
+        }
+        for use in self.uses:
+            if use.operator != "between" or use.position != 1:
+                continue
+            low, high = lower.get((use.entity, use.attribute)), use.parameter
+            if low is None or low == high:
+                continue
+            if compare_stored(stored(values[low]), stored(values[high])) > 0:
+                values[low], values[high] = values[high], values[low]
+        return values
 
     def choose(self, use: _Use, bound: Mapping[str, object], ordinal: int) -> object:
         present = in_stored_order(self.observed(use, bound))
