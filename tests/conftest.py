@@ -2,6 +2,10 @@
 
 An engine that cannot start fails the test with the engine's own message (what to install):
 it is never skipped, since a skipped engine test would count as a pass.
+
+The suite runs under pytest-xdist (`-n auto` in pyproject.toml): each worker is a session of
+its own, so each starts its own DynamoDB Local, on a free port, the first time one of its tests
+asks for it. The tests are ordered for that: see `pytest_collection_modifyitems`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,23 @@ DUMMY_AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long property tests first, then the engine tests, then the rest.
+
+    xdist hands tests to the workers in this order as they free up, so the runs of a minute
+    start at once, one per core, and the quick tests fill in around them; a long test left for
+    the end would keep one core busy while the other idles. The sort is stable: within each
+    group, tests keep pytest's order (file by file, so module fixtures are set up once).
+    """
+
+    def group(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        return 1 if item.get_closest_marker("engine") is not None else 2
+
+    items.sort(key=group)
 
 
 @pytest.fixture(scope="session")

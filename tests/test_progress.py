@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -80,6 +81,41 @@ def test_a_hypothesis_test_shows_progress_under_default_capture(
     assert "test_property: " in out
     assert "test_plain: still running after" in out
     assert "captured, never shown" not in out
+
+
+def test_xdist_workers_show_progress_lines_named_by_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `-n 2` (the suite's default is `-n auto`) each worker's lines reach the terminal."""
+    pytester.makepyfile(
+        test_long="""
+        import time
+
+        from hypothesis import given, settings, strategies as st
+
+        @settings(max_examples=20, deadline=None, database=None)
+        @given(st.integers())
+        def test_property(n):
+            time.sleep(0.05)
+
+        def test_plain():
+            print("captured, never shown")
+            time.sleep(1.0)
+        """
+    )
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("TABLEMODEL_TEST_PROGRESS", "0.3")
+
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "tests.progress", "-p", "no:cacheprovider"
+    )
+
+    result.assert_outcomes(passed=2)
+    # A worker's standard output is execnet's (pointed at /dev/null): its lines go to stderr.
+    err = result.stderr.str()
+    assert re.search(r"^    \[gw[01]\] test_property: \d+ of ~20 cases after", err, re.M), err
+    assert re.search(r"^    \[gw[01]\] test_plain: still running after", err, re.M), err
+    assert "captured, never shown" not in err + result.stdout.str()
 
 
 def test_progress_lines_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
