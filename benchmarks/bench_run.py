@@ -38,8 +38,9 @@ import models  # noqa: E402  (examples/alleycat/models.py, to serialise the same
 import moto  # noqa: E402
 
 from tablemodel.api import design_of, load  # noqa: E402
+from tablemodel.run.parameters import parameter_sets  # noqa: E402
 from tablemodel.run.runner import RunOptions, run_model  # noqa: E402
-from tablemodel.run.sample import generate_samples, parameter_sets  # noqa: E402
+from tablemodel.run.sample import generate_samples  # noqa: E402
 
 MODEL = ROOT / "examples" / "alleycat"
 PAGE = 2

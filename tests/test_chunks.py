@@ -911,6 +911,37 @@ def test_vacuum_waits_out_the_grace_period_then_expires_the_intent(on_moto: Engi
 
 
 @pytest.mark.engine
+def test_vacuum_keeps_an_intent_whose_token_vanished_after_it_was_listed(on_moto: Engine) -> None:
+    """An intent key that holds no token by the time vacuum reads it (the item was replaced
+    after the listing) is kept for the next run: there is no token to condition a delete on."""
+    writer_client = on_moto.make_client()
+    writer = on_moto.store(writer_client, budget=SMALL_BUDGET)
+    vacuum_client = on_moto.make_client()
+    store = on_moto.store(vacuum_client, budget=SMALL_BUDGET)
+    key = _key("tokenless")
+    store.write(key, {}, b"old", expected_version=None)
+    chunks = writer.plan(key, {}, 150_000, expected_version=1).chunks
+    before_switch = 2 + math.ceil(chunks / 25)  # head read, intent, chunk batches
+    with Requests(writer_client, crash_after=before_switch), pytest.raises(Crash):
+        writer.write(key, {}, _bytes(150_000, 71), expected_version=1)
+    (intent,) = [i for i in _chunk_items(on_moto, key) if i["SK"]["S"].endswith("#intent")]
+    tokenless = {name: intent[name] for name in ("PK", "SK", LAYOUT.created_attribute)}
+    replaced: list[bool] = []
+
+    def replace_after_listing(operation: str, _: int) -> None:
+        if operation == "GetItem" and not replaced:  # the listing (a Query) is done
+            on_moto.client.put_item(TableName=on_moto.table, Item=tokenless)
+            replaced.append(True)
+
+    with Requests(vacuum_client, before=replace_after_listing):
+        stats = store.vacuum(key["PK"], grace_seconds=3600, now=time.time() + 7200)
+    assert replaced
+    assert (stats.intents_expired, stats.writes_removed, stats.chunks_deleted) == (0, 0, 0)
+    assert stats.kept_young == chunks
+    assert len(_chunk_items(on_moto, key)) == chunks + 2  # its chunks, the intent, the current
+
+
+@pytest.mark.engine
 def test_a_write_whose_intent_vacuum_expired_cannot_switch(engine: Engine) -> None:
     """Vacuum with no grace runs while a multi-step write is between its chunks and its
     switch: it expires the intent and deletes the chunks, the switch then fails, and the old

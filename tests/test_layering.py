@@ -29,7 +29,7 @@ ARCHITECTURE = ROOT / "ARCHITECTURE.md"
 # The standard library's own modules, plus what is always allowed.
 ALWAYS = frozenset(sys.stdlib_module_names) | {"__future__", "tablemodel"}
 # Modules of the runtime that generated code and the lower layers use: standard library only.
-RUNTIME_CORE = ("keys", "values", "errors", "size", "retry")
+RUNTIME_CORE = ("keys", "values", "errors", "size", "retry", "payload", "chunk_layout", "wire")
 
 
 @dataclass(frozen=True)
@@ -314,7 +314,8 @@ def test_a_planted_cycle_private_import_and_rule_import_are_reported() -> None:
         if m.startswith("tablemodel.check.rules.") and not m.rpartition(".")[2].startswith("_")
     )
     planted[rule_modules[0]] += f"\nfrom {rule_modules[1]} import *\n"
-    planted["tablemodel.api"] += "\nfrom tablemodel.check.rules._common import finding\n"
+    planted["tablemodel.check._planted"] = "helper = None\n"  # a private module of check/
+    planted["tablemodel.api"] += "\nfrom tablemodel.check._planted import helper\n"
     found = violations(planted, LAYERS)
     assert any(v.startswith("import cycle:") and "tablemodel.keylang.charset" in v for v in found)
     assert any("imports another rule module" in v for v in found)

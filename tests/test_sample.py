@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from tablemodel.design import Design, build_design, rule_of
 from tablemodel.run.intent import expected_result
+from tablemodel.run.parameters import parameter_sets
 from tablemodel.run.sample import (
     DEFAULT_COUNT,
     SampleError,
@@ -26,7 +27,6 @@ from tablemodel.run.sample import (
     dump_samples,
     generate_samples,
     load_fixture,
-    parameter_sets,
 )
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.schema.loader import load_model, load_model_from_text

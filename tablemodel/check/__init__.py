@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tablemodel.check import rules as _rules  # noqa: F401  (importing registers every rule)
+from tablemodel.check import rules as _rules  # importing registers every rule
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.registry import registered_rules
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, Severity
@@ -12,7 +13,8 @@ from tablemodel.results.check_report import CheckReport, PatternSummary, Verdict
 
 __all__ = ["CheckReport", "PatternSummary", "Verdict", "run_checks"]
 
-RUN_ONLY_CODE = "TM805"
+# Its findings make a pattern "verified only by run" rather than proven.
+RUN_ONLY_CODE = _rules.intent.check_run_only.code
 
 
 def _selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
@@ -28,12 +30,13 @@ def run_checks(
 ) -> CheckReport:
     """Run every rule (filtered by `select`/`ignore`) and summarise each pattern."""
     found: list[Diagnostic] = list(design.diagnostics)
+    analysis = Analysis(design)
     ran: list[str] = []
     for registered in registered_rules():
         if not _selected(registered.info.code, select, ignore):
             continue
         ran.append(registered.info.code)
-        found.extend(registered.function(design))
+        found.extend(registered(design, analysis))
     found = [d for d in found if _selected(d.code, select, ignore)]
     unique = list(dict.fromkeys(found))
     unique.sort(key=Diagnostic.sort_key)

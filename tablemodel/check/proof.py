@@ -10,16 +10,21 @@ that do not line up, ranges over several placeholders) the pattern is left to th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
-from tablemodel.keylang.automata import ValueDomain, ambiguity_witness, decode_value, parse_key
+from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
 from tablemodel.schema.model import Predicate, Scalar
 
 RANGE_OPS = frozenset({"lt", "lte", "gt", "gte"})
+
+# Whether an entity composes one key attribute from two different value tuples (TM502's
+# question); `tablemodel.check.analysis.Analysis.ambiguous` answers it once per design.
+Ambiguity = Callable[[EntityDesign, str], bool]
 
 
 @dataclass(frozen=True, order=True)
@@ -170,7 +175,9 @@ def _order_safe(domain: ValueDomain, following: Literal | Variable | None, desig
     return low is not None and low > following.text[0]
 
 
-def translate(design: Design, pattern: PatternDesign, entity: EntityDesign) -> Translation:
+def translate(
+    design: Design, pattern: PatternDesign, entity: EntityDesign, *, ambiguous: Ambiguity
+) -> Translation:
     """The atoms the key condition and filter impose on `entity`'s items."""
     result = Translation()
     index = pattern.index
@@ -183,7 +190,7 @@ def translate(design: Design, pattern: PatternDesign, entity: EntityDesign) -> T
                     result.atoms.add(Atom(var, "exists", "true"))
     for cond in (pattern.partition, pattern.sort):
         if cond is not None:
-            _translate_condition(design, pattern, entity, cond, result)
+            _translate_condition(design, entity, cond, result, ambiguous)
     for attr, predicate in pattern.spec.filter.items():
         spec = entity.spec.attributes.get(attr)
         if spec is None:
@@ -197,10 +204,10 @@ def translate(design: Design, pattern: PatternDesign, entity: EntityDesign) -> T
 
 def _translate_condition(
     design: Design,
-    pattern: PatternDesign,
     entity: EntityDesign,
     cond: ConditionDesign,
     result: Translation,
+    ambiguous: Ambiguity,
 ) -> None:
     template = entity.templates.get(cond.attribute)
     if template is None:
@@ -208,7 +215,7 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
-    if key_type == "S" and _ambiguous(design, entity, cond.attribute):
+    if key_type == "S" and ambiguous(entity, cond.attribute):
         # Lining placeholders up one to one is only sound when each key has one parse.
         result.unknown.append(
             f"`{entity.name}` composes one `{cond.attribute}` from different values with"
@@ -278,17 +285,6 @@ def _translate_condition(
             )
             return
         result.atoms.add(Atom(var.name, op, typed(var.name, op, triples[0][2])))
-
-
-def _ambiguous(design: Design, entity: EntityDesign, attribute: str) -> bool:
-    key = f"ambiguous:{entity.name}:{attribute}"
-    found = design.memo.get(key)
-    if found is None:
-        template = entity.templates[attribute]
-        found = design.memo[key] = (
-            ambiguity_witness(template, entity.domains, design.encoding) is not None
-        )
-    return bool(found)
 
 
 def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:

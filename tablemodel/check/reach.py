@@ -1,6 +1,7 @@
 """Reach: which entity types a pattern's key condition can return, with an example key each.
 
-Shared by the isolation and intent rules; computed once per pattern and design.
+Shared by the isolation and intent rules through `tablemodel.check.analysis.Analysis.reach`,
+which computes it once per pattern and design.
 """
 
 from __future__ import annotations
@@ -13,14 +14,6 @@ Example = tuple[str | None, str | None]
 
 def matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
     """Entities whose items the pattern's key condition can return, with an example key."""
-    key = f"matching_entities:{pattern.name}"
-    cached = design.memo.get(key)
-    if cached is None:
-        cached = design.memo[key] = _matching_entities(design, pattern)
-    return cached  # type: ignore[return-value]
-
-
-def _matching_entities(design: Design, pattern: PatternDesign) -> dict[str, Example]:
     found: dict[str, Example] = {}
     index = pattern.index
     if index is None or pattern.partition is None:

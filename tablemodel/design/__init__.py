@@ -1,19 +1,16 @@
 """The resolved design: a validated model with templates parsed and references linked."""
 
-from tablemodel.design.resolve import (
-    NUMERIC,
-    SCALAR_TYPE,
+from tablemodel.design.design import (
     TABLE,
     ConditionDesign,
     Design,
     EntityDesign,
     IndexDesign,
     PatternDesign,
-    build_design,
     recoverable,
-    rule_of,
-    value_domain,
 )
+from tablemodel.design.resolve import build_design
+from tablemodel.design.values import NUMERIC, SCALAR_TYPE, rule_of, value_domain
 
 __all__ = [
     "NUMERIC",

@@ -9,6 +9,7 @@ from tablemodel.diagnostics.diagnostic import (
     TableModelError,
     did_you_mean,
     format_path,
+    quoted,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "TableModelError",
     "did_you_mean",
     "format_path",
+    "quoted",
 ]

@@ -125,6 +125,11 @@ class ModelLoadError(TableModelError, ValueError):
         super().__init__(msg)
 
 
+def quoted(names: Iterable[str]) -> str:
+    """Names as a message lists them: `a`, `b`."""
+    return ", ".join(f"`{n}`" for n in names)
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
     pool = sorted(set(candidates))

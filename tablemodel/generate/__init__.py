@@ -20,7 +20,9 @@ from tablemodel import __version__
 from tablemodel.check import run_checks
 from tablemodel.design import Design, build_design
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError, codes
-from tablemodel.generate.python import LINE, ModuleWriter, Problem, printable
+from tablemodel.generate.python import ModuleWriter
+from tablemodel.generate.text import LINE, printable
+from tablemodel.generate.validate import Problem, validate
 from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["GenerateError", "Staleness", "check_source", "generate_source", "model_digest"]
@@ -126,9 +128,9 @@ def generate_source(loaded: LoadedModel, *, output: str | os.PathLike[str] | Non
         raise GenerateError(refused)
     header = _header(loaded, output)
     writer = ModuleWriter(design, header)
-    writer.validate()
-    if writer.problems:
-        raise GenerateError([_diagnostic(design, p) for p in writer.problems])
+    problems = validate(writer)
+    if problems:
+        raise GenerateError([_diagnostic(design, p) for p in problems])
     return writer.render()
 
 

@@ -10,108 +10,38 @@ emitted code only declares.
 from __future__ import annotations
 
 import ast
-import keyword
-import re
-import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import assert_never
 
 from tablemodel.design import TABLE as TABLE_INDEX
 from tablemodel.design import Design, EntityDesign, PatternDesign
+from tablemodel.generate.naming import (
+    PATTERN_OPTIONS,
+    RESERVED_MEMBERS,
+    class_name,
+    constant_name,
+    python_name,
+)
+from tablemodel.generate.text import (
+    INDENT,
+    LINE,
+    call,
+    define,
+    docstring,
+    first_line,
+    import_from,
+    mapping,
+    pystr,
+    tuple_of,
+)
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
+from tablemodel.runtime.values import AttributeType
 from tablemodel.schema.model import AttributeSpec
 
-LINE = 88
-INDENT = "    "
+__all__ = ["ModuleWriter"]
 
-# Names a generated entity class may not use for an attribute: PynamoDB's Model members and the
-# methods generated on every entity. `tests/test_generate.py` keeps this list in step with
-# PynamoDB's `Model`.
-RESERVED_MEMBERS = frozenset(
-    {
-        "DoesNotExist",
-        "Meta",
-        "attribute_values",
-        "batch_get",
-        "batch_write",
-        "count",
-        "create",
-        "create_table",
-        "delete",
-        "delete_table",
-        "describe_table",
-        "deserialize",
-        "exists",
-        "fetch",
-        "from_dynamodb_dict",
-        "from_json",
-        "from_raw_data",
-        "from_simple_dict",
-        "get",
-        "get_attributes",
-        "get_delete_kwargs_from_instance",
-        "get_operation_kwargs_from_class",
-        "get_save_kwargs_from_instance",
-        "get_update_kwargs_from_instance",
-        "modify",
-        "put",
-        "query",
-        "refresh",
-        "save",
-        "scan",
-        "serialize",
-        "to_dynamodb_dict",
-        "to_json",
-        "to_simple_dict",
-        "update",
-        "update_local_version_attribute",
-        "update_ttl",
-    }
-)
-# Keyword arguments every pattern function takes besides the pattern's parameters.
-PATTERN_OPTIONS = frozenset(
-    {"limit", "page_size", "descending", "consistent_read", "trace", "cursor"}
-)
-# Names the module itself defines or imports.
-MODULE_NAMES = frozenset(
-    {
-        "ACCESS_PATTERNS",
-        "ENTITIES",
-        "TABLE",
-        "UNSET",
-        "Any",
-        "BatchStats",
-        "ClassVar",
-        "Decimal",
-        "EntitySpec",
-        "FilterTerm",
-        "Iterable",
-        "Iterator",
-        "KeyTerm",
-        "Literal",
-        "Protocol",
-        "Model",
-        "Number",
-        "Page",
-        "Param",
-        "PatternSpec",
-        "QueryTrace",
-        "Rule",
-        "TableItem",
-        "TableSpec",
-        "Unset",
-        "batch_write",
-        "configure",
-        "create_table",
-        "vacuum_chunks",
-        "VacuumStats",
-        "datetime",
-        "delete_table",
-        "overload",
-    }
-)
-
-_ATTRIBUTE_CLASS = {
+# The PynamoDB attribute class of each type (`tests/test_generate.py` checks it names them all).
+_ATTRIBUTE_CLASS: dict[AttributeType, str] = {
     "string": "UnicodeAttribute",
     "enum": "UnicodeAttribute",
     "number": "DecimalAttribute",
@@ -147,148 +77,42 @@ _RUNTIME_ATTRIBUTES = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Something in the design that the generator cannot turn into code."""
-
-    code: str
-    path: tuple[str | int, ...]
-    message: str
-    expected: str
-    entity: str | None = None
-    pattern: str | None = None
-
-
-def _python_name(name: str, reserved: Iterable[str] = ()) -> str:
-    """The Python name of a model name: a trailing `_` for keywords and reserved names."""
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in set(reserved):
-        return name + "_"
-    return name
-
-
-# ---------------------------------------------------------------------------------------------
-# Text helpers
-
-
-def pystr(text: str) -> str:
-    """A Python string literal in ruff's preferred quotes."""
-    body = repr(text)[1:-1]
-    if text.count('"') > text.count("'"):
-        return "'" + body + "'"
-    body = body.replace("\\'", "'").replace('"', '\\"')
-    return '"' + body + '"'
-
-
-def printable(text: str) -> str:
-    """`text` with control characters as escapes (`\\n`): in a comment or a docstring one would
-    end the line and let the rest be code, and a NUL would not even compile."""
-    return "".join(c if c.isprintable() or c == "\t" else ascii(c)[1:-1] for c in text)
-
-
-def _docstring(lines: Sequence[str], indent: str) -> list[str]:
-    width = LINE - len(indent)
-    cleaned: list[str] = []
-    for line in lines:
-        text = printable(line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').rstrip())
-        lead = text[: len(text) - len(text.lstrip())]
-        if len(text) <= width - 6:
-            cleaned.append(text)
-            continue
-        cleaned += textwrap.wrap(
-            text, width - 6, initial_indent=lead, subsequent_indent=lead, break_on_hyphens=False
-        )
-    while cleaned and not cleaned[-1]:
-        cleaned.pop()
-    if not cleaned:
-        return []
-    if len(cleaned) == 1:
-        only = cleaned[0] + (" " if cleaned[0].endswith('"') else "")
-        return [f'{indent}"""{only}"""']
-    out = [f'{indent}"""{cleaned[0]}']
-    out += [f"{indent}{line}" if line else "" for line in cleaned[1:]]
-    out.append(f'{indent}"""')
-    return out
-
-
-def _first_line(text: str | None) -> str:
-    """The first line of a description, or "" when there is none."""
-    lines = (text or "").strip().splitlines()
-    return lines[0] if lines else ""
-
-
-def _tuple(items: Sequence[str]) -> str:
-    """A tuple display (a one-element tuple needs its comma; longer ones take none)."""
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(items) + ")"
-
-
-def _call(head: str, args: Sequence[str], indent: str, tail: str = ")") -> list[str]:
-    """`head` + args + `tail`: one line when it fits and no argument spans lines."""
-    one = f"{indent}{head}{', '.join(args)}{tail}"
-    if len(one) <= LINE and not any("\n" in a for a in args):
-        return [one]
-    out = [f"{indent}{head}"]
-    inner = indent + INDENT
-    for arg in args:
-        arg_lines = arg.split("\n")
-        out.append(inner + arg_lines[0])
-        out += [inner + line for line in arg_lines[1:]]
-        out[-1] += ","
-    out.append(f"{indent}{tail}")
-    return out
-
-
-def _mapping(items: Sequence[tuple[str, str]]) -> str:
-    """A dict display; multi-line (with a trailing comma) when it is long."""
-    one = "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    if len(one) <= LINE - 20 and not any("\n" in v for _, v in items):
-        return one
-    lines = ["{"]
-    for key, value in items:
-        value_lines = value.split("\n")
-        lines.append(f"{INDENT}{key}: {value_lines[0]}")
-        lines += [INDENT + line for line in value_lines[1:]]
-        lines[-1] += ","
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def _class_name(text: str) -> str:
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
-    name = "".join(w[:1].upper() + w[1:] for w in words) or "Table"
-    return name if name[0].isalpha() else "T" + name
-
-
-def _constant_name(text: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper()
-    return name if name and name[0].isalpha() else "T_" + name
-
-
 # ---------------------------------------------------------------------------------------------
 # Types and rules
 
 
 def _python_type(spec: AttributeSpec) -> str:
+    """The type a generated constructor and pattern function take for the attribute."""
     kind = spec.type
-    base = {
-        "string": "str",
-        "number": "Number",
-        "integer": "int",
-        "boolean": "bool",
-        "binary": "bytes",
-        "datetime": "datetime.datetime",
-        "date": "datetime.date",
-        "list": "list[Any]",
-        "map": "dict[str, Any]",
-        "string_set": "set[str]",
-        "number_set": "set[Decimal]",
-        "binary_set": "set[bytes]",
-    }.get(kind)
-    if kind == "enum":
-        base = "Literal[" + ", ".join(pystr(v) for v in spec.values) + "]"
-    assert base is not None
-    return base
+    match kind:
+        case "string":
+            return "str"
+        case "enum":
+            return "Literal[" + ", ".join(pystr(v) for v in spec.values) + "]"
+        case "number":
+            return "Number"
+        case "integer":
+            return "int"
+        case "boolean":
+            return "bool"
+        case "binary":
+            return "bytes"
+        case "datetime":
+            return "datetime.datetime"
+        case "date":
+            return "datetime.date"
+        case "list":
+            return "list[Any]"
+        case "map":
+            return "dict[str, Any]"
+        case "string_set":
+            return "set[str]"
+        case "number_set":
+            return "set[Decimal]"
+        case "binary_set":
+            return "set[bytes]"
+        case _:
+            assert_never(kind)
 
 
 def _stored_type(spec: AttributeSpec) -> str:
@@ -317,7 +141,7 @@ def _rule(spec: AttributeSpec) -> str:
     if spec.max_items is not None:
         args.append(f"max_items={spec.max_items}")
     if spec.values:
-        args.append("values=" + _tuple([pystr(v) for v in spec.values]))
+        args.append("values=" + tuple_of([pystr(v) for v in spec.values]))
     return "Rule(" + ", ".join(args) + ")"
 
 
@@ -333,9 +157,8 @@ class ModuleWriter:
         self.model = design.model
         self.table = design.model.table
         self.header = header
-        self.problems: list[Problem] = []
-        self.base = _class_name(self.table.name) + "Item"
-        self.env = _constant_name(self.table.name) + "_TABLE_NAME"
+        self.base = class_name(self.table.name) + "Item"
+        self.env = constant_name(self.table.name) + "_TABLE_NAME"
         self.key_types = {
             index.partition_key.name: index.partition_key.type for index in design.indexes.values()
         } | {
@@ -348,20 +171,6 @@ class ModuleWriter:
         self.used_attribute_classes: set[str] = set()
         self.views = self._views()
 
-    # -- checks ----------------------------------------------------------------------------
-
-    def _problem(
-        self,
-        code: str,
-        path: tuple[str | int, ...],
-        message: str,
-        expected: str,
-        *,
-        entity: str | None = None,
-        pattern: str | None = None,
-    ) -> None:
-        self.problems.append(Problem(code, path, message, expected, entity, pattern))
-
     def _key_limits(self) -> dict[str, int]:
         limits: dict[str, int] = {}
         for index in self.design.indexes.values():
@@ -372,211 +181,6 @@ class ModuleWriter:
             if index.sort_key is not None:
                 limits[index.sort_key.name] = SORT_KEY_MAX_BYTES
         return limits
-
-    def validate(self) -> None:
-        disc = self.table.discriminator_attribute
-        if disc is None:
-            self._problem(
-                "TM901",
-                ("table",),
-                "generated models map each item to its entity by a discriminator attribute, "
-                "and the table declares none",
-                "`discriminator_attribute: entity_type` (or another attribute name) under `table`",
-            )
-        if self.base in self.design.entities or self.base in MODULE_NAMES:
-            self._problem(
-                "TM902",
-                ("table", "name"),
-                f"the table model class `{self.base}` clashes with an entity or module name",
-                "an entity name other than " + self.base,
-            )
-        key_names = set(self.key_types)
-        for name, entity in self.design.entities.items():
-            epath: tuple[str | int, ...] = ("entities", name)
-            if name in MODULE_NAMES or not name.isidentifier() or keyword.iskeyword(name):
-                self._problem(
-                    "TM902",
-                    epath,
-                    f"the entity name `{name}` clashes with a name the generated module uses",
-                    "another entity name",
-                    entity=name,
-                )
-            for attr in entity.spec.attributes:
-                if attr in key_names or attr == disc:
-                    self._problem(
-                        "TM903",
-                        (*epath, "attributes", attr),
-                        f"`{attr}` is both an entity attribute and a key (or discriminator) "
-                        "attribute of the table; generated models keep the two apart",
-                        "an attribute name that is not a key attribute name",
-                        entity=name,
-                    )
-            for key_attr in entity.templates:
-                if self.key_types.get(key_attr) == "B":
-                    self._problem(
-                        "TM903",
-                        (*epath, "keys", key_attr),
-                        f"`{key_attr}` is a binary (B) key; key templates compose strings and "
-                        "numbers only",
-                        "an S or N key attribute",
-                        entity=name,
-                    )
-            chunking = entity.spec.chunking
-            if chunking is not None and (
-                entity.spec.version_attribute in chunking.attributes
-                or (
-                    chunking.codec == "binary"
-                    and [entity.spec.attributes[a].type for a in chunking.attributes] != ["binary"]
-                )
-            ):
-                self._problem(
-                    "TM903",
-                    (*epath, "chunking"),
-                    "chunking needs attributes other than the version attribute, and the "
-                    "binary codec exactly one binary attribute",
-                    "codec: json for several attributes, or one binary attribute",
-                    entity=name,
-                )
-            if entity.spec.version_attribute:
-                version = entity.spec.attributes.get(entity.spec.version_attribute)
-                if version is not None and version.type != "integer":
-                    self._problem(
-                        "TM903",
-                        (*epath, "version_attribute"),
-                        f"the version attribute `{entity.spec.version_attribute}` is a "
-                        f"{version.type}; optimistic locking counts with integers",
-                        "an integer attribute",
-                        entity=name,
-                    )
-        for pname, pattern in self.design.patterns.items():
-            if not pattern.queryable or pattern.other_conditions:
-                self._problem(
-                    "TM904",
-                    ("access_patterns", pname),
-                    f"access pattern `{pname}` does not resolve to a Query on a known index "
-                    "(see `tablemodel check`)",
-                    "a key condition on the index's partition key (and sort key)",
-                    pattern=pname,
-                )
-            if pname in MODULE_NAMES or keyword.iskeyword(pname):
-                self._problem(
-                    "TM902",
-                    ("access_patterns", pname),
-                    f"the access pattern name `{pname}` clashes with a name of the module",
-                    "another pattern name",
-                    pattern=pname,
-                )
-        self._check_codecs()
-        self._check_module_names()
-
-    def _check_module_names(self) -> None:
-        """Every top-level name the module defines is defined once (TM902 otherwise).
-
-        A pattern `leaders` defines `leaders` and `leaders_page`, so a pattern named
-        `leaders_page` would silently replace one of them; `a` and `A` share the constant `_A`;
-        an entity may be named like an index class or a view. Derived names (index classes,
-        views) are claimed first, so the clash is reported at what the model names.
-        """
-        owners = dict.fromkeys(MODULE_NAMES, "as a name the module itself imports or defines")
-        owners[self.base] = "for the table model class"
-
-        def claim(
-            name: str,
-            what: str,
-            path: tuple[str | int, ...],
-            *,
-            entity: str | None = None,
-            pattern: str | None = None,
-        ) -> None:
-            owner = owners.setdefault(name, what)
-            if owner == what:
-                return
-            self._problem(
-                "TM902",
-                path,
-                f"the generated module would define `{name}` {what} and {owner}",
-                "another name",
-                entity=entity,
-                pattern=pattern,
-            )
-
-        for index in self.design.indexes.values():
-            if index.kind != "table":
-                claim(
-                    _class_name(index.name) + "Index",
-                    f"for the class of index `{index.name}`",
-                    index.path,
-                )
-        for (entity, index_name), (view, _) in self.views.items():
-            what = f"for the view of `{entity}` on `{index_name}`"
-            claim(view, what, ("entities", entity), entity=entity)
-        for name in self.design.entities:
-            if name not in MODULE_NAMES and name != self.base:  # validate() reports those
-                claim(name, f"for entity `{name}`", ("entities", name), entity=name)
-        for name in self.design.patterns:
-            if name in MODULE_NAMES or keyword.iskeyword(name):
-                continue  # reported by validate()
-            what = f"for access pattern `{name}`"
-            for defined in (name, name + "_page", "_" + name.upper()):
-                claim(defined, what, ("access_patterns", name), pattern=name)
-
-    def _check_codecs(self) -> None:
-        """Build every key codec the module will build at import, to report failures here."""
-        from tablemodel.design import rule_of  # noqa: PLC0415
-        from tablemodel.runtime.keys import KeyCodec  # noqa: PLC0415
-
-        codec = self.table.key_codec
-
-        def build(where: str, attr: str, template: str, rules: dict[str, AttributeSpec]) -> str:
-            try:
-                parts = {var: rule_of(spec).part_spec() for var, spec in rules.items()}
-            except ValueError as err:  # a charset the checker reports (TM1xx)
-                return str(err)
-            try:
-                KeyCodec(
-                    where,
-                    attr,
-                    template,
-                    parts,
-                    key_type="N" if self.key_types.get(attr) == "N" else "S",
-                    escape=codec.escape,
-                    delimiters=codec.delimiters,
-                    escape_char=codec.escape_character,
-                    limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
-                )
-            except ValueError as err:
-                return str(err)
-            return ""
-
-        for name, entity in self.design.entities.items():
-            for key_attr, template in entity.templates.items():
-                if self.key_types.get(key_attr) == "B":
-                    continue
-                rules = {v: entity.spec.attributes[v] for v in template.variable_names}
-                error = build(name, key_attr, template.source, rules)
-                if error:
-                    self._problem(
-                        "TM905",
-                        ("entities", name, "keys", key_attr),
-                        error,
-                        "a template the key codec can compose and parse back",
-                        entity=name,
-                    )
-        for pname, pattern in self.design.patterns.items():
-            for condition in (pattern.partition, pattern.sort):
-                if condition is None or self.key_types.get(condition.attribute) == "B":
-                    continue
-                for template in condition.templates:
-                    rules = {v: pattern.parameters[v] for v in template.variable_names}
-                    error = build(pname, condition.attribute, template.source, rules)
-                    if error:
-                        self._problem(
-                            "TM905",
-                            ("access_patterns", pname, "key_condition", condition.attribute),
-                            error,
-                            "a template the key codec can compose",
-                            pattern=pname,
-                        )
 
     # -- emission --------------------------------------------------------------------------
 
@@ -608,7 +212,7 @@ class ModuleWriter:
             f" {self.env}; region and endpoint come from configure() or botocore's environment"
             " (AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_DYNAMODB).",
         ]
-        lines += _docstring(doc, "")
+        lines += docstring(doc, "")
         lines += ["", "from __future__ import annotations", ""]
 
         names = {node.id for node in ast.walk(ast.parse(body)) if isinstance(node, ast.Name)}
@@ -617,13 +221,15 @@ class ModuleWriter:
             return sorted(n for n in wanted if n in names)
 
         stdlib = ["import datetime"] if used(["datetime"]) else []
-        stdlib += _import("collections.abc", used(["Iterable", "Iterator"]))
-        stdlib += _import("decimal", used(["Decimal"]))
-        stdlib += _import("typing", used(["Any", "ClassVar", "Literal", "Protocol", "overload"]))
+        stdlib += import_from("collections.abc", used(["Iterable", "Iterator"]))
+        stdlib += import_from("decimal", used(["Decimal"]))
+        stdlib += import_from(
+            "typing", used(["Any", "ClassVar", "Literal", "Protocol", "overload"])
+        )
         lines += [*stdlib, ""]
         pyn = sorted(self.used_attribute_classes & _PYNAMODB_ATTRIBUTES)
-        lines += _import("pynamodb.attributes", pyn)
-        lines += _import("pynamodb.indexes", self._index_imports())
+        lines += import_from("pynamodb.attributes", pyn)
+        lines += import_from("pynamodb.indexes", self._index_imports())
         # One third-party section: in the project that imports this module, tablemodel is as
         # third-party as PynamoDB, and isort (or ruff's I001) merges the two.
         if "_chunked" in body:
@@ -631,21 +237,21 @@ class ModuleWriter:
         lines += ["from tablemodel.runtime import entities as _entities"]
         lines += ["from tablemodel.runtime import table as _table"]
         runtime_attrs = sorted(self.used_attribute_classes & _RUNTIME_ATTRIBUTES)
-        lines += _import("tablemodel.runtime.attributes", runtime_attrs)
+        lines += import_from("tablemodel.runtime.attributes", runtime_attrs)
         lines += ["from tablemodel.runtime.batch import BatchStats"]
         lines += ["from tablemodel.runtime.batch import batch_write as _batch_write"]
-        lines += _import("tablemodel.runtime.chunked", used(["Chunking"]))
-        lines += _import("tablemodel.runtime.chunks", used(["VacuumStats"]))
-        lines += _import(
+        lines += import_from("tablemodel.runtime.chunked", used(["Chunking"]))
+        lines += import_from("tablemodel.runtime.chunks", used(["VacuumStats"]))
+        lines += import_from(
             "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
         )
-        lines += _import("tablemodel.runtime.indexes", used(["GlobalIndex", "LocalIndex"]))
+        lines += import_from("tablemodel.runtime.indexes", used(["GlobalIndex", "LocalIndex"]))
         lines += ["from tablemodel.runtime.model import TableItem"]
         query = used(["FilterTerm", "KeyTerm", "Page", "Param", "PatternSpec", "QueryTrace"])
-        lines += _import("tablemodel.runtime.query", query)
+        lines += import_from("tablemodel.runtime.query", query)
         lines += ["from tablemodel.runtime.query import set_cursor_secret as _set_cursor_secret"]
-        lines += _import("tablemodel.runtime.size", used(["LocalIndexShape"]))
-        lines += _import("tablemodel.runtime.values", used(["Number", "Rule"]))
+        lines += import_from("tablemodel.runtime.size", used(["LocalIndexShape"]))
+        lines += import_from("tablemodel.runtime.values", used(["Number", "Rule"]))
         return lines
 
     def _index_imports(self) -> list[str]:
@@ -670,9 +276,9 @@ class ModuleWriter:
             f"partition_key={pystr(t.partition_key.name)}",
             f"sort_key={pystr(t.sort_key.name) if t.sort_key else 'None'}",
             "key_types="
-            + _mapping([(pystr(k), pystr(v)) for k, v in sorted(self.key_types.items())]),
+            + mapping([(pystr(k), pystr(v)) for k, v in sorted(self.key_types.items())]),
             "key_limits="
-            + _mapping([(pystr(k), str(v)) for k, v in sorted(self.key_limits.items())]),
+            + mapping([(pystr(k), str(v)) for k, v in sorted(self.key_limits.items())]),
             f"table_name_env={pystr(self.env)}",
             f"discriminator={pystr(t.discriminator_attribute or '')}",
         ]
@@ -685,20 +291,20 @@ class ModuleWriter:
         if codec.escape_character != "\\":
             args.append(f"escape_char={pystr(codec.escape_character)}")
         renamed = {
-            k: _python_name(k, RESERVED_MEMBERS)
+            k: python_name(k, RESERVED_MEMBERS)
             for k in [*self.key_types, t.discriminator_attribute or ""]
-            if k and _python_name(k, RESERVED_MEMBERS) != k
+            if k and python_name(k, RESERVED_MEMBERS) != k
         }
         if renamed:
             args.append(
                 "python_names="
-                + _mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
+                + mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
             )
-        return _call("TABLE = TableSpec(", args, "")
+        return call("TABLE = TableSpec(", args, "")
 
     def _index_class(self, name: str) -> list[str]:
         index = self.design.indexes[name]
-        cls = _class_name(name) + "Index"
+        cls = class_name(name) + "Index"
         kind = "LocalIndex" if index.kind == "lsi" else "GlobalIndex"
         projection = index.projection
         lines = [f'class {cls}({kind}["{self.base}"]):']
@@ -712,11 +318,11 @@ class ModuleWriter:
             "keys_only": "projects keys only",
             "include": "projects keys and " + ", ".join(projection.attributes),
         }[projection.type]
-        lines += _docstring([f"{index.label}: {keys}; {what}."], INDENT)
+        lines += docstring([f"{index.label}: {keys}; {what}."], INDENT)
         lines += ["", f"{INDENT}class Meta:", f"{INDENT * 2}index_name = {pystr(name)}"]
         if projection.type == "include":
             attrs = ", ".join(pystr(a) for a in projection.attributes)
-            lines += _call("projection = IncludeProjection(", [f"[{attrs}]"], INDENT * 2)
+            lines += call("projection = IncludeProjection(", [f"[{attrs}]"], INDENT * 2)
         elif projection.type == "all":
             lines.append(f"{INDENT * 2}projection = AllProjection()")
         else:
@@ -732,14 +338,14 @@ class ModuleWriter:
             attr_cls = _KEY_ATTRIBUTE_CLASS[key.type]
             self.used_attribute_classes.add(attr_cls)
             lines += _attribute_line(
-                _python_name(key.name, RESERVED_MEMBERS), attr_cls, key.name, [f"{role}=True"]
+                python_name(key.name, RESERVED_MEMBERS), attr_cls, key.name, [f"{role}=True"]
             )
         return lines
 
     def _base_class(self) -> list[str]:
         t = self.table
         lines = [f"class {self.base}(TableItem):"]
-        lines += _docstring(
+        lines += docstring(
             [
                 f"An item of the `{t.name}` table; each entity below is a subclass of it.",
                 "",
@@ -772,30 +378,30 @@ class ModuleWriter:
             self.used_attribute_classes.add(attr_cls)
             role = primary.get(name)
             options = [f"{role}=True"] if role else ["null=True"]
-            lines += _attribute_line(_python_name(name, RESERVED_MEMBERS), attr_cls, name, options)
+            lines += _attribute_line(python_name(name, RESERVED_MEMBERS), attr_cls, name, options)
         lines.append(f"{INDENT}_table = TABLE")
         if t.discriminator_attribute:
             self.used_attribute_classes.add("DiscriminatorAttribute")
             disc = t.discriminator_attribute
             lines += _attribute_line(
-                _python_name(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
+                python_name(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
             )
         for index in self.design.indexes.values():
             if index.kind != "table":
-                attr = _python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
-                lines.append(f"{INDENT}{attr}_index = {_class_name(index.name)}Index()")
+                attr = python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
+                lines.append(f"{INDENT}{attr}_index = {class_name(index.name)}Index()")
         return lines
 
     def _entity_class(self, entity: EntityDesign) -> list[str]:
         spec = entity.spec
         name = entity.name
         version = spec.version_attribute
-        py = {a: _python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
         lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
-        doc = [_first_line(spec.description) or f"The {name} entity."]
+        doc = [first_line(spec.description) or f"The {name} entity."]
         doc += ["", "Keys:"]
         doc += [f"    {k} = {pystr(t.source)}" for k, t in entity.templates.items()]
-        lines += _docstring(doc, INDENT)
+        lines += docstring(doc, INDENT)
         lines.append("")
         chunked = set(spec.chunking.attributes) if spec.chunking else set()
         for attr, aspec in spec.attributes.items():
@@ -827,24 +433,24 @@ class ModuleWriter:
             "TABLE",
             pystr(entity.name),
             pystr(entity.discriminator),
-            _mapping([(pystr(a), _rule(s)) for a, s in spec.attributes.items()]),
-            _mapping([(pystr(k), pystr(t.source)) for k, t in entity.templates.items()]),
+            mapping([(pystr(a), _rule(s)) for a, s in spec.attributes.items()]),
+            mapping([(pystr(k), pystr(t.source)) for k, t in entity.templates.items()]),
         ]
         renamed = {a: p for a, p in py.items() if a != p}
         if renamed:
             args.append(
-                "python_names=" + _mapping([(pystr(a), pystr(p)) for a, p in renamed.items()])
+                "python_names=" + mapping([(pystr(a), pystr(p)) for a, p in renamed.items()])
             )
         if spec.version_attribute:
             args.append(f"version={pystr(spec.version_attribute)}")
         if spec.chunking is not None:
             args.append("chunking=" + self._chunking(entity))
-        return _call("_spec: ClassVar[EntitySpec] = EntitySpec(", args, INDENT)
+        return call("_spec: ClassVar[EntitySpec] = EntitySpec(", args, INDENT)
 
     def _chunking(self, entity: EntityDesign) -> str:
         chunking = entity.spec.chunking
         assert chunking is not None
-        args = [_tuple([pystr(a) for a in chunking.attributes])]
+        args = [tuple_of([pystr(a) for a in chunking.attributes])]
         if chunking.codec != "json":
             args.append(f"codec={pystr(chunking.codec)}")
         if chunking.compress:
@@ -855,10 +461,10 @@ class ModuleWriter:
                 continue
             shape = [pystr(index.sort_key.name), pystr(index.projection.type)]
             if index.projection.attributes:
-                shape.append(_tuple([pystr(a) for a in index.projection.attributes]))
+                shape.append(tuple_of([pystr(a) for a in index.projection.attributes]))
             shapes.append("LocalIndexShape(" + ", ".join(shape) + ")")
         if shapes:
-            args.append("local_indexes=" + _tuple(shapes))
+            args.append("local_indexes=" + tuple_of(shapes))
         one = "Chunking(" + ", ".join(args) + ")"
         if len(one) <= LINE - 20:
             return one
@@ -878,9 +484,9 @@ class ModuleWriter:
         params += [f"{py[a]}: {_python_type(s)}" for a, s in required]
         params += [f"{py[a]}: {_python_type(s)} | None = None" for a, s in optional]
         lines = ["", f"{INDENT}@overload"]
-        lines += _def("__init__", params, "None", INDENT, body="...")
+        lines += define("__init__", params, "None", INDENT, body="...")
         lines += ["", f"{INDENT}@overload"]
-        lines += _def(
+        lines += define(
             "__init__",
             ["self", "*", "_user_instantiated: Literal[False]"],
             "None",
@@ -888,8 +494,8 @@ class ModuleWriter:
             body="...",
         )
         lines.append("")
-        lines += _def("__init__", ["self", "**values: Any"], "None", INDENT)
-        lines += _docstring(
+        lines += define("__init__", ["self", "**values: Any"], "None", INDENT)
+        lines += docstring(
             [f"A new {entity.name}; every key is composed from the attributes."], INDENT * 2
         )
         lines.append(f"{INDENT * 2}_entities.init(self, self._spec, values)")
@@ -910,10 +516,10 @@ class ModuleWriter:
         params += [f"{py[v]}: {_python_type(spec.attributes[v])}" for v in variables]
         params.append("consistent_read: bool = False")
         lines = ["", f"{INDENT}@classmethod"]
-        lines += _def("fetch", params, f"{entity.name} | None", INDENT)
-        lines += _docstring([f"The {entity.name} stored under this key, or None."], INDENT * 2)
-        values = _mapping([(pystr(py[v]), py[v]) for v in variables])
-        lines += _call(
+        lines += define("fetch", params, f"{entity.name} | None", INDENT)
+        lines += docstring([f"The {entity.name} stored under this key, or None."], INDENT * 2)
+        values = mapping([(pystr(py[v]), py[v]) for v in variables])
+        lines += call(
             "return _entities.fetch(",
             ["cls", "cls._spec", values, "consistent_read=consistent_read"],
             INDENT * 2,
@@ -924,14 +530,14 @@ class ModuleWriter:
         name = entity.name
         spec = entity.spec
         lines = [""]
-        lines += _def("create", ["self"], "None", INDENT)
-        lines += _docstring(
+        lines += define("create", ["self"], "None", INDENT)
+        lines += docstring(
             [f"Write this {name}; ItemExistsError when its key is taken."], INDENT * 2
         )
         lines += [f"{INDENT * 2}_entities.create(self, self._spec)", ""]
-        lines += _def("put", ["self"], "None", INDENT)
+        lines += define("put", ["self"], "None", INDENT)
         locking = " (only over the version read)" if spec.version_attribute else ""
-        lines += _docstring(
+        lines += docstring(
             [f"Write this {name}, replacing the item at its key{locking}."], INDENT * 2
         )
         lines += [f"{INDENT * 2}_entities.put(self, self._spec)"]
@@ -942,8 +548,8 @@ class ModuleWriter:
                 none = " | None" if aspec.optional else ""
                 params.append(f"{py[attr]}: {_python_type(aspec)} | Unset{none} = UNSET")
             lines.append("")
-            lines += _def("modify", params, "None", INDENT)
-            lines += _docstring(
+            lines += define("modify", params, "None", INDENT)
+            lines += docstring(
                 [
                     "Change attributes outside the table key in one UpdateItem.",
                     "",
@@ -952,11 +558,11 @@ class ModuleWriter:
                 ],
                 INDENT * 2,
             )
-            values = _mapping([(pystr(py[a]), py[a]) for a, _ in mutable])
-            lines += _call("_entities.modify(", ["self", "self._spec", values], INDENT * 2)
+            values = mapping([(pystr(py[a]), py[a]) for a, _ in mutable])
+            lines += call("_entities.modify(", ["self", "self._spec", values], INDENT * 2)
         if spec.version_attribute or spec.chunking is not None:
             lines.append("")
-            lines += _def(
+            lines += define(
                 "delete",
                 ["self", "condition: Any = None", "*", "add_version_condition: bool = True"],
                 "Any",
@@ -972,8 +578,8 @@ class ModuleWriter:
                     "request, for an instance that was not read (fetch() it first). A chunked",
                     "record takes no condition and is never deleted unconditionally.",
                 ]
-            lines += _docstring(doc, INDENT * 2)
-            lines += _call(
+            lines += docstring(doc, INDENT * 2)
+            lines += call(
                 "return _entities.delete(",
                 ["self", "self._spec", "condition", "add_version_condition=add_version_condition"],
                 INDENT * 2,
@@ -1014,7 +620,7 @@ class ModuleWriter:
                     self.design.entities[name], index, whole_items=source == TABLE_INDEX
                 )
                 if unread and (name, source) not in views:
-                    where = "Table" if source == TABLE_INDEX else _class_name(source)
+                    where = "Table" if source == TABLE_INDEX else class_name(source)
                     views[name, source] = (f"{name}From{where}", unread)
         return views
 
@@ -1038,7 +644,7 @@ class ModuleWriter:
         entity = self.design.entities[entity_name]
         spec = entity.spec
         index = self.design.indexes[index_name]
-        py = {a: _python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
         where = "a Query on the table" if index.kind == "table" else f"{index.label}"
         doc = [
             f"{entity_name} as {where} returns it, without {', '.join(unread)}.",
@@ -1047,19 +653,19 @@ class ModuleWriter:
             f" raise PartialItemError; {entity_name}.fetch() reads the whole item.",
         ]
         lines = [f"class {view}(Protocol):"]
-        lines += _docstring(doc, INDENT)
+        lines += docstring(doc, INDENT)
         for attr, aspec in spec.attributes.items():
             if attr in unread:
                 continue
             nullable = aspec.optional or aspec.type.endswith("_set")
             nullable = nullable or attr == spec.version_attribute
             kind = _stored_type(aspec) + (" | None" if nullable else "")
-            lines += ["", f"{INDENT}@property", *_def(py[attr], ["self"], kind, INDENT, "...")]
+            lines += ["", f"{INDENT}@property", *define(py[attr], ["self"], kind, INDENT, "...")]
         missing = set(unread)
         if spec.chunking is not None and (index.kind == "table" or index.projection.type == "all"):
             # The read returned the head's manifest: delete() is conditioned on its version.
             lines.append("")
-            lines += _def("delete", ["self"], "Any", INDENT, "...")
+            lines += define("delete", ["self"], "Any", INDENT, "...")
         if spec.chunking is None and spec.version_attribute not in missing:
             params = ["self", "*"]
             for attr, aspec in self._mutable(entity):
@@ -1075,9 +681,9 @@ class ModuleWriter:
                 params.append(f"{py[attr]}: {_python_type(aspec)} | Unset{none} = ...")
             if len(params) > 2:
                 lines.append("")
-                lines += _def("modify", params, "None", INDENT, "...")
+                lines += define("modify", params, "None", INDENT, "...")
             lines.append("")
-            lines += _def("delete", ["self"], "Any", INDENT, "...")
+            lines += define("delete", ["self"], "Any", INDENT, "...")
         return lines
 
     def _pattern(self, pattern: PatternDesign) -> list[str]:
@@ -1094,7 +700,7 @@ class ModuleWriter:
             f"index={pystr(index.name) if index.kind != 'table' else 'None'}",
             f"index_kind={pystr(index.kind)}",
             "index_keys="
-            + _mapping(
+            + mapping(
                 [(pystr("partition"), pystr(index.partition_key.name))]
                 + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
             ),
@@ -1107,15 +713,15 @@ class ModuleWriter:
                 + _key_term(pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates)
             )
         args.append(
-            "parameters=" + _mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
+            "parameters=" + mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
         )
-        args.append("returns=" + _tuple([self.entity_classes[r] for r in pattern.returns]))
+        args.append("returns=" + tuple_of([self.entity_classes[r] for r in pattern.returns]))
         if spec.filter:
             terms = [
                 _filter_term(attr, pred.operator, pred.operands)
                 for attr, pred in spec.filter.items()
             ]
-            one = "filters=" + _tuple(terms)
+            one = "filters=" + tuple_of(terms)
             if len(one) > LINE - len(INDENT) - 1:
                 one = "filters=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")"
             args.append(one)
@@ -1128,13 +734,13 @@ class ModuleWriter:
         fetches = self.design.fetches_items(pattern)
         if fetches:
             args.append("whole_items=True")
-        lines = _call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
+        lines = call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
         names = _parameter_order(pattern)
         params = [
-            f"{_python_name(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
+            f"{python_name(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
             for n in names
         ]
-        values = _mapping([(pystr(n), _python_name(n, PATTERN_OPTIONS)) for n in names])
+        values = mapping([(pystr(n), python_name(n, PATTERN_OPTIONS)) for n in names])
         limit = str(spec.limit) if spec.limit is not None else "None"
         descending = "True" if spec.order == "descending" else "False"
         options = [f"limit: int | None = {limit}"]
@@ -1143,7 +749,7 @@ class ModuleWriter:
             common.append(f"consistent_read: bool = {spec.consistent_read}")
         common.append("trace: QueryTrace | None = None")
         where = "the table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
-        doc_head = _first_line(spec.description) or pattern.name
+        doc_head = first_line(spec.description) or pattern.name
         doc = [
             doc_head,
             "",
@@ -1159,29 +765,27 @@ class ModuleWriter:
             forward.append("consistent_read=consistent_read")
         forward.append("trace=trace")
         lines += ["", ""]
-        lines += _def(
+        lines += define(
             pattern.name,
             [*params, "*", *options, "page_size: int | None = None", *common],
             f"Iterator[{returns}]",
             "",
         )
-        lines += _docstring([*doc, "Yields every matching item, fetching pages as needed."], INDENT)
-        lines += _call(
+        lines += docstring([*doc, "Yields every matching item, fetching pages as needed."], INDENT)
+        lines += call(
             f"return {const}.items(",
             [values, "limit=limit", "page_size=page_size", *forward],
             INDENT,
         )
         lines += ["", ""]
-        lines += _def(
+        lines += define(
             pattern.name + "_page",
             [*params, "*", "cursor: str | None = None", "page_size: int = 25", *options, *common],
             f"Page[{returns}]",
             "",
         )
-        lines += _docstring(
-            [*doc, "One page and the cursor of the next (None at the end)."], INDENT
-        )
-        lines += _call(
+        lines += docstring([*doc, "One page and the cursor of the next (None at the end)."], INDENT)
+        lines += call(
             f"return {const}.page(",
             [values, "cursor=cursor", "page_size=page_size", "limit=limit", *forward],
             INDENT,
@@ -1193,11 +797,11 @@ class ModuleWriter:
         classes = [self.entity_classes[n] for n in self.design.entities]
         head = f"ENTITIES: tuple[type[{base}], ...] = "
         one = [f"{head}({classes[0]},)"]
-        lines = one if len(classes) == 1 else _call(head + "(", classes, "")
+        lines = one if len(classes) == 1 else call(head + "(", classes, "")
         patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
-        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {_mapping(patterns)}"]
+        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {mapping(patterns)}"]
         lines += ["", ""]
-        lines += _def(
+        lines += define(
             "configure",
             [
                 "*",
@@ -1210,7 +814,7 @@ class ModuleWriter:
             "None",
             "",
         )
-        lines += _docstring(
+        lines += docstring(
             [
                 "Point the models at a table; settings not given stay as they are.",
                 "",
@@ -1221,7 +825,7 @@ class ModuleWriter:
             ],
             INDENT,
         )
-        lines += _call(
+        lines += call(
             "_entities.configure(",
             [
                 base,
@@ -1235,28 +839,28 @@ class ModuleWriter:
         )
         lines.append(f"{INDENT}_set_cursor_secret({base}, cursor_secret)")
         lines += ["", ""]
-        lines += _def(
+        lines += define(
             "create_table", ["*", "wait: bool = True", "exist_ok: bool = False"], "None", ""
         )
-        lines += _docstring(
+        lines += docstring(
             ["Create the table with its indexes, billing mode, stream and TTL."], INDENT
         )
-        lines += _call(
+        lines += call(
             "_table.create_table(",
             [base, "TABLE", "wait=wait", "exist_ok=exist_ok"],
             INDENT,
         )
         lines += ["", ""]
-        lines += _def("delete_table", [], "None", "")
-        lines += _docstring(["Delete the table and every item in it."], INDENT)
+        lines += define("delete_table", [], "None", "")
+        lines += docstring(["Delete the table and every item in it."], INDENT)
         lines += [f"{INDENT}_table.delete_table({base}, TABLE)", "", ""]
-        lines += _def(
+        lines += define(
             "batch_write",
             [f"puts: Iterable[{base}] = ()", f"deletes: Iterable[{base}] = ()", "**options: Any"],
             "BatchStats",
             "",
         )
-        lines += _docstring(
+        lines += docstring(
             [
                 "Put and delete items 25 per request, retrying unprocessed items with",
                 "exponential backoff and jitter (options: max_attempts, base_delay, max_delay).",
@@ -1266,10 +870,10 @@ class ModuleWriter:
         lines.append(f"{INDENT}return _batch_write(puts, deletes, **options)")
         if any(e.spec.chunking for e in self.design.entities.values()):
             lines += ["", ""]
-            lines += _def(
+            lines += define(
                 "vacuum_chunks", ["*", "grace_seconds: float = 3600.0"], "VacuumStats", ""
             )
-            lines += _docstring(
+            lines += docstring(
                 [
                     "Remove chunk items no record points at, older than grace_seconds.",
                     "",
@@ -1282,41 +886,11 @@ class ModuleWriter:
         return lines
 
 
-def _import(module: str, names: Sequence[str]) -> list[str]:
-    """An import line in isort's order: CONSTANTS, then Classes, then functions."""
-    if not names:
-        return []
-    names = sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
-    return (
-        _call(f"from {module} import (", list(names), "")
-        if len(f"from {module} import {', '.join(names)}") > LINE
-        else [f"from {module} import {', '.join(names)}"]
-    )
-
-
-def _def(
-    name: str, params: Sequence[str], returns: str, indent: str, body: str | None = None
-) -> list[str]:
-    tail = f") -> {returns}:" + (f" {body}" if body else "")
-    one = f"{indent}def {name}({', '.join(params)}{tail}"
-    if len(one) <= LINE:
-        return [one]
-    out = [f"{indent}def {name}("]
-    out += [f"{indent}{INDENT}{p}," for p in params]
-    out.append(f"{indent}{tail}")
-    return out
-
-
 def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str]) -> list[str]:
     args = list(options)
     if py_name != model_name:
         args.insert(0, f"attr_name={pystr(model_name)}")
     return [f"{INDENT}{py_name} = {cls}({', '.join(args)})"]
-
-
-def parameter_name(name: str) -> str:
-    """The Python name a generated pattern function gives the pattern parameter `name`."""
-    return _python_name(name, PATTERN_OPTIONS)
 
 
 def _parameter_order(pattern: PatternDesign) -> list[str]:
@@ -1343,7 +917,7 @@ def _parameter(value: object) -> str | None:
 
 def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:
     sources = [getattr(t, "source", str(t)) for t in templates]
-    items = _tuple([pystr(s) for s in sources])
+    items = tuple_of([pystr(s) for s in sources])
     return f"KeyTerm({pystr(attribute)}, {pystr(operator)}, {items})"
 
 
@@ -1357,4 +931,4 @@ def _filter_term(attribute: str, operator: str, operands: Sequence[object]) -> s
             rendered.append(pystr(value[1:] if value.startswith("$$") else value))
         else:
             rendered.append(repr(value))
-    return f"FilterTerm({pystr(attribute)}, {pystr(operator)}, {_tuple(rendered)})"
+    return f"FilterTerm({pystr(attribute)}, {pystr(operator)}, {tuple_of(rendered)})"

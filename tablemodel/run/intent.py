@@ -28,14 +28,14 @@ import datetime as dt
 import functools
 import itertools
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tablemodel.design import NUMERIC, Design
 from tablemodel.diagnostics import TableModelError
-from tablemodel.runtime.values import format_datetime
+from tablemodel.runtime.values import AttributeType, format_datetime
 from tablemodel.schema.model import Predicate, Scalar
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ __all__ = [
     "compare",
     "compare_stored",
     "expected_result",
+    "in_stored_order",
     "parameter_of",
     "stored",
 ]
@@ -57,7 +58,9 @@ Stored = tuple[str, object]
 """A value as DynamoDB holds it: its type tag (`S`, `N`, `B`, `BOOL`, `NULL`, `SS`, `NS`, `BS`,
 `L`, `M`) and a payload that compares the way DynamoDB compares (bytes for `S` and `B`)."""
 
-_TEXT_TYPES = frozenset({"string", "enum", "datetime", "date"})
+T = TypeVar("T")
+
+_TEXT_TYPES: frozenset[AttributeType] = frozenset({"string", "enum", "datetime", "date"})
 _ORDERED_TAGS = frozenset({"S", "N", "B"})
 _TAG_RANK = {"N": 0, "S": 1, "B": 2, "BOOL": 3}
 
@@ -152,6 +155,14 @@ def compare_stored(a: Stored | None, b: Stored | None) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # The intent
+
+
+_STORED_ORDER = functools.cmp_to_key(compare_stored)
+
+
+def in_stored_order(values: Iterable[T]) -> list[T]:
+    """`values` sorted as DynamoDB orders them once stored (`compare_stored`), stably."""
+    return sorted(values, key=lambda value: _STORED_ORDER(stored(value)))
 
 
 def parameter_of(operand: object) -> str | None:

@@ -1,9 +1,14 @@
-"""Sample items: what the sample generator and fixtures produce and the intent oracle reads."""
+"""Sample items: what the sample generator and fixtures produce and the intent oracle reads,
+and the error for sample data that cannot be generated or loaded."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from tablemodel.diagnostics import TableModelError
+
+__all__ = ["SampleError", "SampleItem"]
 
 
 @dataclass(frozen=True)
@@ -18,3 +23,13 @@ class SampleItem:
     entity: str
     values: Mapping[str, object]
     origin: str
+
+
+class SampleError(TableModelError, ValueError):
+    """Sample data that cannot be generated or loaded: where it is and what was expected."""
+
+    def __init__(self, where: str, problem: str, expected: str | None = None) -> None:
+        self.where = where
+        self.problem = problem
+        self.expected = expected
+        super().__init__(f"{where}: {problem}" + (f"; expected {expected}" if expected else ""))

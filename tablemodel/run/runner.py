@@ -44,11 +44,12 @@ from tablemodel.engines.session import (
     resolve_region,
 )
 from tablemodel.generate import generate_source
-from tablemodel.generate.python import parameter_name
+from tablemodel.generate.naming import parameter_name
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.intent import compare, expected_result
-from tablemodel.run.items import SampleItem
-from tablemodel.run.sample import SampleError, generate_samples, parameter_sets
+from tablemodel.run.items import SampleError, SampleItem
+from tablemodel.run.parameters import parameter_sets
+from tablemodel.run.sample import generate_samples
 from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace

@@ -14,19 +14,16 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import (
-    EntitySpec,
-    ensure_configured,
-    refresh_keys,
-    refuse_partial,
-    root_model,
-)
+from tablemodel.runtime.configuration import ensure_configured, root_model
+from tablemodel.runtime.entities import refresh_keys, refuse_partial
 from tablemodel.runtime.errors import BatchWriteError, UnsupportedWriteError
 from tablemodel.runtime.retry import backoff_delay
+from tablemodel.runtime.specs import EntitySpec
+from tablemodel.runtime.wire import Item, Key, Response
 
 __all__ = ["BATCH_WRITE_LIMIT", "BatchStats", "batch_write", "checked_spec"]
 
@@ -105,8 +102,13 @@ def _write_chunk(
     stats: BatchStats,
     backoff: _Backoff,
 ) -> None:
-    puts: list[Any] = [item.serialize() for action, item in chunk if action == "put"]
-    deletes: list[Any] = [item._get_keys() for action, item in chunk if action == "delete"]  # type: ignore[no-untyped-call]
+    # PynamoDB serialises items (and their keys) into the client's form, untyped.
+    puts = [cast(Item, item.serialize()) for action, item in chunk if action == "put"]
+    deletes = [
+        cast(Key, item._get_keys())  # type: ignore[no-untyped-call]
+        for action, item in chunk
+        if action == "delete"
+    ]
     connection = base._get_connection()
     table_name = base.Meta.table_name
     for attempt in range(backoff.max_attempts):
@@ -114,7 +116,8 @@ def _write_chunk(
             backoff.wait(attempt, stats)
         stats.requests += 1
         data = connection.batch_write_item(put_items=puts or None, delete_items=deletes or None)
-        left = (data or {}).get("UnprocessedItems", {}).get(table_name) or []
+        response = cast(Response, data or {})
+        left = response.get("UnprocessedItems", {}).get(table_name) or []
         if not left:
             return
         puts = [entry["PutRequest"]["Item"] for entry in left if "PutRequest" in entry]

@@ -13,37 +13,32 @@ behaviour lives here, once, under test:
   never creates an item that is not there; `delete` maps a lost race to `VersionConflictError`;
 - reads complete attributes an index did not project from the keys that hold them, and refuse an
   item of another entity type (`UnexpectedItemError`) instead of returning it mistyped.
+
+The specs live in `tablemodel.runtime.specs` and the settings in
+`tablemodel.runtime.configuration`; generated code reaches both through this module.
 """
 
 from __future__ import annotations
 
-import os
-import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError
-from botocore.session import get_session
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
-from pynamodb.settings import get_settings_value
 
-from tablemodel.keylang.templates import parse_template
 from tablemodel.runtime import chunked
-from tablemodel.runtime.chunked import Chunking
+from tablemodel.runtime.configuration import configure, ensure_configured, ready, root_model
 from tablemodel.runtime.errors import (
     ItemExistsError,
     ItemNotFoundError,
-    NotConfiguredError,
     PartialItemError,
     UnexpectedItemError,
     UnsupportedWriteError,
     VersionConflictError,
 )
-from tablemodel.runtime.keys import KeyCodec
-from tablemodel.runtime.values import AttributeValueError, Rule
+from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
+from tablemodel.runtime.values import AttributeValueError
 
 __all__ = [
     "UNSET",
@@ -65,304 +60,8 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=Model)
-KeyType = Literal["S", "N", "B"]
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class Unset:
-    """The default of `modify()` arguments: leave the attribute as it is."""
-
-    _instance: Unset | None = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET = Unset()
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """The physical table as the generated code needs it at run time."""
-
-    model_name: str
-    partition_key: str
-    sort_key: str | None
-    key_types: Mapping[str, KeyType]
-    key_limits: Mapping[str, int]
-    table_name_env: str
-    discriminator: str
-    ttl_attribute: str | None = None
-    escape: bool = True
-    delimiters: str = "#"
-    escape_char: str = "\\"
-    python_names: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def primary_key(self) -> tuple[str, ...]:
-        return (
-            (self.partition_key,) if self.sort_key is None else (self.partition_key, self.sort_key)
-        )
-
-    def py(self, name: str) -> str:
-        return self.python_names.get(name, name)
-
-
-class EntitySpec:
-    """One entity: its attribute rules, key codecs and names, built once per generated class."""
-
-    def __init__(
-        self,
-        table: TableSpec,
-        name: str,
-        discriminator: str,
-        attributes: Mapping[str, Rule],
-        keys: Mapping[str, str],
-        *,
-        python_names: Mapping[str, str] | None = None,
-        version: str | None = None,
-        chunking: Chunking | None = None,
-    ) -> None:
-        self.table = table
-        self.name = name
-        self.discriminator = discriminator
-        self.rules = dict(attributes)
-        self.version = version
-        self.chunking = chunking
-        self.chunked = frozenset(chunking.attributes) if chunking else frozenset()
-        self.python_names = dict(python_names or {})
-        self.model_names = {py: model for model, py in self.python_names.items()}
-        self.codecs: dict[str, KeyCodec] = {}
-        for key_attr, template in keys.items():
-            key_type = table.key_types[key_attr]
-            if key_type == "B":
-                msg = f"{name}.{key_attr}: binary key attributes cannot be composed from templates"
-                raise ValueError(msg)
-            variables = parse_template(template).variable_names
-            parts = {v: self.rules[v].part_spec() for v in variables}
-            self.codecs[key_attr] = KeyCodec(
-                name,
-                key_attr,
-                template,
-                parts,
-                key_type=key_type,
-                escape=table.escape,
-                delimiters=table.delimiters,
-                escape_char=table.escape_char,
-                limit=table.key_limits[key_attr],
-            )
-        self.primary_sources = frozenset(
-            v
-            for key_attr in table.primary_key
-            if key_attr in self.codecs
-            for v in self.codecs[key_attr].template.variable_names
-        )
-        missing = [k for k in table.primary_key if k not in self.codecs]
-        if missing:
-            msg = f"{name}: no key template for {', '.join(missing)} (every item needs its key)"
-            raise ValueError(msg)
-
-    def py(self, name: str) -> str:
-        return self.python_names.get(name, name)
-
-    def unread_through(self, projected: frozenset[str] | None) -> tuple[str, ...]:
-        """The attributes a Query through an index projecting `projected` cannot give back.
-
-        `projected` is None for the table or an ALL projection. Attributes that a projected key
-        spells are recovered from it (`complete`); chunked payloads are never in a Query.
-        """
-        if projected is None:
-            return tuple(sorted(self.chunked))
-        derivable = {
-            v
-            for key_attr, codec in self.codecs.items()
-            if key_attr in projected
-            for v in codec.template.variable_names
-        }
-        return tuple(
-            sorted(
-                a
-                for a in self.rules
-                if a in self.chunked or (a not in projected and a not in derivable)
-            )
-        )
-
-    # -- values ------------------------------------------------------------------------------
-
-    def check(self, values: Mapping[str, object], *, partial: bool = False) -> dict[str, object]:
-        """Every attribute checked and normalised, by model name (`values` by Python name)."""
-        unknown = sorted(
-            self.model_names.get(n, n)
-            for n in values
-            if self.model_names.get(n, n) not in self.rules
-        )
-        if unknown:
-            raise AttributeValueError(self.name, unknown[0], f"is not an attribute of {self.name}")
-        checked: dict[str, object] = {}
-        for attr, rule in self.rules.items():
-            if attr == self.version:
-                continue
-            py = self.py(attr)
-            if partial and py not in values:
-                continue
-            checked[attr] = rule.check(self.name, attr, values.get(py))
-        return checked
-
-    def compose(
-        self, values: Mapping[str, object], only: Iterable[str] | None = None
-    ) -> dict[str, object]:
-        """Key attribute -> key for checked `values` (model names); None where a part is absent."""
-        out: dict[str, object] = {}
-        for key_attr in self.codecs if only is None else only:
-            codec = self.codecs[key_attr]
-            parts: dict[str, object] = {}
-            for var in codec.template.variable_names:
-                value = values.get(var)
-                if value is None:
-                    break
-                parts[var] = self.rules[var].key_part(value)
-            else:
-                out[key_attr] = codec.compose(parts)
-                continue
-            out[key_attr] = None
-        return out
-
-    def key_users(self, attributes: Iterable[str]) -> list[str]:
-        """The key attributes whose templates use any of `attributes`."""
-        wanted = set(attributes)
-        return [
-            k for k, codec in self.codecs.items() if wanted & set(codec.template.variable_names)
-        ]
-
-    def primary_key_of(self, values: Mapping[str, object]) -> dict[str, object]:
-        """The table key for `values` (Python names of the primary-key attributes only)."""
-        needed = sorted(self.primary_sources)
-        given = {self.model_names.get(n, n): v for n, v in values.items()}
-        extra = sorted(set(given) - set(needed))
-        if extra:
-            raise AttributeValueError(
-                self.name,
-                extra[0],
-                f"is not part of the table key of {self.name} (key attributes: "
-                f"{', '.join(needed) or 'none'})",
-            )
-        checked = {a: self.rules[a].check(self.name, a, given.get(a)) for a in needed}
-        return self.compose(checked, self.table.primary_key)
-
-
-# ---------------------------------------------------------------------------------------------
-# Configuration
-
-
-def configure(
-    base: type[Model],
-    table: TableSpec,
-    *,
-    table_name: str | Unset | None = UNSET,
-    region: str | Unset | None = UNSET,
-    endpoint_url: str | Unset | None = UNSET,
-    chunk_budget: int | Unset | None = UNSET,
-) -> None:
-    """Point the generated models at a table: each setting given replaces the current one.
-
-    Without a table name (never given, or given as None) the environment variable the generated
-    module names (`<TABLE>_TABLE_NAME`) is read when the models are first used. Region and
-    endpoint fall back to botocore's own resolution (`AWS_DEFAULT_REGION`,
-    `AWS_ENDPOINT_URL_DYNAMODB`, config files). Open connections are dropped so the next call
-    uses the new settings. `chunk_budget` is the largest item chunked records write (None:
-    409,600; lower it for moto, which refuses items above 405,000 by its own measure).
-    """
-    meta: Any = base.Meta
-    if not isinstance(table_name, Unset):
-        meta.table_name = table_name or None
-    if not isinstance(region, Unset):
-        meta.region = region
-    if not isinstance(endpoint_url, Unset):
-        meta.host = endpoint_url
-    if not isinstance(chunk_budget, Unset):
-        chunked.set_chunk_budget(base, chunk_budget)
-    _region_found.discard(base)
-    for cls in _model_classes(base):
-        cls._connection = None
-
-
-# Table models whose region was found (until configure() changes a setting).
-_region_found: weakref.WeakSet[type[Model]] = weakref.WeakSet()
-
-
-def ensure_configured(base: type[Model], table: TableSpec) -> None:
-    """Raise `NotConfiguredError` when no table name or no region is set (before any request).
-
-    The region is resolved as PynamoDB and botocore would resolve it, without a request:
-    `configure(region=...)`, PynamoDB's settings file, then botocore's configuration
-    (`AWS_DEFAULT_REGION`, the profile's `region` in the config file).
-    """
-    meta: Any = base.Meta
-    if not getattr(meta, "table_name", None):
-        env = os.environ.get(table.table_name_env)
-        if not env:
-            msg = (
-                f"no table name for the `{table.model_name}` models: set the environment "
-                f"variable {table.table_name_env} or call configure(table_name=...)"
-            )
-            raise NotConfiguredError(msg)
-        configure(base, table, table_name=env)
-    if base in _region_found:
-        return
-    if getattr(meta, "region", None) or get_settings_value("region"):
-        _region_found.add(base)
-        return
-    try:
-        region = get_session().get_config_variable("region")
-    except BotoCoreError:
-        return  # a broken profile: botocore says what is wrong at the first request
-    if not region:
-        hint = (
-            " (AWS_REGION is set, but botocore does not read it)"
-            if os.environ.get("AWS_REGION")
-            else ""
-        )
-        msg = (
-            f"no region for the `{table.model_name}` models: call configure(region=...), set "
-            f"the environment variable AWS_DEFAULT_REGION{hint}, or set `region` for your "
-            "profile in ~/.aws/config"
-        )
-        raise NotConfiguredError(msg)
-    _region_found.add(base)
-
-
-def root_model(cls: type[Model]) -> type[Model]:
-    """The generated table model an entity class derives from: the first class below
-    PynamoDB's `Model` that declares the table (its own `Meta`)."""
-    for klass in reversed(cls.__mro__):
-        if (
-            isinstance(klass, type)
-            and issubclass(klass, Model)
-            and klass is not Model
-            and "Meta" in vars(klass)
-        ):
-            return klass
-    return cls
-
-
-def _ready(cls: type[Model], spec: EntitySpec) -> None:
-    ensure_configured(root_model(cls), spec.table)
-
-
-def _model_classes(base: type[Model]) -> list[type[Model]]:
-    out = [base]
-    for cls in out:
-        out.extend(c for c in cls.__subclasses__() if c not in out)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,7 +144,7 @@ def refresh(instance: Model, spec: EntitySpec, *, consistent_read: bool = False)
     stale and counts as unread (`put()` then raises `PartialItemError`; `fetch()` reads it).
     """
     cls = type(instance)
-    _ready(cls, spec)
+    ready(cls, spec)
     if spec.chunking is None:
         Model.refresh(instance, consistent_read)
         refreshed(instance, spec)
@@ -483,7 +182,7 @@ def refuse_partial(
 
 def create(instance: Model, spec: EntitySpec) -> None:
     """Write a new item; `ItemExistsError` when an item holds the key already."""
-    _ready(type(instance), spec)
+    ready(type(instance), spec)
     refuse_partial(instance, spec, "create")
     refresh_keys(instance, spec)
     if spec.chunking is not None:
@@ -500,7 +199,7 @@ def create(instance: Model, spec: EntitySpec) -> None:
 
 def put(instance: Model, spec: EntitySpec) -> None:
     """Write the item whether or not it exists (conditional on the version if there is one)."""
-    _ready(type(instance), spec)
+    ready(type(instance), spec)
     refuse_partial(instance, spec, "put")
     refresh_keys(instance, spec)
     if spec.chunking is not None:
@@ -523,7 +222,7 @@ def modify(instance: Model, spec: EntitySpec, changes: Mapping[str, object]) -> 
     given = {name: value for name, value in changes.items() if value is not UNSET}
     if not given:
         return
-    _ready(type(instance), spec)
+    ready(type(instance), spec)
     checked = spec.check(given, partial=True)
     frozen = sorted(set(checked) & spec.primary_sources)
     if frozen:
@@ -577,7 +276,7 @@ def delete(
     refused (`UnsupportedWriteError`), and an instance that was not read raises
     `VersionUnknownError`, both before any request.
     """
-    _ready(type(instance), spec)
+    ready(type(instance), spec)
     if spec.chunking is not None:
         if condition is not None or not add_version_condition:
             raise UnsupportedWriteError(
@@ -620,7 +319,7 @@ def fetch(
 ) -> M | None:
     """The item whose table key the given attributes compose, or None."""
     key = spec.primary_key_of(values)
-    _ready(cls, spec)
+    ready(cls, spec)
     if spec.chunking is not None:
         wire = {name: _wire(cls, spec, name, value) for name, value in key.items()}
         record = chunked.read(cls, root_model(cls), spec.chunking, wire, spec.python_names)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from tablemodel.diagnostics import TableModelError
 
 __all__ = [
     "BatchWriteError",
+    "ChunkConflictError",
+    "ChunkCorruptionError",
+    "ChunkError",
+    "ChunkRecordError",
+    "CorruptionProblem",
     "InvalidCursorError",
     "ItemExistsError",
     "ItemNotFoundError",
@@ -16,6 +22,7 @@ __all__ = [
     "TableExistsError",
     "UnexpectedItemError",
     "UnsupportedWriteError",
+    "VacuumRefusedError",
     "VersionConflictError",
     "VersionUnknownError",
 ]
@@ -156,6 +163,85 @@ class BatchWriteError(TableModelError):
             f"batch write: {len(unprocessed)} item(s) still unprocessed after {attempts} "
             "attempts with exponential backoff (the table is throttled); nothing else failed"
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunked records (`tablemodel.runtime.chunks`)
+
+CorruptionProblem = Literal[
+    "manifest", "malformed", "duplicate", "missing", "count", "length", "checksum", "decode"
+]
+
+
+def describe_key(key: Mapping[str, Any]) -> str:
+    """``{PK='race-1', SK='racer-7'}``: the key's values without their type tags."""
+    parts = []
+    for name, value in key.items():
+        data = (
+            next(iter(value.values())) if isinstance(value, Mapping) and len(value) == 1 else value
+        )
+        parts.append(f"{name}={data!r}")
+    return "{" + ", ".join(parts) + "}"
+
+
+class ChunkError(TableModelError):
+    """Root of the chunked-storage errors; ``key`` is the record's head key (wire form)."""
+
+    def __init__(self, key: Mapping[str, Any], message: str) -> None:
+        self.key = dict(key)
+        super().__init__(f"chunked record {describe_key(key)}: {message}")
+
+
+class ChunkRecordError(ChunkError, ValueError):
+    """The record cannot be stored as given (key, attributes, size, payload): nothing written."""
+
+
+class ChunkConflictError(ChunkError):
+    """Another writer changed the record first, or it kept changing while being read.
+
+    Nothing of a write that raises this is visible: its chunks were removed (or, if that
+    failed, are orphans that vacuum removes).
+    """
+
+
+class ChunkCorruptionError(ChunkError):
+    """The stored chunks do not match the head's manifest, and the head did not move.
+
+    ``problem`` says what is wrong (``missing``, ``duplicate``, ``count``, ``length``,
+    ``checksum``, ``malformed``, ``manifest`` or ``decode``) and ``index`` names the chunk
+    when one is to blame.
+    """
+
+    def __init__(
+        self,
+        key: Mapping[str, Any],
+        problem: CorruptionProblem,
+        detail: str,
+        index: int | None = None,
+    ) -> None:
+        self.problem: CorruptionProblem = problem
+        self.index = index
+        super().__init__(key, f"corrupt ({problem}): {detail}")
+
+
+class VacuumRefusedError(TableModelError, ValueError):
+    """`ChunkStore.vacuum` refused to run; it deleted nothing.
+
+    Vacuum deletes items, so it deletes only items it recognises positively. It refuses the
+    whole run when the table's key schema is not the layout's (its partition key, and its sort
+    key as a string), or when an item in the chunk key space (sort keys starting with the
+    chunk prefix) is not a chunk or intent item of this layout: a well-formed sort key, exactly
+    the two table keys, the bytes (B) and the creation time (N), and a head key that the caller
+    recognises (the generated code's: a key of one of the model's chunked entities).
+    ``problems`` lists the first few such items, each as (key, what is wrong).
+    """
+
+    def __init__(
+        self, table: str, reason: str, problems: Sequence[tuple[Mapping[str, Any], str]] = ()
+    ) -> None:
+        self.table = table
+        self.problems = [(dict(key), problem) for key, problem in problems]
+        super().__init__(f"vacuum of table {table!r} refused, nothing was deleted: {reason}")
 
 
 def _key_text(key: Mapping[str, object]) -> str:

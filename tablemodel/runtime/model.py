@@ -40,10 +40,10 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import BatchWrite, Model
 
-from tablemodel.runtime import entities
+from tablemodel.runtime import configuration, entities
 from tablemodel.runtime.batch import checked_spec
-from tablemodel.runtime.entities import EntitySpec, TableSpec
 from tablemodel.runtime.errors import UnsupportedWriteError
+from tablemodel.runtime.specs import EntitySpec, TableSpec
 
 __all__ = ["CheckedBatchWrite", "TableItem"]
 
@@ -124,7 +124,7 @@ class TableItem(Model):
     def _get_connection(cls) -> TableConnection:
         table = getattr(cls, "_table", None)
         if isinstance(table, TableSpec):
-            entities.ensure_configured(entities.root_model(cls), table)
+            configuration.ensure_configured(configuration.root_model(cls), table)
         return super()._get_connection()
 
     # -- reads --

@@ -26,23 +26,18 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import (
-    UNSET,
-    EntitySpec,
-    TableSpec,
-    Unset,
-    complete,
-    ensure_configured,
-    mark_unread,
-)
+from tablemodel.runtime.configuration import ensure_configured
+from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
 from tablemodel.runtime.keys import KeyCodec
+from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
 from tablemodel.runtime.values import Rule
+from tablemodel.runtime.wire import Item, Key, Response
 
 __all__ = [
     "FilterTerm",
@@ -104,12 +99,12 @@ class FilterTerm:
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
-    request: dict[str, Any]
-    items: list[dict[str, Any]]
+    request: dict[str, Any]  # PynamoDB's query() arguments, conditions as its objects
+    items: list[Item]
     scanned_count: int
     consumed_capacity: float | None
     seconds: float
-    last_evaluated_key: dict[str, Any] | None
+    last_evaluated_key: Key | None
 
 
 @dataclass
@@ -234,7 +229,7 @@ class PatternSpec(Generic[T]):
         query = self._prepare(params, descending, consistent_read)
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
-        start: dict[str, Any] | None = None
+        start: Key | None = None
         while remaining is None or remaining > 0:
             raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
             for item in raw.get("Items", []):
@@ -264,7 +259,7 @@ class PatternSpec(Generic[T]):
         query = self._prepare(params, descending, consistent_read)
         remaining = self.limit if isinstance(limit, Unset) else limit
         _check_sizes(remaining, page_size)
-        start: dict[str, Any] | None = None
+        start: Key | None = None
         if cursor is not None:
             start, remaining = self._decode_cursor(cursor, query)
         raw = self._send(query, start, self._page_limit(page_size, remaining), trace)
@@ -354,10 +349,10 @@ class PatternSpec(Generic[T]):
     def _send(
         self,
         query: _Query,
-        start: dict[str, Any] | None,
+        start: Key | None,
         limit: int | None,
         trace: QueryTrace | None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         ensure_configured(self.base, self.table)
         connection = self.base._get_connection()
         request: dict[str, Any] = {
@@ -372,10 +367,14 @@ class PatternSpec(Generic[T]):
         if self.whole_items:
             request["select"] = "ALL_ATTRIBUTES"
         began = time.perf_counter()
-        raw: dict[str, Any] = connection.query(
-            query.hash_value,
-            return_consumed_capacity="TOTAL" if trace is not None else None,
-            **request,
+        # PynamoDB returns the client's response untyped; this is its shape.
+        raw = cast(
+            Response,
+            connection.query(
+                query.hash_value,
+                return_consumed_capacity="TOTAL" if trace is not None else None,
+                **request,
+            ),
         )
         if trace is not None:
             trace.pattern = self.name
@@ -392,7 +391,7 @@ class PatternSpec(Generic[T]):
             )
         return raw
 
-    def _convert(self, item: dict[str, Any], trace: QueryTrace | None) -> T | None:
+    def _convert(self, item: Item, trace: QueryTrace | None) -> T | None:
         attribute = self.table.discriminator
         found = item.get(attribute, {}).get("S")
         entry = self.specs.get(found) if isinstance(found, str) else None
@@ -417,9 +416,7 @@ class PatternSpec(Generic[T]):
 
     # -- cursors -----------------------------------------------------------------------------
 
-    def _encode_cursor(
-        self, last: dict[str, Any] | None, remaining: int | None, query: _Query
-    ) -> str:
+    def _encode_cursor(self, last: Key | None, remaining: int | None, query: _Query) -> str:
         body = json.dumps(
             {"v": _CURSOR_VERSION, "q": query.digest, "k": _jsonable(last), "r": remaining},
             separators=(",", ":"),
@@ -430,7 +427,7 @@ class PatternSpec(Generic[T]):
             body += b"." + hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
         return base64.urlsafe_b64encode(body).decode().rstrip("=")
 
-    def _decode_cursor(self, cursor: str, query: _Query) -> tuple[dict[str, Any], int | None]:
+    def _decode_cursor(self, cursor: str, query: _Query) -> tuple[Key, int | None]:
         def bad(reason: str) -> InvalidCursorError:
             return InvalidCursorError(f"{self.name}: invalid cursor: {reason}")
 
@@ -463,7 +460,7 @@ class PatternSpec(Generic[T]):
         allowed = set(self.table.primary_key) | set(self.index_keys.values())
         if set(key) - allowed:
             raise bad("its key holds attributes that are not keys")
-        return key, remaining
+        return cast(Key, key), remaining  # an ExclusiveStartKey: DynamoDB checks the values
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,10 @@ READ_UNIT_BYTES = 4096
 WRITE_UNIT_BYTES = 1024
 
 AttributeValue = Mapping[str, Any]
-"""One value in the client's wire form: a single type key (``S``, ``N``, ``L``...) and its data."""
+"""One value in the client's wire form: a single type key (``S``, ``N``, ``L``...) and its data.
+
+Any mapping is accepted and checked while it is measured; `tablemodel.runtime.wire` declares
+the typed form the runtime builds."""
 
 Item = Mapping[str, AttributeValue]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from tablemodel.runtime.entities import TableSpec, ensure_configured
+from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.errors import TableExistsError
+from tablemodel.runtime.specs import TableSpec
 
 __all__ = ["create_table", "delete_table"]
 

@@ -9,6 +9,10 @@ the attribute and the bound, before any request is sent.
 key (dates and times as fixed-width UTC text, booleans as `true`/`false`), the same forms the
 static checker assumes.
 
+`AttributeType` is the list of attribute types, declared once here: the model language
+(`tablemodel.schema.model`), the generator and the run import it, and every table keyed by type
+ends in `assert_never`, so that mypy reports a type one of them forgets.
+
 Only the standard library and the key-language modules are imported.
 """
 
@@ -20,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, assert_never
 
 from tablemodel.diagnostics import TableModelError
 from tablemodel.keylang.charset import CharSet
@@ -28,8 +32,9 @@ from tablemodel.runtime.keys import PartKind, PartSpec
 
 __all__ = [
     "DATETIME_FORMAT",
+    "AttributeType",
     "AttributeValueError",
-    "Kind",
+    "CollectionType",
     "Number",
     "Rule",
     "format_datetime",
@@ -37,7 +42,7 @@ __all__ = [
     "to_decimal",
 ]
 
-Kind = Literal[
+AttributeType = Literal[
     "string",
     "number",
     "integer",
@@ -52,6 +57,9 @@ Kind = Literal[
     "number_set",
     "binary_set",
 ]
+"""The types an attribute may declare (`type:` in the model)."""
+
+CollectionType = Literal["list", "map", "string_set", "number_set", "binary_set"]
 
 Number = Decimal | int | float
 """What a `number` attribute accepts; it is stored and read back as a `Decimal`."""
@@ -116,7 +124,7 @@ def parse_datetime(text: str) -> dt.datetime:
 class Rule:
     """One attribute's declaration, as the generated code repeats it from the model."""
 
-    kind: Kind
+    kind: AttributeType
     optional: bool = False
     min_length: int | None = None
     max_length: int | None = None
@@ -152,72 +160,79 @@ class Rule:
 
     def _check(self, value: object, fail: _Fail) -> object:
         kind = self.kind
-        if kind in {"string", "enum"}:
-            if not isinstance(value, str):
-                raise fail(f"must be a str, got {type(value).__name__}")
-            text = unicodedata.normalize("NFC", value)
-            if kind == "enum" and text not in self.values:
-                raise fail(f"{text!r} is not one of {', '.join(map(repr, self.values))}")
-            self._length(len(text), "characters", fail)
-            if self._chars is not None:
-                bad = next((ch for ch in text if ch not in self._chars), None)
-                if bad is not None:
-                    raise fail(f"holds {bad!r}, outside its charset {self.charset}")
-            return text
-        if kind == "binary":
-            if not isinstance(value, bytes | bytearray):
-                raise fail(f"must be bytes, got {type(value).__name__}")
-            self._length(len(value), "bytes", fail)
-            return bytes(value)
-        if kind == "boolean":
-            if not isinstance(value, bool):
-                raise fail(f"must be a bool, got {type(value).__name__}")
-            return value
-        if kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise fail(f"must be an int, got {type(value).__name__}")
-            to_decimal(value)
-            self._bounds(value, fail)
-            return value
-        if kind == "number":
-            number = to_decimal(value)
-            self._bounds(number, fail)
-            return number
-        if kind == "datetime":
-            if not isinstance(value, dt.datetime):
-                raise fail(f"must be a datetime, got {type(value).__name__}")
-            format_datetime(value)
-            return value.astimezone(dt.UTC)
-        if kind == "date":
-            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                raise fail(f"must be a date, got {type(value).__name__}")
-            return value
-        return self._collection(value, fail)
+        match kind:
+            case "string" | "enum":
+                if not isinstance(value, str):
+                    raise fail(f"must be a str, got {type(value).__name__}")
+                text = unicodedata.normalize("NFC", value)
+                if kind == "enum" and text not in self.values:
+                    raise fail(f"{text!r} is not one of {', '.join(map(repr, self.values))}")
+                self._length(len(text), "characters", fail)
+                if self._chars is not None:
+                    bad = next((ch for ch in text if ch not in self._chars), None)
+                    if bad is not None:
+                        raise fail(f"holds {bad!r}, outside its charset {self.charset}")
+                return text
+            case "binary":
+                if not isinstance(value, bytes | bytearray):
+                    raise fail(f"must be bytes, got {type(value).__name__}")
+                self._length(len(value), "bytes", fail)
+                return bytes(value)
+            case "boolean":
+                if not isinstance(value, bool):
+                    raise fail(f"must be a bool, got {type(value).__name__}")
+                return value
+            case "integer":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise fail(f"must be an int, got {type(value).__name__}")
+                to_decimal(value)
+                self._bounds(value, fail)
+                return value
+            case "number":
+                number = to_decimal(value)
+                self._bounds(number, fail)
+                return number
+            case "datetime":
+                if not isinstance(value, dt.datetime):
+                    raise fail(f"must be a datetime, got {type(value).__name__}")
+                format_datetime(value)
+                return value.astimezone(dt.UTC)
+            case "date":
+                if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                    raise fail(f"must be a date, got {type(value).__name__}")
+                return value
+            case "list" | "map" | "string_set" | "number_set" | "binary_set":
+                return self._collection(kind, value, fail)
+            case _:
+                assert_never(kind)
 
-    def _collection(self, value: object, fail: _Fail) -> object:
-        kind = self.kind
-        if kind == "list":
-            if not isinstance(value, list | tuple):
-                raise fail(f"must be a list, got {type(value).__name__}")
-            self._items(len(value), fail)
-            return list(value)
-        if kind == "map":
-            if not isinstance(value, Mapping):
-                raise fail(f"must be a mapping, got {type(value).__name__}")
-            self._items(len(value), fail)
-            return dict(value)
-        if not isinstance(value, set | frozenset):
-            raise fail(f"must be a set, got {type(value).__name__}")
-        self._items(len(value), fail)
-        if kind == "string_set":
-            if not all(isinstance(v, str) for v in value):
-                raise fail("a string set holds only str")
-            return set(value)
-        if kind == "number_set":
-            return {to_decimal(v) for v in value}
-        if not all(isinstance(v, bytes | bytearray) for v in value):
-            raise fail("a binary set holds only bytes")
-        return {bytes(v) for v in value}
+    def _collection(self, kind: CollectionType, value: object, fail: _Fail) -> object:
+        match kind:
+            case "list":
+                if not isinstance(value, list | tuple):
+                    raise fail(f"must be a list, got {type(value).__name__}")
+                self._items(len(value), fail)
+                return list(value)
+            case "map":
+                if not isinstance(value, Mapping):
+                    raise fail(f"must be a mapping, got {type(value).__name__}")
+                self._items(len(value), fail)
+                return dict(value)
+            case "string_set" | "number_set" | "binary_set":
+                if not isinstance(value, set | frozenset):
+                    raise fail(f"must be a set, got {type(value).__name__}")
+                self._items(len(value), fail)
+                if kind == "string_set":
+                    if not all(isinstance(v, str) for v in value):
+                        raise fail("a string set holds only str")
+                    return set(value)
+                if kind == "number_set":
+                    return {to_decimal(v) for v in value}
+                if not all(isinstance(v, bytes | bytearray) for v in value):
+                    raise fail("a binary set holds only bytes")
+                return {bytes(v) for v in value}
+            case _:
+                assert_never(kind)
 
     def _length(self, length: int, unit: str, fail: _Fail) -> None:
         if self.max_length is not None and length > self.max_length:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tablemodel.runtime.values import AttributeType as AttributeType  # noqa: PLC0414 (re-export)
+
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,254}$"
 INDEX_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
 
@@ -140,22 +142,6 @@ class Table(_Strict):
 
 # ---------------------------------------------------------------------------------------------
 # Entities
-
-AttributeType = Literal[
-    "string",
-    "number",
-    "integer",
-    "boolean",
-    "binary",
-    "datetime",
-    "date",
-    "enum",
-    "list",
-    "map",
-    "string_set",
-    "number_set",
-    "binary_set",
-]
 
 _SHORTHAND_TYPES = set(get_args(AttributeType))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import entity_interval, entity_language, prefixes_compatible
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign
-from tablemodel.diagnostics import Diagnostic, Severity
-from tablemodel.keylang.automata import ambiguity_witness, decode_value, intersect, parse_key
+from tablemodel.diagnostics import Severity
+from tablemodel.keylang.automata import decode_value, intersect, parse_key
 
 
 def _common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:
@@ -48,7 +49,7 @@ def _show(values: dict[str, str], design: Design) -> str:
 
 
 @rule("TM501", "key-collision", Severity.ERROR, "collision")
-def check_key_collisions(design: Design) -> Iterator[Diagnostic]:
+def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """Two entities can produce the same primary key, so one overwrites the other.
 
     Why: a PutItem replaces the whole item with the same primary key. If two entity types
@@ -70,9 +71,7 @@ def check_key_collisions(design: Design) -> Iterator[Diagnostic]:
             continue
         example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
         values = "; ".join(_assignment(design, e, shared) for e in (a, b))
-        yield finding(
-            design,
-            "TM501",
+        yield Finding(
             (*b.path, "keys"),
             f"`{a.name}` and `{b.name}` can write the same primary key, so one overwrites the"
             " other",
@@ -85,7 +84,7 @@ def check_key_collisions(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM502", "ambiguous-key", Severity.ERROR, "collision")
-def check_ambiguous_keys(design: Design) -> Iterator[Diagnostic]:
+def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """Two different sets of attribute values of one entity produce the same primary key.
 
     Why: the key template is not reversible: `{a}{b}` gives `12` for a=1,b=2 and for a=12,b=""
@@ -106,7 +105,7 @@ def check_ambiguous_keys(design: Design) -> Iterator[Diagnostic]:
             if design.key_type(key) != "S":
                 continue
             template = entity.templates[key]
-            found = ambiguity_witness(template, entity.domains, design.encoding)
+            found = analysis.ambiguity(entity, key)
             if found is None:
                 continue
             text, first, second = found
@@ -116,13 +115,11 @@ def check_ambiguous_keys(design: Design) -> Iterator[Diagnostic]:
             others = [k for k in keys if k != key]
             if any(
                 differing <= set(entity.templates[k].variable_names)
-                and ambiguity_witness(entity.templates[k], entity.domains, design.encoding) is None
+                and not analysis.ambiguous(entity, k)
                 for k in others
             ):
                 continue
-            yield finding(
-                design,
-                "TM502",
+            yield Finding(
                 (*entity.path, "keys", key),
                 f"`{entity.name}` composes the same `{key}` from different values",
                 found=f'"{template.source}" gives "{text}" for {_show(first, design)} and for'

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import template_type
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Severity
 
 
 @rule("TM201", "key-type-consistency", Severity.ERROR, "types")
-def check_key_type_consistency(design: Design) -> Iterator[Diagnostic]:
+def check_key_type_consistency(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """Entities write one key attribute with different DynamoDB types.
 
     Why: an index key attribute has one type. In an overloaded index, one entity writing
@@ -42,9 +43,7 @@ def check_key_type_consistency(design: Design) -> Iterator[Diagnostic]:
         # Point at the first entity that departs from the declared type: that is the one to fix.
         odd = sorted(t for t in by_type if t != declared) or sorted(by_type)
         offender = by_type[odd[0]][0]
-        yield finding(
-            design,
-            "TM201",
+        yield Finding(
             ("entities", offender, "keys", key),
             f"key attribute `{key}` is written with {len(by_type)} different types: `{offender}`"
             f" writes {odd[0]}, the index declares {declared}",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.analysis import Analysis
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import NUMERIC, Design, PatternDesign
-from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.diagnostics import PathPart, Severity
 from tablemodel.keylang.automata import Encoding, ValueDomain
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
@@ -20,7 +21,7 @@ def _encoded_chars(domain: ValueDomain, encoding: Encoding) -> CharSet:
 
 
 @rule("TM601", "prefix-inside-variable", Severity.ERROR, "hazard")
-def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
+def check_prefix_ends_in_variable(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A `begins_with` prefix that ends inside a variable.
 
     Why: `begins_with(SK, "racer-1")` also matches `racer-10` and `racer-1x`: the prefix stops
@@ -52,9 +53,7 @@ def check_prefix_ends_in_variable(design: Design) -> Iterator[Diagnostic]:
             samples = _samples(template, pattern.domains)
             prefix = template.render({**samples, last.name: short})
             other = template.render({**samples, last.name: longer})
-            yield finding(
-                design,
-                "TM601",
+            yield Finding(
                 cond.path,
                 f"the `begins_with` prefix of pattern `{pattern.name}` on `{cond.attribute}` ends"
                 f" inside `{{{last.name}}}`: one value also matches every longer value that"
@@ -126,7 +125,7 @@ def _templates(design: Design) -> Iterator[_Site]:
 
 
 @rule("TM602", "delimiter-in-value", Severity.ERROR, "hazard")
-def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
+def check_delimiter_in_values(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A placeholder whose values may contain the delimiter that follows it.
 
     Why: with `RACE#{race_id}#RACER#{racer_id}` and a race_id of `1#RACER#2`, two different
@@ -169,9 +168,7 @@ def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
             )
             escaped = design.encoding.escape
             charset = domain.charset.describe()
-            yield finding(
-                design,
-                "TM602",
+            yield Finding(
                 path,
                 f"values of `{part.name}` in {owner} may contain `{delimiter}`, the delimiter"
                 " that follows it",
@@ -189,7 +186,7 @@ def check_delimiter_in_values(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM603", "unpadded-number-order", Severity.ERROR, "hazard")
-def check_unpadded_numbers(design: Design) -> Iterator[Diagnostic]:
+def check_unpadded_numbers(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A number in a string key without padding, where the pattern relies on its order.
 
     Why: string keys sort byte by byte, so `lap#10` sorts before `lap#2`. A pattern that
@@ -224,9 +221,7 @@ def check_unpadded_numbers(design: Design) -> Iterator[Diagnostic]:
                 width = 5
                 if spec.maximum is not None and spec.maximum >= 1:
                     width = len(str(int(spec.maximum)))
-                yield finding(
-                    design,
-                    "TM603",
+                yield Finding(
                     (*entity.path, "keys", index.sort_key.name),
                     f"`{name}` writes number `{var.name}` without padding into string key"
                     f" `{index.sort_key.name}`, and pattern `{pattern.name}` {reason}",

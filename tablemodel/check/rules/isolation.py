@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.check.reach import example_text, matching_entities
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.analysis import Analysis
+from tablemodel.check.reach import example_text
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign, PatternDesign
-from tablemodel.diagnostics import Diagnostic, Severity
-
-from ._common import quoted
+from tablemodel.diagnostics import Severity, quoted
 
 
 def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> str:
@@ -32,7 +31,7 @@ def _isolation_hint(design: Design, pattern: PatternDesign, intruder: str) -> st
 
 
 @rule("TM401", "entity-isolation", Severity.ERROR, "isolation")
-def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
+def check_entity_isolation(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition can match items of an entity the pattern does not return.
 
     Why: in a single table, partitions hold several entity types. A key condition that
@@ -52,12 +51,10 @@ def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
     for pattern in design.patterns.values():
         if not pattern.queryable:
             continue
-        for name, example in matching_entities(design, pattern).items():
+        for name, example in analysis.reach(pattern).items():
             if name in pattern.returns:
                 continue
-            yield finding(
-                design,
-                "TM401",
+            yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` can also return `{name}` items, which it does not"
                 " declare",
@@ -71,7 +68,7 @@ def check_entity_isolation(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM402", "entity-unreachable", Severity.ERROR, "isolation")
-def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
+def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The pattern declares an entity its key condition can never match.
 
     Why: the pattern would always come back without those items, so whatever reads them is
@@ -89,7 +86,7 @@ def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
             continue
         index = pattern.index
         assert index is not None
-        reachable = matching_entities(design, pattern)
+        reachable = analysis.reach(pattern)
         for name in pattern.returns:
             entity: EntityDesign = design.entities[name]
             if not entity.in_index(index) or name in reachable:
@@ -97,9 +94,7 @@ def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
             writes = {
                 k: entity.templates[k].source for k in index.key_names if k in entity.templates
             }
-            yield finding(
-                design,
-                "TM402",
+            yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` returns `{name}`, but its key condition can never"
                 f" match a `{name}` item",
@@ -112,7 +107,7 @@ def check_returned_entities_reachable(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM403", "entity-not-in-index", Severity.ERROR, "isolation")
-def check_returned_entities_in_index(design: Design) -> Iterator[Diagnostic]:
+def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The pattern returns an entity that never appears in the queried index.
 
     Why: an item appears in an index only when it has every key attribute of that index
@@ -136,9 +131,7 @@ def check_returned_entities_in_index(design: Design) -> Iterator[Diagnostic]:
             missing = [k for k in index.key_names if k not in entity.spec.keys]
             if not missing:
                 continue
-            yield finding(
-                design,
-                "TM403",
+            yield Finding(
                 (*pattern.path, "returns"),
                 f"pattern `{pattern.name}` returns `{name}`, but `{name}` items are never in"
                 f" {index.label}: the entity does not write {quoted(missing)}",

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.analysis import Analysis
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, recoverable
-from tablemodel.diagnostics import Diagnostic, Severity
-
-from ._common import quoted
+from tablemodel.diagnostics import Severity, quoted
 
 
 @rule("TM701", "attribute-not-projected", Severity.ERROR, "projection")
-def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
+def check_attributes_projected(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A pattern reads attributes that its index does not project.
 
     Why: a GSI returns only what it projects, so the attribute is silently missing from
@@ -49,9 +48,7 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
                 else "never returned by this index"
             )
             included = index.projection.attributes
-            yield finding(
-                design,
-                "TM701",
+            yield Finding(
                 (*pattern.path, "index"),
                 f"pattern `{pattern.name}` reads {quoted(missing)} of `{name}`, which"
                 f" {index.label} does not project: {consequence}",
@@ -67,7 +64,7 @@ def check_attributes_projected(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM702", "discriminator-not-projected", Severity.ERROR, "projection")
-def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
+def check_discriminator_projected(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An index used by a pattern does not project the discriminator attribute.
 
     Why: PynamoDB's polymorphic models filter every query, index queries included, on the
@@ -94,9 +91,7 @@ def check_discriminator_projected(design: Design) -> Iterator[Diagnostic]:
         projected = design.projected_attributes(index)
         if projected is None or attribute in projected or design.fetches_items(pattern):
             continue  # (an LSI asked for whole items returns the discriminator from the table)
-        yield finding(
-            design,
-            "TM702",
+        yield Finding(
             (*index.path, "projection"),
             f"{index.label} does not project the discriminator `{attribute}`: pattern"
             f" `{pattern.name}` queried through PynamoDB returns no items",

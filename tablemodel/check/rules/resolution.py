@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.analysis import Analysis
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import NUMERIC, Design
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Severity, quoted
 from tablemodel.keylang.templates import Variable
-
-from ._common import quoted
 
 
 @rule("TM301", "partition-key-not-equality", Severity.ERROR, "resolution")
-def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
+def check_partition_equality(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The partition key condition is not an equality.
 
     Why: a Query must name exactly one partition: DynamoDB only accepts `=` on the partition
@@ -28,9 +27,7 @@ def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
     for pattern in design.patterns.values():
         cond = pattern.partition
         if cond is not None and cond.operator != "eq":
-            yield finding(
-                design,
-                "TM301",
+            yield Finding(
                 cond.path,
                 f"pattern `{pattern.name}` uses `{cond.operator}` on partition key "
                 f"`{cond.attribute}`",
@@ -43,7 +40,7 @@ def check_partition_equality(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM302", "needs-scan", Severity.ERROR, "resolution")
-def check_needs_scan(design: Design) -> Iterator[Diagnostic]:
+def check_needs_scan(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition does not name the index's partition key: the pattern needs a Scan.
 
     Why: without the partition key DynamoDB cannot Query; a Scan reads (and bills) the whole
@@ -61,9 +58,7 @@ def check_needs_scan(design: Design) -> Iterator[Diagnostic]:
         if pattern.index is None or pattern.partition is not None:
             continue
         pk = pattern.index.partition_key.name
-        yield finding(
-            design,
-            "TM302",
+        yield Finding(
             (*pattern.path, "key_condition"),
             f"pattern `{pattern.name}` has no condition on `{pk}`, the partition key of "
             f"{pattern.index.label}: it would need a Scan",
@@ -90,7 +85,7 @@ def _index_hint(design: Design, conditioned: Iterable[str], used: str) -> str | 
 
 
 @rule("TM303", "sort-operator-type", Severity.ERROR, "resolution")
-def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
+def check_sort_operator_type(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A key condition whose operator or template does not fit the key's type.
 
     Why: `begins_with` is not allowed on a Number sort key (ValidationException), and a
@@ -109,9 +104,7 @@ def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
                 continue
             key_type = design.key_type(cond.attribute)
             if key_type == "N" and cond.operator == "begins_with":
-                yield finding(
-                    design,
-                    "TM303",
+                yield Finding(
                     cond.path,
                     f"pattern `{pattern.name}` uses `begins_with` on number key"
                     f" `{cond.attribute}`, which DynamoDB does not allow",
@@ -128,9 +121,7 @@ def check_sort_operator_type(design: Design) -> Iterator[Diagnostic]:
                 numeric_param = spec is not None and spec.type in NUMERIC
                 constant = template.is_constant and _is_number(template.source)
                 if not (numeric_param or constant):
-                    yield finding(
-                        design,
-                        "TM303",
+                    yield Finding(
                         cond.path,
                         f"pattern `{pattern.name}` compares number key `{cond.attribute}` with a"
                         " value that is not a number",
@@ -149,7 +140,7 @@ def _is_number(text: str) -> bool:
 
 
 @rule("TM304", "consistent-read-on-gsi", Severity.ERROR, "resolution")
-def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
+def check_consistent_read_on_gsi(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A consistent read requested on a global secondary index.
 
     Why: GSIs are eventually consistent only; `ConsistentRead=true` on a GSI Query is a
@@ -166,9 +157,7 @@ def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
     for pattern in design.patterns.values():
         index = pattern.index
         if index is not None and index.kind == "gsi" and pattern.spec.consistent_read:
-            yield finding(
-                design,
-                "TM304",
+            yield Finding(
                 (*pattern.path, "consistent_read"),
                 f"pattern `{pattern.name}` asks for a consistent read on {index.label}",
                 found="consistent_read: true",
@@ -178,7 +167,7 @@ def check_consistent_read_on_gsi(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM305", "filter-on-key", Severity.ERROR, "resolution")
-def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
+def check_filter_on_key(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A filter condition on a key attribute of the queried index.
 
     Why: a FilterExpression may not reference the partition or sort key of the queried table
@@ -198,9 +187,7 @@ def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
         keys = set(pattern.index.key_names)
         for attr in pattern.spec.filter:
             if attr in keys:
-                yield finding(
-                    design,
-                    "TM305",
+                yield Finding(
                     (*pattern.path, "filter", attr),
                     f"pattern `{pattern.name}` filters on `{attr}`, a key of {pattern.index.label}",
                     found=f"filter on `{attr}`",
@@ -210,7 +197,7 @@ def check_filter_on_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM306", "condition-on-non-key", Severity.ERROR, "resolution")
-def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
+def check_condition_on_non_key(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A key condition on an attribute that is not a key of the queried index.
 
     Why: a KeyConditionExpression may only name the index's partition key and sort key;
@@ -228,9 +215,7 @@ def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
         if pattern.index is None:
             continue
         for cond in pattern.other_conditions:
-            yield finding(
-                design,
-                "TM306",
+            yield Finding(
                 cond.path,
                 f"pattern `{pattern.name}` has a key condition on `{cond.attribute}`, which is"
                 f" not a key of {pattern.index.label}",
@@ -242,7 +227,7 @@ def check_condition_on_non_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM307", "limit-with-filter", Severity.WARNING, "resolution")
-def check_limit_with_filter(design: Design) -> Iterator[Diagnostic]:
+def check_limit_with_filter(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A limit combined with a filter.
 
     Why: DynamoDB applies `Limit` to the items it reads, before the filter: a page can come
@@ -259,9 +244,7 @@ def check_limit_with_filter(design: Design) -> Iterator[Diagnostic]:
     """
     for pattern in design.patterns.values():
         if pattern.spec.limit is not None and pattern.spec.filter:
-            yield finding(
-                design,
-                "TM307",
+            yield Finding(
                 (*pattern.path, "limit"),
                 f"pattern `{pattern.name}` has both a limit and a filter",
                 found=f"limit: {pattern.spec.limit} with filter on {quoted(pattern.spec.filter)}",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import condition_language, entity_language, match_condition
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign
-from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.diagnostics import Severity
 from tablemodel.keylang.automata import Nfa, intersect, template_nfa
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.keylang.templates import Literal, parse_template
@@ -126,7 +127,7 @@ def _with_local_indexes(design: Design, entity: EntityDesign, item: int) -> int:
 
 
 @rule("TM604", "item-too-large", Severity.ERROR, "hazard")
-def check_item_size(design: Design) -> Iterator[Diagnostic]:
+def check_item_size(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An entity can write an item above DynamoDB's 409,600-byte limit and is not chunked.
 
     Why: DynamoDB refuses the whole write of an item above 400 KB (409,600 bytes, names and
@@ -151,9 +152,7 @@ def check_item_size(design: Design) -> Iterator[Diagnostic]:
         what = "item" if total == item else "item with its LSI entries"
         least = " at least" if unbounded else ""
         chunked = entity.spec.chunking is not None
-        yield finding(
-            design,
-            "TM604",
+        yield Finding(
             entity.path,
             f"`{entity.name}` can write an {what} of{least} {total:,} bytes, over DynamoDB's "
             f"limit of {ITEM_SIZE_LIMIT:,}"
@@ -168,7 +167,7 @@ def check_item_size(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM404", "chunk-items-reachable", Severity.ERROR, "isolation")
-def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
+def check_chunks_unreachable(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A key condition, or another entity's sort key, can reach a chunked entity's chunk items.
 
     Why: a chunked record stores its large attributes in chunk items in the same partition,
@@ -202,9 +201,7 @@ def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
                 language = condition_language(design, pattern, pattern.sort)
                 if intersect(chunk_keys, language).shortest_witness() is None:
                     continue
-            yield finding(
-                design,
-                "TM404",
+            yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` can also return the chunk items of `{entity.name}` "
                 f"(sort keys starting with `{CHUNK_SORT_KEY_PREFIX}`)",
@@ -218,7 +215,7 @@ def check_chunks_unreachable(design: Design) -> Iterator[Diagnostic]:
 
 def _entities_writing_chunk_keys(
     design: Design, chunked: list[EntityDesign], chunk_keys: Nfa
-) -> Iterator[Diagnostic]:
+) -> Iterator[Finding]:
     """Entities whose own sort keys could be taken for chunk items in a chunked partition."""
     table = design.model.table
     if table.sort_key is None or design.key_type(table.sort_key.name) != "S":
@@ -235,9 +232,7 @@ def _entities_writing_chunk_keys(
                 continue
             if intersect(mine, theirs).shortest_witness() is None:
                 continue
-            yield finding(
-                design,
-                "TM404",
+            yield Finding(
                 (*entity.path, "keys", sk),
                 f"`{entity.name}` can write sort keys starting with `{CHUNK_SORT_KEY_PREFIX}` in "
                 f"partitions that hold the chunk items of `{owner.name}`",
@@ -249,7 +244,7 @@ def _entities_writing_chunk_keys(
 
 
 @rule("TM121", "chunking-layout", Severity.ERROR, "structure")
-def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
+def check_chunking_layout(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A chunked entity needs a string sort key, and its chunked attributes stay out of keys.
 
     Why: chunk items live in the record's partition under sort keys built from the record's
@@ -271,9 +266,7 @@ def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
         if chunking is None:
             continue
         if table.sort_key is None or table.sort_key.type != "S":
-            yield finding(
-                design,
-                "TM121",
+            yield Finding(
                 (*entity.path, "chunking"),
                 f"`{entity.name}` is chunked, but the table has no string sort key to order "
                 "its chunk items under",
@@ -292,9 +285,7 @@ def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
                 and entity.spec.attributes[a].type in {"binary", "binary_set"}
             ]
             for name in binary:
-                yield finding(
-                    design,
-                    "TM121",
+                yield Finding(
                     (*entity.path, "chunking", "codec"),
                     f"`{entity.name}` chunks binary attribute `{name}` with the json codec,"
                     " which stores text, numbers, lists and maps only",
@@ -305,9 +296,7 @@ def check_chunking_layout(design: Design) -> Iterator[Diagnostic]:
         for key_attr, template in entity.templates.items():
             used = sorted(set(template.variable_names) & set(chunking.attributes))
             for name in used:
-                yield finding(
-                    design,
-                    "TM121",
+                yield Finding(
                     (*entity.path, "keys", key_attr),
                     f"`{entity.name}` builds key `{key_attr}` from chunked attribute `{name}`",
                     found=f"{key_attr}: {template.source!r}",

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tablemodel.check.analysis import Analysis
 from tablemodel.check.languages import template_type
-from tablemodel.check.registry import finding, rule
+from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design
-from tablemodel.diagnostics import Diagnostic, PathPart, Severity
+from tablemodel.diagnostics import PathPart, Severity, quoted
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.schema.model import AttributeSpec
-
-from ._common import quoted
 
 MAX_LSIS = 5
 MAX_GSIS = 20
@@ -21,7 +20,7 @@ INDEX_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
 
 
 @rule("TM110", "missing-primary-key", Severity.ERROR, "structure")
-def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
+def check_entity_writes_primary_key(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An entity does not write the table's partition key or sort key.
 
     Why: DynamoDB rejects a PutItem without every attribute of the table's primary key, so
@@ -43,9 +42,7 @@ def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
         for key in table.key_names:
             if key in entity.spec.keys:
                 continue  # written (a broken template is reported by its own code)
-            yield finding(
-                design,
-                "TM110",
+            yield Finding(
                 (*entity.path, "keys"),
                 f"entity `{entity.name}` does not write the table's key attribute `{key}`",
                 found="keys: " + (quoted(entity.spec.keys) or "(none)"),
@@ -55,7 +52,7 @@ def check_entity_writes_primary_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM111", "too-many-local-indexes", Severity.ERROR, "structure")
-def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_count(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """More than 5 local secondary indexes.
 
     Why: DynamoDB allows at most 5 LSIs per table, and only at creation; CreateTable fails.
@@ -68,9 +65,7 @@ def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
     """
     lsis = design.model.table.local_indexes
     if len(lsis) > MAX_LSIS:
-        yield finding(
-            design,
-            "TM111",
+        yield Finding(
             ("table", "local_indexes", MAX_LSIS),
             f"the table declares {len(lsis)} local secondary indexes",
             found=f"{len(lsis)} LSIs",
@@ -80,7 +75,7 @@ def check_lsi_count(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM112", "too-many-global-indexes", Severity.ERROR, "structure")
-def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
+def check_gsi_count(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """More than 20 global secondary indexes.
 
     Why: 20 GSIs per table is DynamoDB's default quota; CreateTable and UpdateTable fail
@@ -94,9 +89,7 @@ def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
     """
     gsis = design.model.table.global_indexes
     if len(gsis) > MAX_GSIS:
-        yield finding(
-            design,
-            "TM112",
+        yield Finding(
             ("table", "global_indexes", MAX_GSIS),
             f"the table declares {len(gsis)} global secondary indexes",
             found=f"{len(gsis)} GSIs",
@@ -106,7 +99,7 @@ def check_gsi_count(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM113", "index-name", Severity.ERROR, "structure")
-def check_index_names(design: Design) -> Iterator[Diagnostic]:
+def check_index_names(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An index name is invalid, reserved or used twice.
 
     Why: index names are 3 to 255 characters of `a-z A-Z 0-9 _ - .` and unique per table;
@@ -125,27 +118,21 @@ def check_index_names(design: Design) -> Iterator[Diagnostic]:
     for group, i, name in entries:
         path = ("table", group, i, "name")
         if not INDEX_NAME.match(name):
-            yield finding(
-                design,
-                "TM113",
+            yield Finding(
                 path,
                 f"index name `{name}` is not a valid DynamoDB index name",
                 found=f"`{name}` ({len(name)} characters)",
                 expected="3 to 255 characters of a-z A-Z 0-9 _ - .",
             )
         elif name == "table":
-            yield finding(
-                design,
-                "TM113",
+            yield Finding(
                 path,
                 "`table` is reserved: access patterns use it to name the base table",
                 found="`table`",
                 expected="another name",
             )
         if name in seen:
-            yield finding(
-                design,
-                "TM113",
+            yield Finding(
                 path,
                 f"index name `{name}` is used twice",
                 found=f"`{name}` in {group} and in {seen[name]}",
@@ -155,7 +142,7 @@ def check_index_names(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM114", "lsi-partition-key", Severity.ERROR, "structure")
-def check_lsi_partition_key(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_partition_key(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A local secondary index whose partition key differs from the table's.
 
     Why: an LSI always shares the table's partition key; only its sort key differs. A
@@ -171,9 +158,7 @@ def check_lsi_partition_key(design: Design) -> Iterator[Diagnostic]:
     for i, lsi in enumerate(table.local_indexes):
         if lsi.partition_key is not None and lsi.partition_key != table.partition_key:
             pk = lsi.partition_key
-            yield finding(
-                design,
-                "TM114",
+            yield Finding(
                 ("table", "local_indexes", i, "partition_key"),
                 f"LSI `{lsi.name}` declares partition key `{pk.name}` ({pk.type})",
                 found=f"`{pk.name}` ({pk.type})",
@@ -191,7 +176,7 @@ def _type_name(key_type: str) -> str:
 
 
 @rule("TM115", "key-type", Severity.ERROR, "structure")
-def check_key_types(design: Design) -> Iterator[Diagnostic]:
+def check_key_types(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An entity writes a key attribute with a type other than the one the table declares.
 
     Why: DynamoDB rejects an item whose table key has the wrong type, and (on DynamoDB
@@ -220,9 +205,7 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
                 hint = "a number key takes a template that is exactly one number attribute"
             elif produced.startswith("<"):
                 hint = "only strings, numbers and binary values can be keys"
-            yield finding(
-                design,
-                "TM115",
+            yield Finding(
                 (*entity.path, "keys", key),
                 f"entity `{entity.name}` writes `{key}` as {_type_name(produced)}, but the table"
                 f" declares it {_type_name(declared)}",
@@ -234,7 +217,7 @@ def check_key_types(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM116", "ttl-type", Severity.ERROR, "structure")
-def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
+def check_ttl_type(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The TTL attribute is not a number of epoch seconds.
 
     Why: DynamoDB's TTL only expires items whose TTL attribute is a Number holding epoch
@@ -251,9 +234,7 @@ def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
     if ttl is None:
         return
     if ttl in design.key_attribute_names():
-        yield finding(
-            design,
-            "TM116",
+        yield Finding(
             ("table", "ttl_attribute"),
             f"TTL attribute `{ttl}` is a key attribute",
             found=f"`{ttl}` is a table or index key",
@@ -262,9 +243,7 @@ def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
     for entity in design.entities.values():
         spec = entity.spec.attributes.get(ttl)
         if spec is not None and spec.type not in {"integer", "number"}:
-            yield finding(
-                design,
-                "TM116",
+            yield Finding(
                 (*entity.path, "attributes", ttl),
                 f"entity `{entity.name}` stores TTL attribute `{ttl}` as {spec.type}",
                 found=spec.type,
@@ -275,7 +254,7 @@ def check_ttl_type(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM117", "too-many-projected-attributes", Severity.ERROR, "structure")
-def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
+def check_include_projection_total(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """More than 100 INCLUDE-projected attributes over all indexes.
 
     Why: DynamoDB caps the non-key attributes named in INCLUDE projections at 100, summed over
@@ -291,9 +270,7 @@ def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
     total = sum(len(set(i.projection.attributes)) for i in table.local_indexes)
     total += sum(len(set(i.projection.attributes)) for i in table.global_indexes)
     if total > MAX_INCLUDED_ATTRIBUTES:
-        yield finding(
-            design,
-            "TM117",
+        yield Finding(
             ("table",),
             f"INCLUDE projections name {total} attributes in total",
             found=str(total),
@@ -303,7 +280,7 @@ def check_include_projection_total(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM118", "lsi-without-sort-key", Severity.ERROR, "structure")
-def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
+def check_lsi_needs_table_sort_key(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A local secondary index on a table without a sort key.
 
     Why: LSIs are only allowed on tables with a composite primary key (partition key and sort
@@ -317,9 +294,7 @@ def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
     """
     table = design.model.table
     if table.sort_key is None and table.local_indexes:
-        yield finding(
-            design,
-            "TM118",
+        yield Finding(
             ("table", "local_indexes"),
             "the table has local secondary indexes but no sort key",
             found=f"{len(table.local_indexes)} LSI(s) and no sort_key",
@@ -328,7 +303,7 @@ def check_lsi_needs_table_sort_key(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM122", "key-type-conflict", Severity.ERROR, "structure")
-def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
+def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """One key attribute name declared with two types by the table and its indexes.
 
     Why: an attribute has one type per item, and CreateTable takes one definition per
@@ -355,9 +330,7 @@ def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
                 continue
             declared, where = first[key.name]
             if key.type != declared:
-                yield finding(
-                    design,
-                    "TM122",
+                yield Finding(
                     (*index.path, role, "type"),
                     f"{index.label} declares key `{key.name}` as {key.type}, but {where}"
                     f" declares it {declared}",
@@ -367,7 +340,7 @@ def check_key_type_conflicts(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM119", "charset-syntax", Severity.ERROR, "structure")
-def check_charsets(design: Design) -> Iterator[Diagnostic]:
+def check_charsets(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """An attribute's `charset` cannot be parsed.
 
     Why: charsets tell the checker which characters a value may contain (and so which
@@ -395,9 +368,7 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
                     if entity_name is not None
                     else f"parameter `{name}` of pattern `{pattern_name}`"
                 )
-                yield finding(
-                    design,
-                    "TM119",
+                yield Finding(
                     (*path, section, name, "charset"),
                     f"the charset of {owner} cannot be parsed: {exc.message}",
                     found=f'"{spec.charset}" (at character {exc.column + 1})',
@@ -409,7 +380,7 @@ def check_charsets(design: Design) -> Iterator[Diagnostic]:
 
 
 @rule("TM120", "optional-primary-key-part", Severity.ERROR, "structure")
-def check_optional_primary_key_parts(design: Design) -> Iterator[Diagnostic]:
+def check_optional_primary_key_parts(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """A table key template uses an optional attribute.
 
     Why: every item needs its whole primary key, so an item without that attribute could not
@@ -436,9 +407,7 @@ def check_optional_primary_key_parts(design: Design) -> Iterator[Diagnostic]:
                 spec = entity.spec.attributes.get(var)
                 if spec is None or not spec.optional:
                     continue
-                yield finding(
-                    design,
-                    "TM120",
+                yield Finding(
                     (*entity.path, "attributes", var),
                     f"`{entity.name}` composes table key `{key}` from optional attribute `{var}`",
                     found=f'"{template.source}" with `{var}` optional',

@@ -1,0 +1,222 @@
+"""The resolved design: what the rules, the generator and the runner read.
+
+A `Design` is a validated model with every key template parsed and every reference linked:
+the base table and its indexes (`IndexDesign`), entities with their templates and the value
+domains of their attributes (`EntityDesign`), access patterns with their conditions split by
+key role (`PatternDesign`, `ConditionDesign`). `tablemodel.design.resolve` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tablemodel.diagnostics import Diagnostic, Location, PathPart
+from tablemodel.keylang.automata import Encoding, ValueDomain
+from tablemodel.keylang.templates import KeyTemplate
+from tablemodel.schema.loader import LoadedModel
+from tablemodel.schema.model import (
+    AccessPattern,
+    AttributeSpec,
+    Entity,
+    KeyAttribute,
+    Model,
+    Projection,
+)
+
+TABLE = "table"
+IndexKind = Literal["table", "lsi", "gsi"]
+
+
+@dataclass(frozen=True)
+class IndexDesign:
+    """The base table or one of its indexes, as the checker sees it."""
+
+    name: str
+    kind: IndexKind
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None
+    projection: Projection
+    path: tuple[PathPart, ...]
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        names = [self.partition_key.name]
+        if self.sort_key is not None:
+            names.append(self.sort_key.name)
+        return tuple(names)
+
+    @property
+    def label(self) -> str:
+        return "the table" if self.kind == "table" else f"{self.kind.upper()} `{self.name}`"
+
+
+@dataclass(frozen=True)
+class EntityDesign:
+    name: str
+    spec: Entity
+    discriminator: str
+    templates: Mapping[str, KeyTemplate]  # key attribute -> parsed template (valid ones only)
+    domains: Mapping[str, ValueDomain]  # attribute -> domain of its values in keys
+    path: tuple[PathPart, ...]
+
+    def writes(self, attribute: str) -> bool:
+        return attribute in self.templates
+
+    def in_index(self, index: IndexDesign) -> bool:
+        """An item lands in an index only when it has every key attribute of the index."""
+        return all(self.writes(name) for name in index.key_names)
+
+    def attribute_names(self) -> set[str]:
+        return set(self.spec.attributes)
+
+
+@dataclass(frozen=True)
+class ConditionDesign:
+    """One key attribute's condition in a pattern, with parsed templates."""
+
+    attribute: str
+    operator: str
+    templates: tuple[KeyTemplate, ...]
+    path: tuple[PathPart, ...]
+
+    def text(self) -> str:
+        quoted = [f'"{t.source}"' for t in self.templates]
+        if self.operator == "eq":
+            return f"{self.attribute} = {quoted[0]}"
+        if self.operator == "between":
+            return f"{self.attribute} BETWEEN {quoted[0]} AND {quoted[1]}"
+        if self.operator == "begins_with":
+            return f"begins_with({self.attribute}, {quoted[0]})"
+        symbol = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[self.operator]
+        return f"{self.attribute} {symbol} {quoted[0]}"
+
+
+@dataclass(frozen=True)
+class PatternDesign:
+    name: str
+    spec: AccessPattern
+    index: IndexDesign | None  # None when the index name did not resolve
+    partition: ConditionDesign | None
+    sort: ConditionDesign | None
+    other_conditions: tuple[ConditionDesign, ...]  # conditions on non-key attributes
+    parameters: Mapping[str, AttributeSpec]  # declared or inferred
+    domains: Mapping[str, ValueDomain]  # parameter -> domain
+    returns: tuple[str, ...]  # resolved entity names only
+    path: tuple[PathPart, ...]
+    resolved: bool  # False when something needed by the deeper rules did not resolve
+
+    @property
+    def queryable(self) -> bool:
+        """Resolved, on a known index, with a partition-key condition: the deep rules apply."""
+        return self.resolved and self.index is not None and self.partition is not None
+
+    def key_condition_text(self) -> str:
+        parts = [c.text() for c in (self.partition, self.sort) if c is not None]
+        parts += [c.text() for c in self.other_conditions]
+        return " AND ".join(parts) if parts else "(none)"
+
+
+@dataclass(frozen=True)
+class Design:
+    """Everything the rules need, resolved once."""
+
+    model: Model
+    source: str
+    loaded: LoadedModel | None
+    table: IndexDesign
+    indexes: Mapping[str, IndexDesign]  # "table" plus every LSI and GSI by name
+    entities: Mapping[str, EntityDesign]
+    patterns: Mapping[str, PatternDesign]
+    encoding: Encoding
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    def locate(self, path: Iterable[PathPart]) -> Location:
+        """A Location for a model path, with the line and column when the source has them."""
+        return Locator(self.source, self.loaded)(tuple(path))
+
+    def key_type(self, attribute: str) -> str | None:
+        """The declared DynamoDB type of a key attribute of the table or any index."""
+        for index in self.indexes.values():
+            for key in (index.partition_key, index.sort_key):
+                if key is not None and key.name == attribute:
+                    return key.type
+        return None
+
+    def key_attribute_names(self) -> set[str]:
+        return {name for index in self.indexes.values() for name in index.key_names}
+
+    def entities_in(self, index: IndexDesign) -> list[EntityDesign]:
+        return [e for e in self.entities.values() if e.in_index(index)]
+
+    def projected_attributes(self, index: IndexDesign) -> set[str] | None:
+        """Attribute names a Query on `index` returns, or None when it returns whole items."""
+        if index.kind == "table" or index.projection.type == "all":
+            return None
+        names = set(self.table.key_names) | set(index.key_names)
+        return names | set(index.projection.attributes)
+
+    def fetches_items(self, pattern: PatternDesign) -> bool:
+        """True when the pattern's LSI Query asks DynamoDB for whole items (Select=ALL_ATTRIBUTES).
+
+        An LSI, unlike a GSI, fetches what it does not project from the table (one more read
+        per item). The generated code asks for that when the pattern reads an attribute of a
+        returned entity that the LSI neither projects nor spells in a projected key (TM701
+        warns about the cost).
+        """
+        index = pattern.index
+        if index is None or index.kind != "lsi":
+            return False
+        projected = self.projected_attributes(index)
+        if projected is None:
+            return False
+        for name in pattern.returns:
+            entity = self.entities[name]
+            wanted = pattern.spec.attributes or tuple(entity.spec.attributes)
+            have = recoverable(entity, projected)
+            if any(a in entity.spec.attributes and a not in have for a in wanted):
+                return True
+        return False
+
+    def unread(
+        self, entity: EntityDesign, index: IndexDesign, *, whole_items: bool = False
+    ) -> tuple[str, ...]:
+        """The attributes of `entity` that a Query on `index` cannot give back, sorted.
+
+        Projected attributes come back, and so do those a projected key spells (decoded from
+        it); a chunked record's payload never does. With `whole_items` (an LSI asked for them,
+        `fetches_items`) everything else comes back. The runtime computes the same from the
+        generated index classes (`EntitySpec.unread_through`); a test holds the two together.
+        """
+        chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
+        projected = None if whole_items else self.projected_attributes(index)
+        readable = (
+            set(entity.spec.attributes) if projected is None else recoverable(entity, projected)
+        )
+        return tuple(sorted(a for a in entity.spec.attributes if a in chunked or a not in readable))
+
+
+def recoverable(entity: EntityDesign, projected: set[str]) -> set[str]:
+    """Entity attributes readable from an index: projected ones, and those decoded from keys."""
+    found = {a for a in entity.spec.attributes if a in projected}
+    for key, template in entity.templates.items():
+        if key in projected:
+            found |= set(template.variable_names)
+    return found
+
+
+class Locator:
+    """Model paths to locations in the source: line and column when the loader kept them."""
+
+    def __init__(self, source: str, loaded: LoadedModel | None) -> None:
+        self.source = source
+        self.loaded = loaded
+
+    def __call__(self, path: tuple[PathPart, ...]) -> Location:
+        line = column = None
+        if self.loaded is not None:
+            found = self.loaded.positions.nearest(path)
+            if found is not None:
+                line, column = found[1]
+        return Location(file=self.source, line=line, column=column, path=path)

@@ -1,0 +1,382 @@
+"""What the generator cannot turn into code (TM901 to TM905), checked before it writes any.
+
+`validate` runs after the design resolved without errors and the structure rules (TM1xx)
+passed; it looks at the design the way `ModuleWriter` will render it (its class names, key
+types, views), so that every name the module would define twice, every key codec the module
+would fail to build at import, and every construct the generated models cannot represent is
+reported here, located, instead of as broken code.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass
+
+from tablemodel.design import rule_of
+from tablemodel.diagnostics import Severity
+from tablemodel.diagnostics.codes import declare
+from tablemodel.generate.naming import MODULE_NAMES, class_name
+from tablemodel.generate.python import ModuleWriter
+from tablemodel.runtime.keys import SORT_KEY_MAX_BYTES, KeyCodec
+from tablemodel.schema.model import AttributeSpec
+
+__all__ = [
+    "GENERATE_CODEC",
+    "GENERATE_NAME_CLASH",
+    "GENERATE_NO_DISCRIMINATOR",
+    "GENERATE_UNRESOLVED_PATTERN",
+    "GENERATE_UNSUPPORTED",
+    "Problem",
+    "validate",
+]
+
+# The codes raised here (family `generate`); their docstrings are their pages in docs/rules.md.
+
+GENERATE_NO_DISCRIMINATOR = "TM901"
+declare(
+    GENERATE_NO_DISCRIMINATOR,
+    "generate-needs-discriminator",
+    Severity.ERROR,
+    "generate",
+    """`tablemodel generate` needs the table to declare a discriminator attribute.
+
+    Why: the generated PynamoDB models read an item back as the right entity class by the
+    attribute that names its type; without one, a read cannot tell a RacerRace from a Racer.
+
+    Bad:
+        table: {name: alleycat, partition_key: {name: PK}}
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}, discriminator_attribute: entity_type}
+    """,
+)
+
+GENERATE_NAME_CLASH = "TM902"
+declare(
+    GENERATE_NAME_CLASH,
+    "generate-name-clash",
+    Severity.ERROR,
+    "generate",
+    """An entity or access pattern name clashes with a name the generated module defines.
+
+    Why: entities become classes and patterns become functions in one module, next to its
+    imports and helpers (`Model`, `Page`, `configure`, `TABLE`, ...), index classes, views
+    of partial reads, and each pattern's `<name>_page` function and `_<NAME>` constant; a
+    clash would silently replace one of them.
+
+    Bad:
+        entities: {Page: {...}}
+        access_patterns: {leaders: {...}, leaders_page: {...}}
+
+    Good:
+        entities: {WebPage: {...}}
+        access_patterns: {leaders: {...}, leaders_by_page: {...}}
+    """,
+)
+
+GENERATE_UNSUPPORTED = "TM903"
+declare(
+    GENERATE_UNSUPPORTED,
+    "generate-unsupported",
+    Severity.ERROR,
+    "generate",
+    """The model uses something the generated models do not support (yet).
+
+    Why: entity attributes that share a name with a key attribute, templates for binary (B)
+    keys, and non-integer version attributes have no faithful mapping onto PynamoDB models;
+    the generator refuses them rather than emit code that stores something else.
+
+    Bad:
+        keys: {GSI1PK: "{status}"}
+        attributes: {GSI1PK: string}
+
+    Good:
+        keys: {GSI1PK: "status-{status}"}
+        attributes: {status: string}
+    """,
+)
+
+GENERATE_UNRESOLVED_PATTERN = "TM904"
+declare(
+    GENERATE_UNRESOLVED_PATTERN,
+    "generate-unresolved-pattern",
+    Severity.ERROR,
+    "generate",
+    """An access pattern does not resolve to a Query, so no function can be generated for it.
+
+    Why: a generated pattern function sends exactly the pattern's Query; a pattern on an
+    unknown index, or without a partition-key equality, has no Query to send. `tablemodel
+    check` reports the cause.
+
+    Bad:
+        key_condition: {SK: {begins_with: "race-"}}
+
+    Good:
+        key_condition: {PK: "racer-{racer_id}", SK: {begins_with: "race-"}}
+    """,
+)
+
+GENERATE_CODEC = "TM905"
+declare(
+    GENERATE_CODEC,
+    "generate-key-codec",
+    Severity.ERROR,
+    "generate",
+    """The key codec cannot be built for a template (ambiguous, or a part it cannot encode).
+
+    Why: the generated code builds one codec per key template when it is imported; a
+    template two value tuples can compose to the same key would corrupt data, so it is refused
+    here, at generation time, instead of at import.
+
+    Bad:
+        SK: "{first}{last}"
+
+    Good:
+        SK: "{first}#{last}"
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the design that the generator cannot turn into code."""
+
+    code: str
+    path: tuple[str | int, ...]
+    message: str
+    expected: str
+    entity: str | None = None
+    pattern: str | None = None
+
+
+def validate(writer: ModuleWriter) -> list[Problem]:
+    """Every problem of the module `writer` would render, in the order they are found."""
+    validation = _Validation(writer)
+    validation.check_design()
+    validation.check_codecs()
+    validation.check_module_names()
+    return validation.problems
+
+
+class _Validation:
+    def __init__(self, writer: ModuleWriter) -> None:
+        self.design = writer.design
+        self.table = writer.table
+        self.base = writer.base
+        self.key_types = writer.key_types
+        self.key_limits = writer.key_limits
+        self.views = writer.views
+        self.problems: list[Problem] = []
+
+    def problem(
+        self,
+        code: str,
+        path: tuple[str | int, ...],
+        message: str,
+        expected: str,
+        *,
+        entity: str | None = None,
+        pattern: str | None = None,
+    ) -> None:
+        self.problems.append(Problem(code, path, message, expected, entity, pattern))
+
+    def check_design(self) -> None:
+        """Everything but names and codecs: discriminator, key attributes, chunking, patterns."""
+        disc = self.table.discriminator_attribute
+        if disc is None:
+            self.problem(
+                GENERATE_NO_DISCRIMINATOR,
+                ("table",),
+                "generated models map each item to its entity by a discriminator attribute, "
+                "and the table declares none",
+                "`discriminator_attribute: entity_type` (or another attribute name) under `table`",
+            )
+        if self.base in self.design.entities or self.base in MODULE_NAMES:
+            self.problem(
+                GENERATE_NAME_CLASH,
+                ("table", "name"),
+                f"the table model class `{self.base}` clashes with an entity or module name",
+                "an entity name other than " + self.base,
+            )
+        key_names = set(self.key_types)
+        for name, entity in self.design.entities.items():
+            epath: tuple[str | int, ...] = ("entities", name)
+            if name in MODULE_NAMES or not name.isidentifier() or keyword.iskeyword(name):
+                self.problem(
+                    GENERATE_NAME_CLASH,
+                    epath,
+                    f"the entity name `{name}` clashes with a name the generated module uses",
+                    "another entity name",
+                    entity=name,
+                )
+            for attr in entity.spec.attributes:
+                if attr in key_names or attr == disc:
+                    self.problem(
+                        GENERATE_UNSUPPORTED,
+                        (*epath, "attributes", attr),
+                        f"`{attr}` is both an entity attribute and a key (or discriminator) "
+                        "attribute of the table; generated models keep the two apart",
+                        "an attribute name that is not a key attribute name",
+                        entity=name,
+                    )
+            for key_attr in entity.templates:
+                if self.key_types.get(key_attr) == "B":
+                    self.problem(
+                        GENERATE_UNSUPPORTED,
+                        (*epath, "keys", key_attr),
+                        f"`{key_attr}` is a binary (B) key; key templates compose strings and "
+                        "numbers only",
+                        "an S or N key attribute",
+                        entity=name,
+                    )
+            chunking = entity.spec.chunking
+            if chunking is not None and (
+                entity.spec.version_attribute in chunking.attributes
+                or (
+                    chunking.codec == "binary"
+                    and [entity.spec.attributes[a].type for a in chunking.attributes] != ["binary"]
+                )
+            ):
+                self.problem(
+                    GENERATE_UNSUPPORTED,
+                    (*epath, "chunking"),
+                    "chunking needs attributes other than the version attribute, and the "
+                    "binary codec exactly one binary attribute",
+                    "codec: json for several attributes, or one binary attribute",
+                    entity=name,
+                )
+            if entity.spec.version_attribute:
+                version = entity.spec.attributes.get(entity.spec.version_attribute)
+                if version is not None and version.type != "integer":
+                    self.problem(
+                        GENERATE_UNSUPPORTED,
+                        (*epath, "version_attribute"),
+                        f"the version attribute `{entity.spec.version_attribute}` is a "
+                        f"{version.type}; optimistic locking counts with integers",
+                        "an integer attribute",
+                        entity=name,
+                    )
+        for pname, pattern in self.design.patterns.items():
+            if not pattern.queryable or pattern.other_conditions:
+                self.problem(
+                    GENERATE_UNRESOLVED_PATTERN,
+                    ("access_patterns", pname),
+                    f"access pattern `{pname}` does not resolve to a Query on a known index "
+                    "(see `tablemodel check`)",
+                    "a key condition on the index's partition key (and sort key)",
+                    pattern=pname,
+                )
+            if pname in MODULE_NAMES or keyword.iskeyword(pname):
+                self.problem(
+                    GENERATE_NAME_CLASH,
+                    ("access_patterns", pname),
+                    f"the access pattern name `{pname}` clashes with a name of the module",
+                    "another pattern name",
+                    pattern=pname,
+                )
+
+    def check_module_names(self) -> None:
+        """Every top-level name the module defines is defined once (TM902 otherwise).
+
+        A pattern `leaders` defines `leaders` and `leaders_page`, so a pattern named
+        `leaders_page` would silently replace one of them; `a` and `A` share the constant `_A`;
+        an entity may be named like an index class or a view. Derived names (index classes,
+        views) are claimed first, so the clash is reported at what the model names.
+        """
+        owners = dict.fromkeys(MODULE_NAMES, "as a name the module itself imports or defines")
+        owners[self.base] = "for the table model class"
+
+        def claim(
+            name: str,
+            what: str,
+            path: tuple[str | int, ...],
+            *,
+            entity: str | None = None,
+            pattern: str | None = None,
+        ) -> None:
+            owner = owners.setdefault(name, what)
+            if owner == what:
+                return
+            self.problem(
+                GENERATE_NAME_CLASH,
+                path,
+                f"the generated module would define `{name}` {what} and {owner}",
+                "another name",
+                entity=entity,
+                pattern=pattern,
+            )
+
+        for index in self.design.indexes.values():
+            if index.kind != "table":
+                claim(
+                    class_name(index.name) + "Index",
+                    f"for the class of index `{index.name}`",
+                    index.path,
+                )
+        for (entity, index_name), (view, _) in self.views.items():
+            what = f"for the view of `{entity}` on `{index_name}`"
+            claim(view, what, ("entities", entity), entity=entity)
+        for name in self.design.entities:
+            if name not in MODULE_NAMES and name != self.base:  # check_design() reports those
+                claim(name, f"for entity `{name}`", ("entities", name), entity=name)
+        for name in self.design.patterns:
+            if name in MODULE_NAMES or keyword.iskeyword(name):
+                continue  # reported by check_design()
+            what = f"for access pattern `{name}`"
+            for defined in (name, name + "_page", "_" + name.upper()):
+                claim(defined, what, ("access_patterns", name), pattern=name)
+
+    def check_codecs(self) -> None:
+        """Build every key codec the module will build at import, to report failures here."""
+        codec = self.table.key_codec
+
+        def build(where: str, attr: str, template: str, rules: dict[str, AttributeSpec]) -> str:
+            try:
+                parts = {var: rule_of(spec).part_spec() for var, spec in rules.items()}
+            except ValueError as err:  # a charset the checker reports (TM1xx)
+                return str(err)
+            try:
+                KeyCodec(
+                    where,
+                    attr,
+                    template,
+                    parts,
+                    key_type="N" if self.key_types.get(attr) == "N" else "S",
+                    escape=codec.escape,
+                    delimiters=codec.delimiters,
+                    escape_char=codec.escape_character,
+                    limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
+                )
+            except ValueError as err:
+                return str(err)
+            return ""
+
+        for name, entity in self.design.entities.items():
+            for key_attr, template in entity.templates.items():
+                if self.key_types.get(key_attr) == "B":
+                    continue
+                rules = {v: entity.spec.attributes[v] for v in template.variable_names}
+                error = build(name, key_attr, template.source, rules)
+                if error:
+                    self.problem(
+                        GENERATE_CODEC,
+                        ("entities", name, "keys", key_attr),
+                        error,
+                        "a template the key codec can compose and parse back",
+                        entity=name,
+                    )
+        for pname, pattern in self.design.patterns.items():
+            for condition in (pattern.partition, pattern.sort):
+                if condition is None or self.key_types.get(condition.attribute) == "B":
+                    continue
+                for template in condition.templates:
+                    rules = {v: pattern.parameters[v] for v in template.variable_names}
+                    error = build(pname, condition.attribute, template.source, rules)
+                    if error:
+                        self.problem(
+                            GENERATE_CODEC,
+                            ("access_patterns", pname, "key_condition", condition.attribute),
+                            error,
+                            "a template the key codec can compose",
+                            pattern=pname,
+                        )

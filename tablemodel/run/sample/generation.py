@@ -1,0 +1,199 @@
+"""Generation: the sample items of a design, entity by entity, parents first, seeded.
+
+Within an entity, partition-key values repeat for a few consecutive items so that partitions
+hold several items in an order a pattern must get right; optional attributes are absent at
+staggered positions; an item whose table key is taken is drawn again, a bounded number of
+times, and then dropped: never two items with one key. Fixture items come last and replace
+generated items with the same table key.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+from collections.abc import Mapping, Sequence
+
+from tablemodel.design import Design
+from tablemodel.run.items import SampleError, SampleItem
+from tablemodel.run.sample.candidates import context_of
+from tablemodel.run.sample.fixtures import fixture_identity, load_fixture
+from tablemodel.run.sample.plan import Plan, Pools, plans_of
+from tablemodel.run.sample.shape import EntityShape
+
+__all__ = ["generate_samples"]
+
+_REDRAWS = 30  # attempts at a fresh table key before an item is dropped
+_ITEM_BUDGET = 380_000  # bytes an item may take (DynamoDB: 409,600; moto counts its own way)
+
+
+def generate_samples(design: Design, *, seed: int | None = None) -> list[SampleItem]:
+    """The sample items of `design`: generated (unless `generate: false`), then the fixtures.
+
+    The same design and seed (default: `sample.seed`) give the same list. A fixture item
+    replaces a generated item of its entity with the same table key. Raises `SampleError`.
+    """
+    sample = design.model.sample
+    chosen = sample.seed if seed is None else seed
+    shapes = {name: EntityShape(design, entity) for name, entity in design.entities.items()}
+    plans = plans_of(design)
+    generated: list[tuple[SampleItem, tuple[object, ...]]] = []
+    if sample.generate:
+        ctx = context_of(design)
+        pools = Pools(design, shapes, plans, ctx, chosen)
+        budget = _ITEM_BUDGET // 2 if design.model.table.local_indexes else _ITEM_BUDGET
+        by_entity: dict[str, list[SampleItem]] = {}
+        for plan in plans:
+            parents = by_entity.get(plan.parent, []) if plan.parent else []
+            made = _generate_entity(
+                plan, shapes[plan.name], parents, pools, seed=chosen, budget=budget
+            )
+            by_entity[plan.name] = [item for item, _ in made]
+            generated += made
+    fixtures: list[SampleItem] = []
+    taken: dict[tuple[str, tuple[object, ...]], SampleItem] = {}
+    for relative in sample.fixtures:
+        for item in load_fixture(design, relative):
+            identity = fixture_identity(shapes[item.entity], item)
+            earlier = taken.get((item.entity, identity))
+            if earlier is not None:
+                raise SampleError(
+                    item.origin.removeprefix("fixture "),
+                    f"this {item.entity} composes the same table key as the one at "
+                    f"{earlier.origin.removeprefix('fixture ')}",
+                    "one item per table key",
+                )
+            taken[item.entity, identity] = item
+            fixtures.append(item)
+    kept = [item for item, identity in generated if (item.entity, identity) not in taken]
+    return kept + fixtures
+
+
+def _generate_entity(
+    plan: Plan,
+    shape: EntityShape,
+    parents: Sequence[SampleItem],
+    pools: Pools,
+    *,
+    seed: int,
+    budget: int,
+) -> list[tuple[SampleItem, tuple[object, ...]]]:
+    rng = random.Random(f"{seed}/items/{plan.name}")
+    parent_attributes: set[str] = set()
+    if parents:
+        parent_attributes = set(pools.shapes[parents[0].entity].entity.spec.attributes)
+    attributes = {
+        a: s for a, s in shape.entity.spec.attributes.items() if a != shape.version
+    }  # the runtime writes the version attribute itself
+    views = {a: pools.view(plan.name, a) for a in attributes}
+    count = plan.count(len(parents))
+    per_parent = plan.per_parent(len(parents))
+    # Partition-key values repeat for a few consecutive items (sort-key values never do), so
+    # that partitions hold several items of the entity, in an order the pattern must get right.
+    clustered = _clustered(shape, parent_attributes)
+    run = max(2, round(math.sqrt(count))) if clustered else 1
+    # Optional attributes: absent in every third item (every second in an entity of two), at
+    # staggered positions, so each is both present and absent wherever there are two items.
+    cycle = 3 if count >= 3 else 2
+    optional = [a for a, s in attributes.items() if s.optional and a not in shape.identity_vars]
+    slot = {a: j for j, a in enumerate(optional)}
+    made: list[tuple[SampleItem, tuple[object, ...]]] = []
+    seen: set[tuple[object, ...]] = set()
+    for k in range(count):
+        parent = parents[(k // per_parent) % len(parents)] if parents else None
+        values: dict[str, object] = {}
+        copied: set[str] = set()
+        for attr, spec in attributes.items():
+            if parent is not None and attr in parent_attributes:
+                inherited = parent.values.get(attr)
+                needed = not spec.optional or attr in shape.identity_vars
+                if (inherited is None and not needed) or (
+                    inherited is not None and shape.fits(attr, inherited)
+                ):
+                    copied.add(attr)
+                    if inherited is not None:
+                        values[attr] = _fresh(inherited)
+                    continue
+            if attr in slot and (k + slot[attr]) % cycle == 1:
+                continue
+            view = views[attr]
+            if not view:
+                if spec.optional and attr not in shape.identity_vars:
+                    continue
+                raise SampleError(
+                    str(shape.design.locate((*shape.entity.path, "attributes", attr))),
+                    f"no value of {plan.name}.{attr} satisfies both its declaration and the "
+                    "entity's keys",
+                    "bounds that leave room for a value (charset, lengths, minimum/maximum, "
+                    "template width)",
+                )
+            values[attr] = _fresh(view[(k // run if attr in clustered else k) % len(view)])
+        _fit_budget(values, views, shape, budget)
+        redraw = [a for a in shape.identity_vars if a not in copied and views.get(a)]
+        identity = _identity_or_none(shape, values)
+        for _ in range(_REDRAWS):
+            if identity is not None and identity not in seen:
+                break
+            if not redraw:
+                break
+            for attr in redraw:
+                values[attr] = _fresh(rng.choice(views[attr]))
+            identity = _identity_or_none(shape, values)
+        if identity is None or identity in seen:
+            continue  # no fresh key within the draws: fewer items, never two with one key
+        seen.add(identity)
+        made.append((SampleItem(plan.name, values, "generated"), identity))
+    return made
+
+
+def _fresh(value: object) -> object:
+    """A copy of a list, map or set, so that no two items share one (pools hand out objects)."""
+    return copy.deepcopy(value) if isinstance(value, list | dict | set) else value
+
+
+def _clustered(shape: EntityShape, inherited: set[str]) -> set[str]:
+    """Drawn partition-key attributes that may repeat: those outside the table's sort key,
+    when a drawn sort-key attribute still tells the items of one partition apart."""
+    drawn_sort = shape.sort_vars - inherited
+    candidates = shape.partition_vars - shape.sort_vars - inherited
+    return candidates if candidates and drawn_sort else set()
+
+
+def _identity_or_none(
+    shape: EntityShape, values: Mapping[str, object]
+) -> tuple[object, ...] | None:
+    try:
+        return shape.identity(values)
+    except (ValueError, TypeError):
+        return None
+
+
+def _fit_budget(
+    values: dict[str, object], views: Mapping[str, list[object]], shape: EntityShape, budget: int
+) -> None:
+    """Swap the longest texts for the shortest choices until the item fits DynamoDB's limit."""
+    while _size(values) > budget:
+        longest = max(
+            (a for a, v in values.items() if isinstance(v, str | bytes) and a not in shape.in_keys),
+            key=lambda a: _size(values[a]),
+            default=None,
+        )
+        if longest is None or not views.get(longest):
+            return
+        shortest = min(views[longest], key=_size)
+        if _size(shortest) >= _size(values[longest]):
+            return
+        values[longest] = shortest
+
+
+def _size(value: object) -> int:
+    """Roughly the bytes DynamoDB counts for a value (names included for mappings)."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, Mapping):
+        return 3 + sum(len(str(k)) + 1 + _size(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return 3 + sum(1 + _size(v) for v in value)
+    return 21
