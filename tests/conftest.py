@@ -10,7 +10,9 @@ asks for it. The tests are ordered for that: see `pytest_collection_modifyitems`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -45,6 +47,44 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 1 if item.get_closest_marker("engine") is not None else 2
 
     items.sort(key=group)
+
+
+# GNU readline, which every pytest process imports at start-up, sets COLUMNS=80 and LINES=24 in
+# an xdist worker's environment (its standard input is /dev/null); rich would then lay out the
+# CLI's tables at 80 columns instead of the 120 it uses off a terminal. Each worker gets the
+# two variables back as the run started with them.
+_TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, in the controlling process: tell each worker the terminal size variables."""
+    node.workerinput["tablemodel_terminal_size"] = {
+        name: os.environ.get(name) for name in _TERMINAL_SIZE
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return
+    for name, value in workerinput.get("tablemodel_terminal_size", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, whose child runs use one process unless the test passes `-n` itself.
+
+    A child given a path in this repository reads pyproject.toml, whose addopts say `-n auto`:
+    each of its runs would start workers of its own. (pytester clears PYTEST_ADDOPTS first;
+    the command line comes after it, so a test's own `-n 2` still wins.)
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 0")
+    return pytester
 
 
 @pytest.fixture(scope="session")
