@@ -12,12 +12,11 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
-from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
@@ -25,7 +24,11 @@ from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severit
 from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
 from tablemodel.results.check_report import CheckReport, Verdict
 from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
-from tablemodel.results.run_report import CallResult, ItemView, RunReport
+
+if TYPE_CHECKING:  # types only: a static check loads neither rich.progress nor the run report
+    from rich.progress import TaskID
+
+    from tablemodel.results.run_report import CallResult, ItemView, RunReport
 
 __all__ = [
     "CI_WIDTH",
