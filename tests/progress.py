@@ -171,8 +171,14 @@ def count_cases(test: F) -> F:
     session = reporter()
     assert session is not None
     settings = getattr(test, "_hypothesis_internal_use_settings", None)
-    one_case = session.count(getattr(settings, "max_examples", None))
     inner = handle.inner_test
+    generated: int | None = getattr(settings, "max_examples", None)
+    # `@example` cases run too, besides the generated ones; Hypothesis keeps them on the
+    # function each decorated (usually the @given one, sometimes the one inside it).
+    # (@given copies the inner function's attributes: the same list is counted once.)
+    found = [getattr(function, "hypothesis_explicit_examples", []) for function in (test, inner)]
+    explicit = sum(len(examples) for examples in {id(e): e for e in found}.values())
+    one_case = session.count(None if generated is None else generated + explicit)
 
     @functools.wraps(inner)
     def counted(*args: Any, **kwargs: Any) -> Any:

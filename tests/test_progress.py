@@ -126,3 +126,33 @@ def test_progress_lines_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> No
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_explicit_examples_count_towards_the_total() -> None:
+    """A test with `@example`s runs them besides its `max_examples`: the total says so."""
+    from hypothesis import example, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    @settings(max_examples=3, database=None)
+    @example(n=-1)
+    @example(n=-2)
+    @given(st.integers(min_value=0))
+    def check(n: int) -> None:
+        pass
+
+    read, write = os.pipe()
+    reporter = ProgressReporter(write, tick=0.2)
+    reporter.start()
+    saved = progress._reporter
+    progress._reporter = reporter
+    try:
+        reporter.test_started("test_with_examples")
+        progress.count_cases(check)()
+        time.sleep(0.5)
+        reporter.test_finished()
+    finally:
+        progress._reporter = saved
+        reporter.stop()
+    text = _read_all(read)
+    os.close(read)
+    assert "test_with_examples: 5 of ~5 cases after" in text, text
