@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from rich import box
@@ -160,11 +159,15 @@ def _total_style(diagnostics: Sequence[Diagnostic]) -> str:
 # Check report
 
 
-@dataclass(frozen=True)
 class ReportView:
     """A whole check report: findings by entity, then by access pattern, then a summary."""
 
-    report: CheckReport
+    # The views are plain classes, not dataclasses: a dataclass compiles its generated methods
+    # when its module is imported, which every `tablemodel check` would pay for.
+    __slots__ = ("report",)
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         report = self.report
@@ -294,12 +297,14 @@ def _stack(renderables: Iterable[RenderableType]) -> Group:
 # Load errors
 
 
-@dataclass(frozen=True)
 class LoadErrorView:
     """Every problem that stopped a model from loading, each located."""
 
-    source: str
-    error: ModelLoadError
+    __slots__ = ("error", "source")
+
+    def __init__(self, source: str, error: ModelLoadError) -> None:
+        self.source = source
+        self.error = error
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         diagnostics = self.error.diagnostics
@@ -327,11 +332,13 @@ def outcome_view(outcome: Outcome) -> RenderableType:
 RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow", "skipped": "yellow"}
 
 
-@dataclass(frozen=True)
 class RunView:
     """`check --run`: per pattern, the static verdict beside what the engine returned."""
 
-    run: RunReport
+    __slots__ = ("run",)
+
+    def __init__(self, run: RunReport) -> None:
+        self.run = run
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         run = self.run
@@ -465,11 +472,13 @@ def progress_bar(file: TextIO) -> Iterator[Callable[[str, int, int], None]]:
 # Code documentation
 
 
-@dataclass(frozen=True)
 class CodeDocView:
     """`tablemodel explain CODE`: what the code means, why it matters, and bad/good examples."""
 
-    info: CodeInfo
+    __slots__ = ("info",)
+
+    def __init__(self, info: CodeInfo) -> None:
+        self.info = info
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         info = self.info
