@@ -2,11 +2,17 @@
 
 An engine that cannot start fails the test with the engine's own message (what to install):
 it is never skipped, since a skipped engine test would count as a pass.
+
+The suite runs under pytest-xdist (`-n auto` in pyproject.toml): each worker is a session of
+its own, so each starts its own DynamoDB Local, on a free port, the first time one of its tests
+asks for it. The tests are ordered for that: see `pytest_collection_modifyitems`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,6 +30,61 @@ DUMMY_AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long property tests first, then the engine tests, then the rest.
+
+    xdist hands tests to the workers in this order as they free up, so the runs of a minute
+    start at once, one per core, and the quick tests fill in around them; a long test left for
+    the end would keep one core busy while the other idles. The sort is stable: within each
+    group, tests keep pytest's order (file by file, so module fixtures are set up once).
+    """
+
+    def group(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        return 1 if item.get_closest_marker("engine") is not None else 2
+
+    items.sort(key=group)
+
+
+# GNU readline, which every pytest process imports at start-up, sets COLUMNS=80 and LINES=24 in
+# an xdist worker's environment (its standard input is /dev/null); rich would then lay out the
+# CLI's tables at 80 columns instead of the 120 it uses off a terminal. Each worker gets the
+# two variables back as the run started with them.
+_TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist, in the controlling process: tell each worker the terminal size variables."""
+    node.workerinput["tablemodel_terminal_size"] = {
+        name: os.environ.get(name) for name in _TERMINAL_SIZE
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return
+    for name, value in workerinput.get("tablemodel_terminal_size", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, whose child runs use one process unless the test passes `-n` itself.
+
+    A child given a path in this repository reads pyproject.toml, whose addopts say `-n auto`:
+    each of its runs would start workers of its own. (pytester clears PYTEST_ADDOPTS first;
+    the command line comes after it, so a test's own `-n 2` still wins.)
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 0")
+    return pytester
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,12 @@ goes straight to the terminal: to a copy of standard output's file descriptor ta
 test ran, so it bypasses the capture without touching it (the test's own output stays
 captured). A test that is not a Hypothesis test gets `still running after 30 s`.
 
+Under pytest-xdist (the suite's default, `-n auto`) each worker has a reporter of its own and
+prefixes its lines with the worker's id (`[gw1] test_mutated_documents_as_yaml: ...`), each a
+whole line of its own, since the controller prints the other tests' dots meanwhile. They go
+to standard error: execnet points a worker's standard output at /dev/null (it carries the
+worker's channel on a copy), while standard error is still the terminal the run started in.
+
 This module is a pytest plugin (`tests/conftest.py` lists it in `pytest_plugins`): it starts
 the reporter and follows each test's call; Hypothesis tests have their cases counted without
 any change to them. A test that runs a `@given` function of its own (one that is not a test
@@ -57,9 +63,11 @@ class _Running:
 class ProgressReporter:
     """Writes a progress line for the running test every `tick` seconds, from a thread."""
 
-    def __init__(self, fd: int, tick: float = TICK) -> None:
+    def __init__(self, fd: int, tick: float = TICK, prefix: str = "") -> None:
         self._fd = fd
         self._tick = tick
+        # A prefix marks an xdist worker: others write to the terminal between our lines.
+        self._prefix = prefix
         self._running: _Running | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -81,7 +89,7 @@ class ProgressReporter:
     def test_finished(self) -> None:
         with self._lock:
             running, self._running = self._running, None
-        if running is not None and running.wrote:
+        if running is not None and running.wrote and not self._prefix:
             self._write("\n")  # pytest's own progress goes on on a line of its own
 
     def count(self, total: int | None) -> Callable[[], None]:
@@ -107,7 +115,7 @@ class ProgressReporter:
                 running.next_line = now + self._tick
                 running.wrote = True
                 line = _line(running, now - running.started)
-            self._write(f"\n    {line}")
+            self._write(f"\n    {self._prefix}{line}\n" if self._prefix else f"\n    {line}")
 
     def _write(self, text: str) -> None:
         with contextlib.suppress(OSError):  # a closed terminal must not fail a test
@@ -129,7 +137,7 @@ def reporter() -> ProgressReporter | None:
     return _reporter
 
 
-def install(fd: int) -> ProgressReporter | None:
+def install(fd: int, prefix: str = "") -> ProgressReporter | None:
     """Start the session's reporter on a copy of `fd`, unless the env var turns it off."""
     global _reporter  # noqa: PLW0603  (one reporter per pytest session)
     setting = os.environ.get("TABLEMODEL_TEST_PROGRESS", "")
@@ -139,7 +147,7 @@ def install(fd: int) -> ProgressReporter | None:
         tick = TICK
     if tick <= 0:
         return None
-    _reporter = ProgressReporter(os.dup(fd), tick)
+    _reporter = ProgressReporter(os.dup(fd), tick, prefix)
     _reporter.start()
     return _reporter
 
@@ -163,8 +171,14 @@ def count_cases(test: F) -> F:
     session = reporter()
     assert session is not None
     settings = getattr(test, "_hypothesis_internal_use_settings", None)
-    one_case = session.count(getattr(settings, "max_examples", None))
     inner = handle.inner_test
+    generated: int | None = getattr(settings, "max_examples", None)
+    # `@example` cases run too, besides the generated ones; Hypothesis keeps them on the
+    # function each decorated (usually the @given one, sometimes the one inside it).
+    # (@given copies the inner function's attributes: the same list is counted once.)
+    found = [getattr(function, "hypothesis_explicit_examples", []) for function in (test, inner)]
+    explicit = sum(len(examples) for examples in {id(e): e for e in found}.values())
+    one_case = session.count(None if generated is None else generated + explicit)
 
     @functools.wraps(inner)
     def counted(*args: Any, **kwargs: Any) -> Any:
@@ -189,13 +203,17 @@ def uncount_cases(test: Any) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Output capture is suspended while plugins are configured: file descriptor 1 is still the
-    # terminal (or the CI log) here, and the copy keeps pointing there once capture starts.
+    # Output capture is suspended while plugins are configured: the file descriptor is still
+    # the terminal (or the CI log) here, and the copy keeps pointing there once capture starts.
+    worker: dict[str, Any] | None = getattr(config, "workerinput", None)
+    stream, prefix = (
+        (sys.stdout, "") if worker is None else (sys.stderr, f"[{worker['workerid']}] ")
+    )
     try:
-        fd = sys.stdout.fileno()
+        fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
-        return  # standard output is not a file (an in-process pytester run)
-    install(fd)
+        return  # not a file (an in-process pytester run)
+    install(fd, prefix)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

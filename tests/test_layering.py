@@ -12,6 +12,7 @@ shows each check failing on a planted violation.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import subprocess
 import sys
@@ -70,12 +71,28 @@ def module_of(path: Path) -> str:
 
 
 def package_sources() -> dict[str, str]:
-    """Every module of the package (dotted name) and its source text."""
+    """Every module of the package (dotted name) and its source text (a fresh dict each call)."""
+    return dict(_read_sources())
+
+
+@functools.cache
+def _read_sources() -> dict[str, str]:
+    # Read once per session: the tests below plant edits in copies, never in this dict.
     return {
         module_of(path): path.read_text(encoding="utf-8")
         for path in sorted(PACKAGE.rglob("*.py"))
         if "__pycache__" not in path.parts
     }
+
+
+@functools.cache
+def _parse(source: str) -> ast.Module:
+    """The syntax tree of `source`, parsed once per session (callers only read it).
+
+    The contract walks each module's imports once per module that reaches it, so without the
+    cache every test would parse the package's sources thousands of times.
+    """
+    return ast.parse(source)
 
 
 def is_package(module: str, modules: Mapping[str, str]) -> bool:
@@ -85,7 +102,7 @@ def is_package(module: str, modules: Mapping[str, str]) -> bool:
 def imports_of(module: str, source: str, modules: Mapping[str, str]) -> Iterator[Import]:
     """Every import of a package module that `source` makes, wherever it stands."""
     package = module if is_package(module, modules) else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(_parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "tablemodel":
@@ -112,13 +129,18 @@ def _known(name: str, modules: Mapping[str, str]) -> str:
 
 
 def third_party_of(source: str) -> set[str]:
+    return set(_third_party_of(source))
+
+
+@functools.cache
+def _third_party_of(source: str) -> frozenset[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(_parse(source)):
         if isinstance(node, ast.Import):
             found |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module.split(".")[0])
-    return found - ALWAYS
+    return frozenset(found - ALWAYS)
 
 
 def layer_index(module: str, layers: list[Layer]) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -82,6 +83,41 @@ def test_a_hypothesis_test_shows_progress_under_default_capture(
     assert "captured, never shown" not in out
 
 
+def test_xdist_workers_show_progress_lines_named_by_worker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `-n 2` (the suite's default is `-n auto`) each worker's lines reach the terminal."""
+    pytester.makepyfile(
+        test_long="""
+        import time
+
+        from hypothesis import given, settings, strategies as st
+
+        @settings(max_examples=20, deadline=None, database=None)
+        @given(st.integers())
+        def test_property(n):
+            time.sleep(0.05)
+
+        def test_plain():
+            print("captured, never shown")
+            time.sleep(1.0)
+        """
+    )
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("TABLEMODEL_TEST_PROGRESS", "0.3")
+
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "tests.progress", "-p", "no:cacheprovider"
+    )
+
+    result.assert_outcomes(passed=2)
+    # A worker's standard output is execnet's (pointed at /dev/null): its lines go to stderr.
+    err = result.stderr.str()
+    assert re.search(r"^    \[gw[01]\] test_property: \d+ of ~20 cases after", err, re.M), err
+    assert re.search(r"^    \[gw[01]\] test_plain: still running after", err, re.M), err
+    assert "captured, never shown" not in err + result.stdout.str()
+
+
 def test_progress_lines_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLEMODEL_TEST_PROGRESS", "0")
     read, write = os.pipe()
@@ -90,3 +126,33 @@ def test_progress_lines_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> No
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_explicit_examples_count_towards_the_total() -> None:
+    """A test with `@example`s runs them besides its `max_examples`: the total says so."""
+    from hypothesis import example, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    @settings(max_examples=3, database=None)
+    @example(n=-1)
+    @example(n=-2)
+    @given(st.integers(min_value=0))
+    def check(n: int) -> None:
+        pass
+
+    read, write = os.pipe()
+    reporter = ProgressReporter(write, tick=0.2)
+    reporter.start()
+    saved = progress._reporter
+    progress._reporter = reporter
+    try:
+        reporter.test_started("test_with_examples")
+        progress.count_cases(check)()
+        time.sleep(0.5)
+        reporter.test_finished()
+    finally:
+        progress._reporter = saved
+        reporter.stop()
+    text = _read_all(read)
+    os.close(read)
+    assert "test_with_examples: 5 of ~5 cases after" in text, text

@@ -11,13 +11,11 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
-from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
@@ -25,7 +23,11 @@ from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severit
 from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
 from tablemodel.results.check_report import CheckReport, Verdict
 from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
-from tablemodel.results.run_report import CallResult, ItemView, RunReport
+
+if TYPE_CHECKING:  # types only: a static check loads neither rich.progress nor the run report
+    from rich.progress import TaskID
+
+    from tablemodel.results.run_report import CallResult, ItemView, RunReport
 
 __all__ = [
     "CI_WIDTH",
@@ -158,11 +160,15 @@ def _total_style(diagnostics: Sequence[Diagnostic]) -> str:
 # Check report
 
 
-@dataclass(frozen=True)
 class ReportView:
     """A whole check report: findings by entity, then by access pattern, then a summary."""
 
-    report: CheckReport
+    # The views are plain classes, not dataclasses: a dataclass compiles its generated methods
+    # when its module is imported, which every `tablemodel check` would pay for.
+    __slots__ = ("report",)
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         report = self.report
@@ -292,12 +298,14 @@ def _stack(renderables: Iterable[RenderableType]) -> Group:
 # Load errors
 
 
-@dataclass(frozen=True)
 class LoadErrorView:
     """Every problem that stopped a model from loading, each located."""
 
-    source: str
-    error: ModelLoadError
+    __slots__ = ("error", "source")
+
+    def __init__(self, source: str, error: ModelLoadError) -> None:
+        self.source = source
+        self.error = error
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         diagnostics = self.error.diagnostics
@@ -325,11 +333,13 @@ def outcome_view(outcome: Outcome) -> RenderableType:
 RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow", "skipped": "yellow"}
 
 
-@dataclass(frozen=True)
 class RunView:
     """`check --run`: per pattern, the static verdict, the run's, and the one verdict of both."""
 
-    run: RunReport
+    __slots__ = ("run",)
+
+    def __init__(self, run: RunReport) -> None:
+        self.run = run
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         run = self.run
@@ -487,11 +497,13 @@ def progress_bar(file: TextIO) -> Iterator[Callable[[str, int, int], None]]:
 # Code documentation
 
 
-@dataclass(frozen=True)
 class CodeDocView:
     """`tablemodel explain CODE`: what the code means, why it matters, and bad/good examples."""
 
-    info: CodeInfo
+    __slots__ = ("info",)
+
+    def __init__(self, info: CodeInfo) -> None:
+        self.info = info
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         info = self.info

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from enum import StrEnum
 from typing import Any
 
@@ -132,6 +131,8 @@ def quoted(names: Iterable[str]) -> str:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    from difflib import get_close_matches  # noqa: PLC0415  (only misspelt names need it)
+
     pool = sorted(set(candidates))
     close = get_close_matches(word, pool, n=1, cutoff=0.6)
     if not close:

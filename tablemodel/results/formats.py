@@ -15,13 +15,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import tablemodel
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity, codes
 from tablemodel.results.check_report import CheckReport, PatternSummary
-from tablemodel.results.run_report import RunReport
+
+if TYPE_CHECKING:  # a static check never loads the run report's types
+    from tablemodel.results.run_report import RunReport
 
 __all__ = [
     "MACHINE_FORMATS",
