@@ -386,6 +386,127 @@ def _write_atomically(text: str, output: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# docs
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write design.md and design.html into (created if missing).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "both"]),
+    default="both",
+    show_default=True,
+    help="Markdown (renders on GitHub, Mermaid diagrams), one self-contained HTML page, or both.",
+)
+@click.option(
+    "--run",
+    "run_patterns",
+    is_flag=True,
+    help="Run every pattern (on moto unless --engine says otherwise) and fill the run column;"
+    " without it the doc shows static verdicts only.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["moto", "dynamodb-local"]),
+    default="moto",
+    show_default=True,
+    help="With --run: moto in-process, or DynamoDB Local started on 127.0.0.1.",
+)
+@click.option(
+    "--hostile",
+    is_flag=True,
+    help="Show the run's hostile sample values in the index views instead of plain ones.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 when the files in the folder are not what MODEL gives now.",
+)
+@click.pass_context
+def docs(
+    ctx: click.Context,
+    *,
+    model: str,
+    output: Path,
+    fmt: str,
+    run_patterns: bool,
+    engine: str,
+    hostile: bool,
+    check_only: bool,
+) -> None:
+    """Write the design doc of MODEL: overview, entity and access-pattern charts, diagrams,
+    index views of sample data, capacity estimates and the checker's findings.
+
+    Exit codes: 0 written (or up to date with --check), 1 out of date with --check, 2 the
+    model could not be loaded, a folder could not be written, or the engine failed.
+    """
+    from tablemodel.api import check_model, design_of, load  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.docs import document  # noqa: PLC0415
+
+    if check_only and run_patterns:
+        raise click.UsageError("--check compares the static doc; it takes no --run")
+    if not run_patterns and engine != "moto":
+        raise click.UsageError("--engine needs --run")
+    formats: tuple[Any, ...] = ("md", "html") if fmt == "both" else (fmt,)
+    try:
+        loaded = load(model)
+        run = None
+        if run_patterns:
+            report, run = _check_and_run(
+                model,
+                fmt="json",
+                engine=engine,
+                endpoint_url=None,
+                allow_aws=False,
+                region=None,
+                seed=None,
+                page_size=2,
+                select=(),
+                ignore=(),
+            )
+        else:
+            report = check_model(loaded)
+        files = document(design_of(loaded), report, run, formats=formats, hostile=hostile)
+    except ModelLoadError as exc:
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
+
+        _write_human([outcome_view(LoadFailure(model, exc))], None)
+        ctx.exit(2)
+    if check_only:
+        stale = [
+            name
+            for name, text in files.items()
+            if not (output / name).is_file()
+            or (output / name).read_text(encoding="utf-8") != text
+        ]
+        for name in stale:
+            click.echo(f"{output / name} is out of date; run: tablemodel docs {model} -o {output}")
+        if stale:
+            ctx.exit(1)
+        click.echo(f"{output} is up to date with {model}")
+        return
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create {output}: {exc.strerror or exc}"
+        raise _ExitTwo(msg) from exc
+    for name, text in files.items():
+        _write_atomically(text, output / name)
+        click.echo(f"wrote {output / name}")
+
+
+# ---------------------------------------------------------------------------------------------
 # sample
 
 
