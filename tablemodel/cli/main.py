@@ -487,8 +487,7 @@ def docs(
         stale = [
             name
             for name, text in files.items()
-            if not (output / name).is_file()
-            or (output / name).read_text(encoding="utf-8") != text
+            if not (output / name).is_file() or (output / name).read_text(encoding="utf-8") != text
         ]
         for name in stale:
             click.echo(f"{output / name} is out of date; run: tablemodel docs {model} -o {output}")
@@ -504,6 +503,111 @@ def docs(
     for name, text in files.items():
         _write_atomically(text, output / name)
         click.echo(f"wrote {output / name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# export
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Choice(["workbench", "cloudformation", "iam"]),
+    help="A NoSQL Workbench model (JSON), an AWS::DynamoDB::Table resource, or an IAM policy.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="With --to cloudformation: the template's format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.option("--account", help="With --to iam: the account ID, for literal ARNs (with --region).")
+@click.option("--region", help="With --to iam: the region, for literal ARNs (with --account).")
+@click.option(
+    "--identity-variable",
+    metavar="VARIABLE",
+    help="With --to iam: the IAM policy variable of a caller's identity, for patterns with a"
+    " `caller` (default ${cognito-identity.amazonaws.com:sub}).",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    *,
+    model: str,
+    target: str,
+    fmt: str,
+    output: Path | None,
+    account: str | None,
+    region: str | None,
+    identity_variable: str | None,
+) -> None:
+    """Export MODEL as a NoSQL Workbench model, a CloudFormation table, or an IAM policy.
+
+    What a Workbench model cannot hold (LSIs, TTL, streams, intents) is listed on standard
+    error. Exit codes: 0 written, 1 the model cannot be exported as asked, 2 the model could
+    not be loaded or FILE could not be written.
+    """
+    import datetime as dt  # noqa: PLC0415
+
+    from tablemodel.api import design_of, load  # noqa: PLC0415
+    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
+    from tablemodel.export import (  # noqa: PLC0415
+        COGNITO_IDENTITY,
+        ExportError,
+        cloudformation_template,
+        iam_policy_text,
+        workbench_model,
+    )
+
+    if target != "iam" and (account or region or identity_variable):
+        raise click.UsageError("--account, --region and --identity-variable go with --to iam")
+    if target != "cloudformation" and fmt != "yaml":
+        raise click.UsageError("--format goes with --to cloudformation")
+    if (account is None) != (region is None):
+        raise click.UsageError("--account and --region go together (literal ARNs need both)")
+    try:
+        design = design_of(load(model))
+        if target == "workbench":
+            exported = workbench_model(design, when=dt.datetime.now(dt.UTC))
+            text = exported.text()
+            for note in exported.notes:
+                click.echo(f"not in the Workbench model: {note}", err=True)
+        elif target == "cloudformation":
+            text = cloudformation_template(design, "json" if fmt == "json" else "yaml")
+        else:
+            text = iam_policy_text(
+                design,
+                account=account,
+                region=region,
+                identity_variable=identity_variable or COGNITO_IDENTITY,
+            )
+    except ModelLoadError as exc:
+        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
+
+        _write_human([outcome_view(LoadFailure(model, exc))], None)
+        ctx.exit(2)
+    except ExportError as exc:
+        from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
+
+        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
+        ctx.exit(1)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomically(text, output)
+    click.echo(f"wrote {output}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------
