@@ -611,6 +611,63 @@ def export(
 
 
 # ---------------------------------------------------------------------------------------------
+# import
+
+
+@cli.group("import")
+def import_() -> None:
+    """Turn another tool's model into a starting tablemodel model."""
+
+
+@import_.command("workbench")
+@click.argument("file", metavar="FILE.json")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the model to FILE (standard output without it).",
+)
+@click.option("--table", help="The table to import when the file holds several (the first).")
+@click.pass_context
+def import_workbench_command(
+    ctx: click.Context, *, file: str, output: Path | None, table: str | None
+) -> None:
+    """Import a NoSQL Workbench data model (format 1.0, 2.0 or 3.0) as a model file.
+
+    Key templates are inferred from the sample items; what could not be inferred is listed on
+    standard error and as comments at the top of the model. Exit codes: 0 imported, 2 the file
+    could not be read or written.
+    """
+    from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
+    from tablemodel.importers.workbench import (  # noqa: PLC0415
+        WorkbenchImportError,
+        import_workbench,
+    )
+
+    try:
+        result = import_workbench(file, table=table)
+    except WorkbenchImportError as exc:
+        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
+        ctx.exit(2)
+    text = result.yaml_text()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(text, output)
+    if result.findings:
+        from tablemodel.cli.human import print_renderables  # noqa: PLC0415
+
+        print_renderables(sys.stderr, [diagnostic_view(d) for d in result.findings])
+    entities = len(result.model["entities"])
+    where = f"wrote {output}: " if output is not None else ""
+    click.echo(
+        f"{where}table {result.model['table']['name']}, {entities} entities, "
+        f"{len(result.findings)} things to review",
+        err=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # sample
 
 
