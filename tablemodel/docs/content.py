@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from tablemodel.design import Design, IndexDesign
 from tablemodel.diagnostics import Diagnostic
-from tablemodel.docs.estimates import EntityEstimate, entity_estimates, pattern_read_estimate
+from tablemodel.docs.estimates import (
+    EntityEstimate,
+    IndexSizes,
+    entity_estimates,
+    pattern_read_estimate,
+)
 from tablemodel.docs.relations import KeyLayout, Relation, key_layouts, relations
 from tablemodel.docs.views import IndexView, index_views
 from tablemodel.results.check_report import CheckReport
@@ -129,6 +134,7 @@ def build_doc(
     key_columns = _key_columns(design)
     estimates = entity_estimates(design, stored)
     by_entity = {e.entity: e for e in estimates}
+    sizes = IndexSizes(design, stored)
     summaries = {p.name: p for p in report.patterns}
     runs = {p.name: p for p in run.patterns} if run is not None else {}
     patterns: list[PatternRow] = []
@@ -136,7 +142,7 @@ def build_doc(
         summary = summaries.get(name)
         pattern_run = runs.get(name)
         run_verdict = "not run" if pattern_run is None else pattern_run.verdict
-        estimate = pattern_read_estimate(design, pattern, stored, by_entity)
+        estimate = pattern_read_estimate(design, pattern, sizes, by_entity)
         if pattern_run is not None and pattern_run.calls:
             measured = sum(c.read_units for c in pattern_run.calls) / len(pattern_run.calls)
             estimate = f"{measured:.1f} (run: mean of {len(pattern_run.calls)} calls)"

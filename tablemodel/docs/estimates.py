@@ -27,7 +27,13 @@ from tablemodel.runtime.size import (
 )
 from tablemodel.schema.model import AttributeSpec
 
-__all__ = ["EntityEstimate", "entity_estimates", "pattern_read_estimate", "projected_size"]
+__all__ = [
+    "EntityEstimate",
+    "IndexSizes",
+    "entity_estimates",
+    "pattern_read_estimate",
+    "projected_size",
+]
 
 _DATETIME_BYTES = len("2024-01-01T00:00:00.000000Z")
 _DATE_BYTES = len("2024-01-01")
@@ -157,10 +163,30 @@ def projected_size(design: Design, index: IndexDesign, item: Mapping[str, object
     return item_size({k: v for k, v in item.items() if k in projected})  # type: ignore[misc]
 
 
+class IndexSizes:
+    """The projected sizes of the sample items in each index, by entity and partition.
+
+    Computed once per doc: a thousand patterns read the same few indexes.
+    """
+
+    def __init__(self, design: Design, stored: Sequence[StoredItem]) -> None:
+        self.by_index: dict[str, dict[str, dict[str, list[int]]]] = {}
+        for index in design.indexes.values():
+            groups: dict[str, dict[str, list[int]]] = {}
+            partition = index.partition_key.name
+            for item in stored:
+                if not all(name in item.item for name in index.key_names):
+                    continue
+                size = projected_size(design, index, item.item)
+                key = repr(item.item[partition])
+                groups.setdefault(item.entity, {}).setdefault(key, []).append(size)
+            self.by_index[index.name] = groups
+
+
 def pattern_read_estimate(
     design: Design,
     pattern: PatternDesign,
-    stored: Sequence[StoredItem],
+    sizes: IndexSizes,
     by_entity: Mapping[str, EntityEstimate],
 ) -> str:
     """Read units of one call, estimated from the sample: how many items of the returned
@@ -168,25 +194,20 @@ def pattern_read_estimate(
     index = pattern.index
     if index is None or not pattern.queryable:
         return "-"
-    partition = index.partition_key.name
+    found = sizes.by_index.get(index.name, {})
     groups: dict[str, list[int]] = {}
-    for item in stored:
-        if item.entity not in pattern.returns:
-            continue
-        if not all(name in item.item for name in index.key_names):
-            continue
-        groups.setdefault(repr(item.item[partition]), []).append(
-            projected_size(design, index, item.item)
-        )
+    for entity in pattern.returns:
+        for key, members in found.get(entity, {}).items():
+            groups.setdefault(key, []).extend(members)
     if not groups:
         return "no sample items"
-    sizes = [size for group in groups.values() for size in group]
-    count = math.ceil(len(sizes) / len(groups))
+    every = [size for group in groups.values() for size in group]
+    count = math.ceil(len(every) / len(groups))
     if pattern.sort is not None and pattern.sort.operator == "eq":
         count = 1
     if pattern.spec.limit is not None:
         count = min(count, pattern.spec.limit)
-    mean = round(sum(sizes) / len(sizes))
+    mean = round(sum(every) / len(every))
     consistent = pattern.spec.consistent_read
     units = read_units([mean] * count, consistent=consistent)
     if design.fetches_items(pattern):
