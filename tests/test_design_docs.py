@@ -192,3 +192,12 @@ def test_docs_run_fills_the_run_column(tmp_path: Path, aws_credentials: None) ->
     rows = [line for line in text.splitlines() if line.startswith("| **") and "✅" in line]
     assert len(rows) == 8
     assert all("| pass |" in row and "(run: mean of" in row for row in rows)
+
+
+def test_mermaid_labels_escape_what_mermaid_reads_as_markup() -> None:
+    """In a flowchart label `#` starts an entity code; the hour race's keys hold `#`."""
+    loaded = load(ROOT / "examples" / "alleycat" / "hour_race.yaml")
+    doc = build_doc(design_of(loaded), check_model(loaded))
+    lines = mermaid_layout(doc.layouts[0])
+    assert '  P0L0(["RaceResult: SK = result#35;{racer_id}"])' in lines
+    assert not any("#" in line.replace("#35;", "") for line in lines)

@@ -200,8 +200,13 @@ def _word(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    """Text inside a quoted Mermaid label or comment (it may not hold a double quote)."""
+    """Text inside a quoted Mermaid comment (it may not hold a double quote)."""
     return text.replace('"', "'")
+
+
+def _label(text: str) -> str:
+    """Text inside a quoted flowchart label: `#` starts an entity code there (`#35;` is `#`)."""
+    return text.replace("#", "#35;").replace('"', "#quot;")
 
 
 def mermaid_er(doc: DesignDoc) -> list[str]:
@@ -229,17 +234,17 @@ def _mermaid_relation(relation: Relation) -> str:
 
 def mermaid_layout(layout: KeyLayout) -> list[str]:
     sort = f" / {layout.sort_key}" if layout.sort_key else ""
-    lines = ["flowchart LR", f'  I["{_quoted(layout.label + ": " + layout.partition_key + sort)}"]']
+    lines = ["flowchart LR", f'  I["{_label(layout.label + ": " + layout.partition_key + sort)}"]']
     for p, partition in enumerate(layout.partitions):
         pid = f"P{p}"
-        lines.append(f'  {pid}["{_quoted(layout.partition_key + " = " + partition.template)}"]')
+        lines.append(f'  {pid}["{_label(layout.partition_key + " = " + partition.template)}"]')
         lines.append(f"  I --> {pid}")
         for leaf_index, leaf in enumerate(partition.leaves):
             lid = f"P{p}L{leaf_index}"
             text = leaf.entity
             if layout.sort_key:
                 text += f": {layout.sort_key} = {leaf.sort_template}"
-            lines.append(f'  {lid}(["{_quoted(text)}"])')
+            lines.append(f'  {lid}(["{_label(text)}"])')
             lines.append(f"  {pid} --> {lid}")
     return lines
 
