@@ -16,6 +16,8 @@ from tablemodel.generate import generate_source
 ROOT = Path(__file__).resolve().parent.parent
 ALLEYCAT = ROOT / "examples" / "alleycat"
 BOX_OFFICE = ROOT / "tests" / "data" / "generate" / "box_office.yaml"
+LEADERBOARD = ROOT / "examples" / "leaderboard"
+PUBLISHED = ROOT / "tests" / "data" / "published"
 
 _counter = itertools.count()
 

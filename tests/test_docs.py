@@ -13,6 +13,7 @@ from tablemodel.check.registry import registered_rules
 from tablemodel.cli import docgen
 from tablemodel.cli.catalogue import every_code
 from tablemodel.diagnostics import Severity, codes
+from tablemodel.schema.model import INTENT_OPERATORS, KEY_OPERATORS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,3 +168,10 @@ def test_a_planted_bare_literal_and_an_unregistered_code_are_reported() -> None:
     assert code_violations(sources, registered | {"TM997"}) == [
         "TM997 is registered but declared nowhere"
     ]
+
+
+def test_model_md_documents_every_operator_the_language_accepts() -> None:
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    # In the operator table or the key-condition paragraph, as code: `gte`.
+    missing = [op for op in (*INTENT_OPERATORS, *KEY_OPERATORS) if f"`{op}`" not in text]
+    assert missing == []

@@ -334,7 +334,13 @@ def test_sarif_log() -> None:
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
     [run] = log["runs"]
-    assert set(run) == {"tool", "results"}
+    assert set(run) == {"tool", "results", "properties"}
+    assert run["properties"] == {
+        "patternVerdicts": [
+            {"source": SOURCE, "pattern": p.name, "verdict": p.verdict.value}
+            for p in sample_report().patterns
+        ]
+    }
     driver = run["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("tablemodel", tablemodel.__version__)
     # TM401 occurs twice but is described once; TM701 is not registered and gets a bare entry.

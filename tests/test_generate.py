@@ -27,9 +27,19 @@ from tablemodel.runtime import entities as _entities
 from tablemodel.runtime.entities import complete
 from tablemodel.runtime.errors import NotConfiguredError
 from tablemodel.schema.loader import load_model_from_text
-from tests.generated import ALLEYCAT, BOX_OFFICE, ROOT, fetching_lsi_model, generate_and_import
+from tests.generated import (
+    ALLEYCAT,
+    BOX_OFFICE,
+    LEADERBOARD,
+    PUBLISHED,
+    ROOT,
+    fetching_lsi_model,
+    generate_and_import,
+)
 
 ALLEYCAT_MODELS = ALLEYCAT / "models.py"
+PUBLISHED_DESIGNS = ("chat_system.yaml", "complaint_management.yaml", "battle_royale.yaml")
+PLAIN_KEYS = BOX_OFFICE.parent / "plain_keys.yaml"
 
 
 def test_committed_alleycat_module_is_what_the_model_generates() -> None:
@@ -72,8 +82,24 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("model", "far"),
-    [(ALLEYCAT, False), (BOX_OFFICE, False), (BOX_OFFICE, True)],
-    ids=["alleycat", "box_office", "box_office_far_away"],
+    [
+        (ALLEYCAT, False),
+        (BOX_OFFICE, False),
+        (BOX_OFFICE, True),
+        (ALLEYCAT / "article.yaml", False),
+        (LEADERBOARD, False),
+        (PLAIN_KEYS, False),
+        *((PUBLISHED / name, False) for name in PUBLISHED_DESIGNS),
+    ],
+    ids=[
+        "alleycat",
+        "box_office",
+        "box_office_far_away",
+        "article",
+        "leaderboard",
+        "plain_keys",
+        *(name.removesuffix(".yaml") for name in PUBLISHED_DESIGNS),
+    ],
 )
 def test_generated_module_passes_ruff_and_mypy_strict(
     model: Path, far: bool, tmp_path: Path
@@ -219,19 +245,96 @@ def test_minimal_model_generates() -> None:
     assert "class Thing(ThingsItem" in _generate_text(MINIMAL)
 
 
+def test_a_plain_key_attribute_is_declared_once_per_entity_with_its_type() -> None:
+    source = generate_source(load(PLAIN_KEYS))
+    table_class = source.split("class CalendarItem(TableItem):")[1].split("\nclass ")[0]
+    event = source.split("class Event(CalendarItem):")[1].split("\nclass ")[0]
+    note = source.split("class Note(CalendarItem):")[1].split("\nclass ")[0]
+    # The table class leaves the key open; each entity declares it as its attribute.
+    assert "    day: Attribute[Any] = UnicodeAttribute(null=True)\n" in table_class
+    assert "    day = DateAttribute()\n" in event
+    assert "    day = UnicodeAttribute()\n" in note
+    assert "    room = UnicodeAttribute(null=True)\n" in event
+    assert 'raw_keys=("day", "day_number", "floor", "room", "starts")' in source
+    assert "MultiKeyIndex(" in source
+    assert "class ByRoomIndex" not in source  # PynamoDB cannot declare it
+    assert "class ByDayIndex(GlobalIndex" in source
+
+
+SESSIONS = """
+version: 1
+table:
+  name: sessions
+  partition_key: {name: session_id, type: S}
+  global_indexes:
+    - {name: by_user, partition_key: {name: username}, sort_key: {name: last_seen, type: N}}
+entities:
+  Session:
+    attributes: {session_id: string, username: string, last_seen: integer}
+access_patterns:
+  last_session:
+    description: A user's last session.
+    index: by_user
+    key_condition: {username: "{username}"}
+    order: descending
+    limit: 1
+    returns: [Session]
+    intent: {select: {Session: {username: $username}}, order_by: [last_seen desc], limit: 1}
+"""
+
+
+def test_an_entity_whose_keys_are_its_own_attributes_needs_no_templates() -> None:
+    source = _generate_text(SESSIONS)
+    session = source.split("class Session(SessionsItem):")[1]
+    assert "    session_id = UnicodeAttribute(hash_key=True)\n" in session
+    assert "    last_seen = IntegerAttribute()\n" in session
+    assert '            "session_id": "{session_id}",\n' in session
+
+
+def test_a_binary_key_attribute_of_the_entity_is_refused_where_it_is_declared() -> None:
+    text = SESSIONS.replace(
+        "sort_key: {name: last_seen, type: N}", "sort_key: {name: token, type: B}"
+    )
+    text = text.replace("last_seen: integer}", "last_seen: integer, token: binary}")
+    with pytest.raises(GenerateError) as caught:
+        _generate_text(text)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "TM903"
+    assert diagnostic.location.dotted_path == "entities.Session.attributes.token"
+    assert "generated models key items on strings and numbers only" in diagnostic.message
+
+
+def test_keys_that_tell_entities_apart_need_no_discriminator() -> None:
+    other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: 'other'}}\n"
+    text = MINIMAL.replace("  discriminator_attribute: kind\n", "")
+    source = _generate_text(text.replace("access_patterns:", other + "access_patterns:"))
+    assert "class Thing(ThingsItem):" in source
+    assert "class Other(ThingsItem):" in source
+    assert "DiscriminatorAttribute" not in source
+
+
 @pytest.mark.parametrize(
     ("old", "new", "code", "where"),
     [
-        ("  discriminator_attribute: kind\n", "", "TM901", "table"),
+        ("  discriminator_attribute: kind\n", "", "TM901", "entities.Other.keys"),
         ("Thing", "Page", "TM902", "entities.Page"),
-        ("attributes: {id: string}", "attributes: {id: string, G: string}", "TM903", "G"),
+        ("attributes: {id: string}", "attributes: {id: string, kind: string}", "TM903", "kind"),
         ('SK: "thing"}\naccess', 'SK: "{id}{id2}"}\naccess', "TM905", "keys.SK"),
         ('key_condition: {PK: "thing-{id}", SK: "thing"}', 'key_condition: {G: "x"}', "TM904", ""),
     ],
-    ids=["no-discriminator", "name-clash", "attribute-is-key", "ambiguous", "unresolved"],
+    ids=[
+        "keys-cannot-tell-entities-apart",
+        "name-clash",
+        "attribute-is-discriminator",
+        "ambiguous",
+        "unresolved",
+    ],
 )
 def test_refusals_are_located_diagnostics(old: str, new: str, code: str, where: str) -> None:
     text = MINIMAL.replace(old, new)
+    if code == "TM901":  # without a discriminator, a thing `x` and an other `x` share a key
+        other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: '{id}'}}\n"
+        text = text.replace("access_patterns:", other + "access_patterns:")
     if code == "TM905":
         text = text.replace("attributes: {id: string}", "attributes: {id: string, id2: string}")
     if code == "TM904":
@@ -311,7 +414,9 @@ def test_an_entity_named_like_a_view_is_refused() -> None:
 
 def test_refusal_on_the_command_line_is_exit_1_without_traceback(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
-    model.write_text(MINIMAL.replace("  discriminator_attribute: kind\n", ""), encoding="utf-8")
+    other = "  Other: {attributes: {id: string}, keys: {PK: 'thing-{id}', SK: '{id}'}}\n"
+    text = MINIMAL.replace("  discriminator_attribute: kind\n", "")
+    model.write_text(text.replace("access_patterns:", other + "access_patterns:"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["generate", str(model)])
     assert result.exit_code == 1
     assert "TM901" in result.output
@@ -500,14 +605,21 @@ def test_mypy_rejects_what_a_partial_read_did_not_return(tmp_path: Path) -> None
 
 
 # The three committed models, and (None) Alleycat with an LSI that makes one pattern fetch.
-FOUR_MODELS = pytest.mark.parametrize(
+PARTIAL_READ_MODELS = pytest.mark.parametrize(
     "model",
-    [ALLEYCAT / "tablemodel.yaml", ALLEYCAT / "hour_race.yaml", BOX_OFFICE, None],
-    ids=["alleycat", "hour_race", "box_office", "fetching_lsi"],
+    [
+        ALLEYCAT / "tablemodel.yaml",
+        ALLEYCAT / "hour_race.yaml",
+        BOX_OFFICE,
+        None,
+        LEADERBOARD,
+        PLAIN_KEYS,
+    ],
+    ids=["alleycat", "hour_race", "box_office", "fetching_lsi", "leaderboard", "plain_keys"],
 )
 
 
-@FOUR_MODELS
+@PARTIAL_READ_MODELS
 def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     model: Path | None, tmp_path: Path
 ) -> None:
@@ -537,7 +649,7 @@ def test_the_views_and_the_runtime_agree_on_what_a_pattern_cannot_return(
     assert partial  # every one of these models has at least one partial read
 
 
-@FOUR_MODELS
+@PARTIAL_READ_MODELS
 def test_what_a_key_spells_decodes_to_the_value_and_type_that_was_written(
     model: Path | None, tmp_path: Path
 ) -> None:

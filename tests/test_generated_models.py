@@ -23,6 +23,8 @@ from botocore.client import BaseClient
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from tablemodel.api import load
+from tablemodel.design import build_design
 from tablemodel.runtime.chunks import VacuumRefusedError
 from tablemodel.runtime.errors import (
     BatchWriteError,
@@ -39,7 +41,7 @@ from tablemodel.runtime.keys import KeyValueError
 from tablemodel.runtime.model import TableItem
 from tablemodel.runtime.query import QueryTrace
 from tablemodel.runtime.values import AttributeValueError
-from tests.generated import ALLEYCAT, BOX_OFFICE, generate_and_import, import_path
+from tests.generated import ALLEYCAT, BOX_OFFICE, LEADERBOARD, generate_and_import, import_path
 
 pytestmark = pytest.mark.engine
 
@@ -1070,3 +1072,261 @@ def test_pynamodb_writes_on_a_partial_read_of_a_plain_entity(
         assert requests.since(start) == [], name
         stored = alleycat.RacerRace.fetch(racer_id="r1", race_id="x")
         assert (stored.results, stored.output) == ("[1]", 7), name
+
+
+# ---------------------------------------------------------------------------------------------
+# No discriminator, plain key attributes, a multi-attribute GSI (examples/leaderboard)
+
+
+@pytest.fixture
+def leaderboard(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    yield from _deploy(generate_and_import(LEADERBOARD, tmp_path), endpoint)
+
+
+def test_create_table_declares_every_gsi_key_attribute_in_order_with_its_type(
+    leaderboard: ModuleType, endpoint: str | None
+) -> None:
+    """DescribeTable against the model: KeySchema order (HASH attributes, then RANGE, each
+    in the model's order) and one definition per key attribute with its declared type."""
+    design = build_design(load(LEADERBOARD).model)
+    table = _client(endpoint).describe_table(TableName=_table_name(leaderboard))["Table"]
+    described = {
+        gsi["IndexName"]: [(k["AttributeName"], k["KeyType"]) for k in gsi["KeySchema"]]
+        for gsi in table["GlobalSecondaryIndexes"]
+    }
+    expected = {
+        index.name: [(k.name, "HASH") for k in index.partition_keys]
+        + [(k.name, "RANGE") for k in index.sort_keys]
+        for index in design.indexes.values()
+        if index.kind == "gsi"
+    }
+    assert described == expected
+    assert described["by_board"] == [
+        ("tournament_id", "HASH"),
+        ("region", "HASH"),
+        ("points", "RANGE"),
+        ("submitted_at", "RANGE"),
+    ]
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    declared = {
+        k.name: k.type
+        for index in design.indexes.values()
+        for k in (*index.partition_keys, *index.sort_keys)
+    }
+    assert types == declared
+    assert types["points"] == "N"
+    projections = {
+        g["IndexName"]: g["Projection"]["ProjectionType"] for g in table["GlobalSecondaryIndexes"]
+    }
+    assert projections == {"by_board": "ALL", "by_tournament": "KEYS_ONLY"}
+
+
+def _score(models: ModuleType, n: int, **values: Any) -> Any:
+    fields: dict[str, Any] = {
+        "player_id": f"p{n % 3}",
+        "tournament_id": "t#1",
+        "region": "eu",
+        "points": 10 * (n % 3),
+        "submitted_at": NOW + dt.timedelta(minutes=n),
+    }
+    return models.Score(**(fields | values))
+
+
+def test_a_plain_key_attribute_is_stored_once_typed_and_unescaped(
+    leaderboard: ModuleType, endpoint: str | None
+) -> None:
+    score = _score(leaderboard, 1, player_id="a#b")
+    score.create()
+    stored = _client(endpoint).get_item(
+        TableName=_table_name(leaderboard),
+        Key={"PK": {"S": "player#a\\#b"}, "SK": {"S": score.SK}},
+    )["Item"]
+    # The composed keys escape `#`; a key that is the attribute itself holds the value as is.
+    assert stored == {
+        "PK": {"S": "player#a\\#b"},
+        "SK": {"S": "score#t\\#1#2026-11-23T17:01:00.123456Z"},
+        "player_id": {"S": "a#b"},
+        "tournament_id": {"S": "t#1"},
+        "region": {"S": "eu"},
+        "points": {"N": "10"},
+        "submitted_at": {"S": "2026-11-23T17:01:00.123456Z"},
+    }
+    found = leaderboard.Score.fetch(
+        player_id="a#b", tournament_id="t#1", submitted_at=NOW + dt.timedelta(minutes=1)
+    )
+    assert found is not None
+    assert (found.points, found.submitted_at, found.tournament_id) == (
+        10,
+        NOW + dt.timedelta(minutes=1),
+        "t#1",
+    )
+    assert isinstance(found.points, int)
+    # One SET per changed attribute (the key is the attribute): no overlapping paths.
+    found.modify(points=20, region=None)
+    again = leaderboard.Score.fetch(
+        player_id="a#b", tournament_id="t#1", submitted_at=NOW + dt.timedelta(minutes=1)
+    )
+    assert again is not None
+    assert (again.points, again.region) == (20, None)
+    # Without a region the score left every board (a sparse index).
+    assert [s.points for s in leaderboard.top_ten("t#1", "eu")] == []
+
+
+def test_items_are_read_as_the_entity_their_primary_key_belongs_to(
+    leaderboard: ModuleType, endpoint: str | None
+) -> None:
+    leaderboard.Tournament(tournament_id="t#1", title="Spring cup").create()
+    leaderboard.batch_write([_score(leaderboard, n) for n in range(4)])
+    read = list(leaderboard.tournament_entries("t#1", page_size=2))
+    assert sorted(type(item).__name__ for item in read) == ["Score"] * 4 + ["Tournament"]
+    # A keys-only index returned no title: the view says so, and the keys gave the rest.
+    (tournament,) = [item for item in read if type(item).__name__ == "Tournament"]
+    assert tournament.tournament_id == "t#1"
+    # An item whose primary key is a player's profile is refused by name, not returned.
+    _client(endpoint).put_item(
+        TableName=_table_name(leaderboard),
+        Item={"PK": {"S": "player#x"}, "SK": {"S": "profile"}, "tournament_id": {"S": "t#1"}},
+    )
+    with pytest.raises(UnexpectedItemError, match=r"'Player' at key .*profile.*Tournament or"):
+        list(leaderboard.tournament_entries("t#1"))
+    # And one no entity writes is refused as such.
+    _client(endpoint).put_item(
+        TableName=_table_name(leaderboard),
+        Item={"PK": {"S": "player#x"}, "SK": {"S": "other"}, "tournament_id": {"S": "t#2"}},
+    )
+    with pytest.raises(UnexpectedItemError, match="without a known entity type"):
+        list(leaderboard.tournament_entries("t#2"))
+
+
+def test_a_multi_attribute_gsi_orders_by_each_sort_attribute_in_turn(
+    leaderboard: ModuleType,
+) -> None:
+    leaderboard.batch_write([_score(leaderboard, n) for n in range(12)])
+    leaderboard.batch_write([_score(leaderboard, 20, region="us", points=999)])
+    top = list(leaderboard.top_ten("t#1", "eu", page_size=3))
+    assert [(s.points, s.submitted_at.minute) for s in top] == [
+        (20, 11),
+        (20, 8),
+        (20, 5),
+        (20, 2),
+        (10, 10),
+        (10, 7),
+        (10, 4),
+        (10, 1),
+        (0, 9),
+        (0, 6),
+    ]
+    assert [s.points for s in leaderboard.scores_from("t#1", "eu", 10)] == [10] * 4 + [20] * 4
+    window = leaderboard.ties_between(
+        "t#1", "eu", 10, NOW + dt.timedelta(minutes=4), NOW + dt.timedelta(minutes=7)
+    )
+    assert [s.submitted_at.minute for s in window] == [4, 7]
+    assert [s.points for s in leaderboard.top_ten("t#1", "us")] == [999]
+
+
+def test_multi_attribute_gsi_pages_and_cursors(leaderboard: ModuleType) -> None:
+    leaderboard.batch_write([_score(leaderboard, n) for n in range(12)])
+    leaderboard.batch_write([_score(leaderboard, 100 + n, region="us") for n in range(3)])
+    walked: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = leaderboard.scores_from_page("t#1", "eu", 0, page_size=5, cursor=cursor)
+        walked += page.items
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert [(s.points, s.submitted_at) for s in walked] == [
+        (s.points, s.submitted_at) for s in leaderboard.scores_from("t#1", "eu", 0)
+    ]
+    assert len(walked) == 12
+    first = leaderboard.scores_from_page("t#1", "eu", 0, page_size=5)
+    assert first.cursor is not None
+    with pytest.raises(InvalidCursorError, match="another query"):
+        leaderboard.scores_from_page("t#1", "us", 0, page_size=5, cursor=first.cursor)
+    # A cursor of this query holding a key of another board is refused before any request.
+    spec = leaderboard.ACCESS_PATTERNS["scores_from"]
+    query = spec._prepare({"tournament_id": "t#1", "region": "eu", "least": 0}, None, None)
+    us = next(iter(leaderboard.scores_from("t#1", "us", 0)))
+    other = {
+        name: value
+        for name, value in us.serialize().items()
+        if name in {"PK", "SK", "tournament_id", "region", "points", "submitted_at"}
+    }
+    forged = spec._encode_cursor(other, None, query)
+    with pytest.raises(InvalidCursorError, match="outside this query's partition"):
+        leaderboard.scores_from_page("t#1", "eu", 0, page_size=5, cursor=forged)
+    assert [s.points for s in leaderboard.top_ten("t#1", "eu", limit=3)] == [20, 20, 20]
+
+
+@pytest.fixture
+def calendar(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    model = BOX_OFFICE.parent / "plain_keys.yaml"
+    yield from _deploy(generate_and_import(model, tmp_path), endpoint)
+
+
+def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
+    calendar: ModuleType,
+) -> None:
+    """The filter's names and values (PynamoDB's #0, :0) sit beside the key condition's
+    (#k0, :k0) in one request; only the owner's events come back, in key order."""
+    events = [
+        calendar.Event(
+            event_id=f"e{n}",
+            day=dt.date(2026, 1, 1 + n % 3),
+            starts=600 * n,
+            room="hall#1",
+            floor=2,
+            day_number=1 + n % 3,
+            title=f"talk {n}",
+            owner="ann" if n % 2 else "bob",
+        )
+        for n in range(8)
+    ]
+    calendar.batch_write(events)
+    trace = QueryTrace()
+    found = list(calendar.owner_events_in_room("hall#1", 2, 2, "ann", page_size=2, trace=trace))
+    assert [(e.day_number, e.starts) for e in found] == [(2, 600), (2, 4200), (3, 3000)]
+    assert all(type(e).__name__ == "Event" for e in found)
+    request = trace.pages[0].request
+    assert request["KeyConditionExpression"] == "#k0 = :k0 AND #k1 = :k1 AND #k2 >= :k2"
+    assert request["ExpressionAttributeNames"] == {
+        "#k0": "room",
+        "#k1": "floor",
+        "#k2": "day_number",
+        "#0": "owner",
+    }
+    assert trace.items_read > trace.items_returned  # the filter dropped bob's events
+    # A date in one entity and a string in another, on one S key.
+    calendar.Note(note_id="n1", day="monday", starts=5, text="hi").create()
+    assert [n.day for n in calendar.notes_of_day("monday")] == ["monday"]
+    assert [e.day for e in calendar.events_of_day(dt.date(2026, 1, 2))] == [dt.date(2026, 1, 2)] * 3
+
+
+def test_chunked_records_need_no_discriminator(endpoint: str | None, tmp_path: Path) -> None:
+    """Heads are read as their entity by their keys; a chunk item in the queried partition
+    is an item of no entity (refused, not returned); vacuum still tells heads by their keys."""
+    text = HOUR_RACE.read_text(encoding="utf-8")
+    plain = "\n".join(line for line in text.splitlines() if "discriminator_attribute" not in line)
+    model = tmp_path / "hour_race.yaml"
+    model.write_text(plain + "\n", encoding="utf-8")
+    models = generate_and_import(model, tmp_path)
+    assert "DiscriminatorAttribute" not in (tmp_path / "models.py").read_text(encoding="utf-8")
+    models.configure(chunk_budget=350_000 if endpoint is None else None)
+    for deployed in _deploy(models, endpoint):
+        points = _points(20_000)
+        deployed.RaceTelemetry(race_id="r1", racer_id="a", seconds=9, points=points).create()
+        deployed.RaceResult(race_id="r1", racer_id="a", output=Decimal(3)).create()
+        (head,) = deployed.telemetry_of_race("r1")
+        assert type(head).__name__ == "RaceTelemetry"
+        assert (head.racer_id, head.seconds, head.points) == ("a", 9, None)
+        assert deployed.RaceTelemetry.fetch(race_id="r1", racer_id="a").points == points
+        assert [type(r).__name__ for r in deployed.results_of_race("r1")] == ["RaceResult"]
+        # A pattern that reached chunk items would meet items of no entity: refused.
+        spec = deployed.ACCESS_PATTERNS["results_of_race"]
+        chunk = {"PK": {"S": "race-r1"}, "SK": {"S": "~chunk#telemetry#a#00#000000"}}
+        with pytest.raises(UnexpectedItemError, match="without a known entity type"):
+            spec._convert(chunk, None)
+        stats = deployed.vacuum_chunks(grace_seconds=0)
+        assert stats.chunks_deleted == 0
+        assert stats.kept_current > 0
+        assert deployed.RaceTelemetry.fetch(race_id="r1", racer_id="a").points == points

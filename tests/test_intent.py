@@ -112,6 +112,9 @@ NAMES = things({"name": "a"}, {"name": "Z"}, {"name": "b#10"}, {"name": "b#2"}, 
         ({"name": {"exists": True}}, {}, [0, 1, 2, 3]),
         ({"name": {"exists": False}}, {}, [4]),
         ({}, {}, [0, 1, 2, 3, 4]),
+        # Several operators on one attribute: all of them hold (a half-open range here).
+        ({"name": {"gte": "Z", "lt": "b#2"}}, {}, [0, 1, 2]),
+        ({"name": {"begins_with": "b#", "ne": "b#2"}}, {}, [2]),
     ],
 )
 def test_string_operators_follow_dynamodb(
@@ -186,6 +189,49 @@ def test_binary_booleans_datetimes_dates_and_sets() -> None:
     assert selected({"day": {"gte": "2024-02"}}, items) == [2]
     assert stored(set()) is None
     assert stored({"b", "a"}) == stored(frozenset({"a", "b"}))
+
+
+@pytest.mark.parametrize(
+    ("where", "indices"),
+    [
+        # Whole UTC days: 2024-01-09 late, 2024-01-10 at midnight, noon and last microsecond,
+        # 2024-01-11 at midnight. A `date` bound on a `datetime` means the whole day.
+        ({"when": {"lt": "$day"}}, [0]),
+        ({"when": {"lte": "$day"}}, [0, 1, 2, 3]),
+        ({"when": {"gt": "$day"}}, [4]),
+        ({"when": {"gte": "$day"}}, [1, 2, 3, 4]),
+        ({"when": "$day"}, [1, 2, 3]),
+        ({"when": {"ne": "$day"}}, [0, 4, 5]),
+        ({"when": {"between": ["$day", "$day"]}}, [1, 2, 3]),
+        ({"when": {"gte": "2024-01-10", "lt": "2024-01-11"}}, [1, 2, 3]),
+    ],
+)
+def test_a_date_against_a_datetime_means_the_whole_day(
+    where: dict[str, Any], indices: list[int]
+) -> None:
+    utc = dt.UTC
+    items = things(
+        {"when": dt.datetime(2024, 1, 9, 23, 59, 59, 999_999, tzinfo=utc)},
+        {"when": dt.datetime(2024, 1, 10, tzinfo=utc)},
+        {"when": dt.datetime(2024, 1, 10, 12, tzinfo=utc)},
+        # Written in +05:30, stored as 2024-01-10T23:59:59.999999Z: the day is UTC's.
+        {
+            "when": dt.datetime(
+                2024,
+                1,
+                11,
+                5,
+                29,
+                59,
+                999_999,
+                tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)),
+            )
+        },
+        {"when": dt.datetime(2024, 1, 11, tzinfo=utc)},
+        {},
+    )
+    parameters = {"day": {"type": "date"}}
+    assert selected(where, items, {"day": dt.date(2024, 1, 10)}, parameters) == indices
 
 
 def test_dollar_dollar_is_a_literal_dollar() -> None:

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,9 @@ table:
       projection: {type: include, attributes: [finish_time]}
     - name: gsi2
       partition_key: {name: GSI2PK}
+    - name: gsi3
+      partition_key: [{name: league}, {name: division, type: N}]
+      sort_key: [{name: GSI3SK}]
   billing: {mode: PAY_PER_REQUEST}
   stream: NEW_AND_OLD_IMAGES
 entities:
@@ -165,9 +169,9 @@ def _remove(path: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
-def _set(path: tuple[str, ...], value: object) -> Callable[[dict[str, Any]], None]:
+def _set(path: tuple[str | int, ...], value: object) -> Callable[[dict[str, Any]], None]:
     def edit(document: dict[str, Any]) -> None:
-        node = document
+        node: Any = document
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
@@ -192,7 +196,7 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             _set(("entities", "Racer", "attributes", "racer_id"), "text"), id="unknown-type-word"
         ),
         pytest.param(
-            _set(("table", "local_indexes", 0, "projection"), "everything"),  # type: ignore[arg-type]
+            _set(("table", "local_indexes", 0, "projection"), "everything"),
             id="unknown-projection-word",
         ),
         pytest.param(
@@ -200,6 +204,23 @@ OUTPUT = ("access_patterns", "race_results", "intent", "select", "RaceResult", "
             id="bad-order-term",
         ),
         pytest.param(_set(("entities", "race-result"), {}), id="entity-name-not-identifier"),
+        pytest.param(
+            _set(
+                ("table", "global_indexes", 2, "partition_key"),
+                [{"name": f"k{i}"} for i in range(5)],
+            ),
+            id="five-partition-key-attributes",
+        ),
+        pytest.param(
+            _set(("table", "global_indexes", 2, "sort_key"), []), id="empty-sort-key-list"
+        ),
+        pytest.param(
+            _set(("table", "local_indexes", 0, "sort_key"), [{"name": "LSI1SK"}]),
+            id="lsi-sort-key-list",
+        ),
+        pytest.param(
+            _set(("table", "partition_key"), [{"name": "PK"}]), id="table-partition-key-list"
+        ),
     ],
 )
 def test_invalid_documents_fail_in_schema_and_loader(
@@ -350,3 +371,28 @@ class _MiniValidator:
     def kw_pattern(self, arg: str, value: object, where: str, _schema: Any) -> None:
         if isinstance(value, str) and not re.search(arg, value):
             self.errors.append(f"{where}: {value!r} does not match {arg}")
+
+
+@pytest.mark.parametrize(
+    "name", ["online_shop.yaml", "electrodb_library.yaml", "session_store.yaml"]
+)
+def test_the_published_designs_validate(schema: dict[str, Any], name: str) -> None:
+    # Several operators on one attribute, filters on the discriminator and `examples`.
+    path = Path(__file__).resolve().parent / "data" / "published" / name
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    model_from_data(document, source=name)
+    assert _validator()(schema, document) == []
+
+
+def test_several_operators_and_together_validate(schema: dict[str, Any]) -> None:
+    document = yaml.safe_load(EVERY_SHORTHAND)
+    document["access_patterns"]["race_results"]["intent"]["select"]["RaceResult"]["output"] = {
+        "gte": 1,
+        "lt": "$high",
+    }
+    document["access_patterns"]["race_results"]["parameters"] = {"high": "number"}
+    document["entities"]["Racer"]["attributes"]["nickname"] = "string?"
+    document["entities"]["Racer"]["attributes"]["nickname_since"] = "datetime?"
+    document["entities"]["Racer"]["together"] = [["nickname", "nickname_since"]]
+    model_from_data(document, source="several")
+    assert _validator()(schema, document) == []

@@ -813,6 +813,55 @@ def test_bad_key_operator_points_at_the_users_path() -> None:
     )
 
 
+def test_several_bounds_on_one_attribute_are_one_condition() -> None:
+    text = BASE.replace(
+        "      select: {Racer: {racer_id: $racer_id}}",
+        "      select: {Racer: {racer_id: {gte: $low, lt: $high, ne: x}}}",
+    )
+    predicate = (
+        load_model_from_text(text)
+        .model.access_patterns["racer_profile"]
+        .intent.select["Racer"]["racer_id"]
+    )
+    assert [(t.operator, t.operands) for t in predicate.terms] == [
+        ("gte", ("$low",)),
+        ("lt", ("$high",)),
+        ("ne", ("x",)),
+    ]
+
+
+def test_an_unknown_operator_among_several_names_the_operators_only() -> None:
+    text = BASE.replace(
+        "      select: {Racer: {racer_id: $racer_id}}",
+        "      select: {Racer: {racer_id: {gte: $low, below: $high}}}",
+    )
+    expected = (
+        "unknown operator `below`; expected one of eq, ne, lt, lte, gt, gte, between,"
+        " begins_with, in, exists"
+    )
+    [found] = errors(text)
+    assert (found.code, found.message) == (
+        "TM006",
+        "invalid value for `access_patterns.racer_profile.intent.select.Racer.racer_id`: "
+        + expected,
+    )
+    assert "operands" not in found.message
+    assert "operator," not in found.message
+
+
+def test_two_operators_on_one_key_say_why_and_what_to_write() -> None:
+    text = BASE.replace(
+        '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',
+        '    key_condition: {PK: "racer-{racer_id}", SK: {gte: "a", lt: "b"}}',
+    )
+    [found] = errors(text)
+    assert found.message == (
+        "invalid value for `access_patterns.racer_profile.key_condition.SK`: a key condition"
+        " takes one operator per key attribute (DynamoDB allows one condition on each key),"
+        " found gte, lt; for two bounds write `between: [low, high]`"
+    )
+
+
 def test_shorthand_expansion_errors_stop_at_the_shorthand() -> None:
     text = BASE.replace('SK: "profile"}\n    returns', "SK: {begins_with: [pro]}}\n    returns")
     assert errors(text) == (

@@ -20,7 +20,7 @@ from tablemodel.engines.session import EngineFault, resolve_region
 from tablemodel.results.run_report import RunReport
 from tablemodel.run.check import check_and_run
 from tablemodel.run.runner import RunOptions, run_model
-from tests.generated import ALLEYCAT, ROOT, fetching_lsi_model
+from tests.generated import ALLEYCAT, LEADERBOARD, ROOT, fetching_lsi_model
 
 pytestmark = pytest.mark.engine
 
@@ -52,6 +52,56 @@ def test_every_alleycat_pattern_passes(engine: str, request: pytest.FixtureReque
     leaderboard = next(p for p in run.patterns if p.name == "race_leaderboard")
     assert all(call.actual_count <= 10 for call in leaderboard.calls)
     assert any(call.read_units > 0 for p in run.patterns for call in p.calls)
+
+
+@pytest.mark.parametrize("engine", ["moto", "dynamodb-local"])
+def test_the_leaderboard_runs_on_both_engines(engine: str, request: pytest.FixtureRequest) -> None:
+    """No discriminator, GSIs keyed on plain attributes, a two-plus-two multi-attribute GSI:
+    every pattern proven and passing, boards of several items, and ties on the first sort
+    attribute that the second one orders."""
+    if engine == "dynamodb-local":
+        request.getfixturevalue("dynamodb_local")
+    report, run = check_and_run(LEADERBOARD, RunOptions(engine=engine))
+    assert run is not None, report.diagnostics
+    assert report.diagnostics == ()
+    assert {p.name: p.ok for p in run.patterns} == dict.fromkeys(
+        ["player_scores", "top_ten", "scores_from", "ties_between", "tournament_entries"], True
+    )
+    assert all(p.static_verdict == "proven" for p in run.patterns)
+    top_ten = next(p for p in run.patterns if p.name == "top_ten")
+    assert len([call for call in top_ten.calls if call.expected_count > 1]) >= 3
+    assert any(call.pages > 1 for call in top_ten.calls)
+
+
+def test_plain_keys_typed_apart_and_a_filtered_multi_attribute_pattern_run() -> None:
+    report, run = check_and_run(ROOT / "tests" / "data" / "generate" / "plain_keys.yaml")
+    assert run is not None, report.diagnostics
+    assert report.diagnostics == ()
+    assert [(p.name, p.ok) for p in run.patterns] == [
+        ("events_of_day", True),
+        ("notes_of_day", True),
+        ("owner_events_in_room", True),
+    ]
+    filtered = next(p for p in run.patterns if p.name == "owner_events_in_room")
+    assert any(call.expected_count for call in filtered.calls)
+
+
+def test_a_wrong_tie_order_on_a_multi_attribute_key_fails_the_run(tmp_path: Path) -> None:
+    data = yaml.safe_load((LEADERBOARD / "tablemodel.yaml").read_text(encoding="utf-8"))
+    data["access_patterns"]["top_ten"]["intent"]["order_by"] = ["points desc", "submitted_at"]
+    model = tmp_path / "tablemodel.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
+    assert run is not None
+    assert sorted((d.code, d.pattern) for d in report.diagnostics) == [
+        ("TM803", "top_ten"),
+        ("TM851", "top_ten"),
+    ]
+    call = next(p for p in run.patterns if p.name == "top_ten").first_failure
+    assert call is not None
+    assert call.misordered_at is not None
+    assert not call.missing
+    assert not call.unexpected
 
 
 def _failure(run: RunReport, name: str) -> Any:
@@ -112,10 +162,47 @@ def test_run_findings_are_located_diagnostics(tmp_path: Path) -> None:
     assert "Racer {PK=" in (diagnostic.example or "")
 
 
-def test_a_model_that_cannot_be_generated_reports_why() -> None:
+def test_the_article_design_runs_and_confirms_its_three_isolation_errors() -> None:
+    """The AWS article's design, as written (no discriminator): the run returns exactly the
+    foreign items TM401 predicts, each named by the entity its primary key belongs to."""
     report, run = check_and_run(ALLEYCAT / "article.yaml", RunOptions())
+    assert run is not None, report.diagnostics
+    found = sorted((d.code, d.pattern, d.entity) for d in report.diagnostics)
+    assert found == [
+        ("TM401", "best_by_class", "ClassRace"),
+        ("TM401", "races_by_class", "ClassBest"),
+        ("TM401", "top_scores_by_race", "ClassRace"),
+        ("TM851", "best_by_class", None),
+        ("TM851", "races_by_class", None),
+        ("TM851", "top_scores_by_race", None),
+    ]
+    intruders = {
+        p.name: {view.entity for call in p.calls for view in call.unexpected} for p in run.patterns
+    }
+    assert intruders == {
+        "results_by_racer": set(),
+        "races_by_class": {"ClassBest"},
+        "best_by_class": {"ClassRace"},
+        "top_scores_by_race": {"ClassRace"},
+        "performance_by_racer": set(),
+    }
+    missing = [view for p in run.patterns for call in p.calls for view in call.missing]
+    assert missing == []  # every failure is an intruder, none a lost item
+
+
+def test_a_model_that_cannot_be_generated_reports_why(tmp_path: Path) -> None:
+    """Without a discriminator, two entities whose primary keys can coincide cannot be told
+    apart by a read: the run does not start, and says why (TM901) where TM501 says it too."""
+    data = yaml.safe_load((ALLEYCAT / "article.yaml").read_text(encoding="utf-8"))
+    data["entities"]["ClassBest"]["keys"]["SK"] = "race-{racer_id}"
+    model = tmp_path / "article.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
     assert run is None
-    assert "TM901" in {d.code for d in report.diagnostics}
+    (tm901,) = [d for d in report.diagnostics if d.code == "TM901"]
+    assert tm901.location.dotted_path == "entities.ClassBest.keys"
+    assert "`ClassRace` and `ClassBest` can write the same primary key" in tm901.message
+    assert "TM501" in {d.code for d in report.diagnostics}
 
 
 def test_a_free_form_list_chunked_as_json_gets_samples_the_codec_can_store(
@@ -364,6 +451,13 @@ def test_pytest_plugin_makes_one_item_per_pattern(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=9)
 
 
+def test_pytest_plugin_runs_a_model_without_a_discriminator(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "--tablemodel", str(LEADERBOARD), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=6)
+
+
 def test_pytest_plugin_skips_what_moto_cannot_run(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
@@ -397,3 +491,49 @@ def test_tablemodel_run_fixture(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_an_ignored_static_error_leaves_one_verdict_in_every_format(tmp_path: Path) -> None:
+    """`check --run --ignore TM401` on a pattern that fails TM401: the run's TM851 still fails
+    it, and the check report, the run report and every format say so (once three verdicts)."""
+    from tests.test_rules import _base, deep_merge  # noqa: PLC0415
+
+    data = deep_merge(
+        _base(), {"access_patterns": {"races_by_racer": {"key_condition": {"SK": None}}}}
+    )
+    data["access_patterns"] = {"races_by_racer": data["access_patterns"]["races_by_racer"]}
+    model = tmp_path / "tm401.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    report, run = check_and_run(model, RunOptions(), ignore=["TM401"])
+    assert run is not None
+    [summary] = report.patterns
+    [pattern_run] = run.patterns
+    assert "TM401" not in {d.code for d in report.diagnostics}
+    assert "TM851" in {d.code for d in report.diagnostics}
+    assert (summary.static_verdict, summary.run_verdict, summary.verdict) == (
+        "proven",
+        "fail",
+        "fails",
+    )
+    assert (pattern_run.static_verdict, pattern_run.verdict) == ("proven", "fail")
+    assert pattern_run.final_verdict == "fails"
+
+    def cli_output(fmt: str) -> str:
+        args = ["check", str(model), "--run", "--ignore", "TM401", "--format", fmt]
+        result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 1, result.output
+        return result.output
+
+    document = json.loads(cli_output("json"))
+    assert document["patterns"][0]["verdict"] == "fails"
+    assert document["run"]["patterns"][0]["verdict"] == "fails"
+    assert document["run"]["patterns"][0]["static_verdict"] == "proven"
+    sarif = json.loads(cli_output("sarif"))
+    assert sarif["runs"][0]["properties"]["patternVerdicts"][0]["verdict"] == "fails"
+    assert "::error" in cli_output("github")
+    human = [" ".join(line.split()) for line in cli_output("human").splitlines()]
+    rows = [line for line in human if line.startswith("races_by_racer ")]
+    assert any(row.endswith(" RacerRace fails") for row in rows)  # the check's summary
+    assert any(row.startswith("races_by_racer proven fail fails ") for row in rows)  # the run
+    assert not any(row.endswith(" proven") for row in rows)

@@ -191,6 +191,50 @@ def test_optional_attributes_are_both_absent_and_present(box_office: Design) -> 
             assert 0 < present < len(tickets), name
 
 
+COMPLAINTS = """\
+table:
+  name: complaints
+  partition_key: {name: PK}
+  sort_key: {name: SK}
+  global_indexes:
+    - {name: escalations, partition_key: {name: EscPK}, sort_key: {name: EscSK}}
+  discriminator_attribute: entity_type
+entities:
+  Customer:
+    attributes: {customer_id: string, agent: "string?"}
+    keys: {PK: "customer#{customer_id}", SK: "customer"}
+  Complaint:
+    attributes:
+      customer_id: string
+      complaint_id: string
+      agent: string?
+      escalated_to: string?
+      escalation_time: datetime?
+      note: string?
+    keys:
+      PK: "customer#{customer_id}"
+      SK: "complaint#{complaint_id}"
+      EscPK: "escalated"
+      EscSK: "{escalation_time}#{complaint_id}"
+    together: [[escalated_to, escalation_time], [agent, note]]
+sample:
+  entities:
+    Customer: {count: 4}
+    Complaint: {count: 12, parent: Customer}
+"""
+
+
+def test_attributes_written_together_are_all_there_or_all_absent(tmp_path: Path) -> None:
+    complaints = [
+        item
+        for item in generate_samples(design_in(tmp_path, COMPLAINTS))
+        if item.entity == "Complaint"
+    ]
+    for group in (("escalated_to", "escalation_time"), ("agent", "note")):
+        present = [sum(a in c.values for a in group) for c in complaints]
+        assert set(present) == {0, 2}, group  # both or neither, and both cases occur
+
+
 def test_ttl_attributes_lie_in_the_future(box_office: Design) -> None:
     now = dt.datetime.now(dt.UTC).timestamp()
     ttls = [
@@ -735,8 +779,12 @@ def test_range_parameters_come_from_values_present(box_office: Design) -> None:
         assert isinstance(last, int)
         assert 0 <= first <= last <= 9999
     assert any(p["first"] < p["last"] for p in sets)  # type: ignore[operator]
-    seqs = {i.values["seq"] for i in items if i.entity == "Ticket"}
-    assert all(p["first"] in seqs and p["last"] in seqs for p in sets)
+    seqs = {int(str(i.values["seq"])) for i in items if i.entity == "Ticket"}
+    # Bounds cut inside the values present: equal to one, or just beside one (in or out).
+    near = {seq + step for seq in seqs for step in (-1, 0, 1)}
+    assert all(p["first"] in near and p["last"] in near for p in sets)
+    assert any(p["first"] in seqs for p in sets)
+    assert any(p["first"] not in seqs or p["last"] not in seqs for p in sets)
     prices = parameter_sets(box_office, "tickets_by_price", items)
     assert all(isinstance(p["low"], Decimal) and p["low"] <= p["high"] for p in prices)  # type: ignore[operator]
     assert any(expected_result(box_office, "tickets_between", p, items).count > 1 for p in sets)
@@ -796,3 +844,111 @@ def test_model_loads_from_text_with_the_new_sample_fields() -> None:
     assert loaded.model.sample.generate is False
     assert loaded.model.sample.entities["Racer"].count == 2
     assert loaded.model.sample.entities["Racer"].per_parent is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs that show something: examples, derived dates, sentinels, enums, index partitions
+
+PUBLISHED = ROOT / "tests" / "data" / "published"
+
+
+def test_examples_are_called_first_typed_as_their_parameters() -> None:
+    shop = design_of(PUBLISHED / "online_shop.yaml")
+    items = generate_samples(shop)
+    sets = parameter_sets(shop, "customer_invoices_between", items)
+    assert sets[0] == {
+        "customer_id": "12345",
+        "start": dt.date(2020, 6, 1),
+        "end": dt.date(2020, 6, 15),
+    }
+    assert len(sets) > 1  # the chosen sets follow
+
+
+def test_an_example_value_its_parameter_refuses_is_located(tmp_path: Path) -> None:
+    text = (PUBLISHED / "online_shop.yaml").read_text(encoding="utf-8")
+    text = text.replace('start: "2020-06-01", end: "2020-06-15"', 'start: "2020-13-01", end: x')
+    shop = design_in(tmp_path, text)
+    with pytest.raises(SampleError) as caught:
+        parameter_sets(shop, "customer_invoices_between", generate_samples(shop))
+    assert caught.value.where.endswith(
+        "(access_patterns.customer_invoices_between.examples[0].start)"
+    )
+
+
+def test_date_parameters_come_from_the_datetimes_they_bound() -> None:
+    shop = design_of(PUBLISHED / "online_shop.yaml")
+    items = generate_samples(shop)
+    days = {i.values["date"].astimezone(dt.UTC).date() for i in items if i.entity == "Invoice"}  # type: ignore[attr-defined]
+    near = {
+        day + dt.timedelta(days=step)
+        for day in days
+        for step in (-1, 0, 1)
+        if dt.date.min < day < dt.date.max
+    } | days
+    chosen = parameter_sets(shop, "customer_invoices_between", items)[1:]  # past the example
+    assert chosen
+    for params in chosen:
+        assert params["start"] in near, params
+        assert params["end"] in near, params
+    assert any(
+        expected_result(shop, "customer_invoices_between", p, items).count > 0 for p in chosen
+    )
+
+
+def test_every_pattern_of_the_published_designs_has_a_call_that_expects_items() -> None:
+    for name in ("online_shop.yaml", "electrodb_library.yaml", "session_store.yaml"):
+        design = design_of(PUBLISHED / name)
+        items = generate_samples(design)
+        for pattern in design.patterns:
+            counts = [
+                expected_result(design, pattern, params, items).count
+                for params in parameter_sets(design, pattern, items)
+            ]
+            assert any(counts), (name, pattern, counts)
+
+
+def test_literals_the_patterns_compare_with_occur_in_the_sample(tmp_path: Path) -> None:
+    # Without the sample's own values, `AVAILABLE` comes from the patterns that name it.
+    text = (PUBLISHED / "electrodb_library.yaml").read_text(encoding="utf-8")
+    text = text.split("\nsample:")[0] + "\n"
+    library = design_in(tmp_path, text)
+    ends = {i.values["loanEndDate"] for i in generate_samples(library) if i.entity == "Book"}
+    assert "AVAILABLE" in ends
+    assert len(ends) > 1  # and other values beside it
+
+
+def test_every_enum_value_occurs(tmp_path: Path) -> None:
+    text = """\
+table: {name: tickets, partition_key: {name: PK}, sort_key: {name: SK}}
+entities:
+  Ticket:
+    attributes:
+      ticket_id: string
+      state: {type: enum, values: [new, open, pending, solved, closed, spam]}
+    keys: {PK: "ticket#{ticket_id}", SK: "ticket"}
+"""
+    tickets = generate_samples(design_in(tmp_path, text))
+    assert {t.values["state"] for t in tickets} == {
+        "new",
+        "open",
+        "pending",
+        "solved",
+        "closed",
+        "spam",
+    }
+
+
+def test_index_partitions_the_table_sorts_by_hold_several_items() -> None:
+    # A session's customer is the table's sort key and the index's partition key: customers
+    # with one session each would let `Limit 1` on the index pass every run.
+    store = design_of(PUBLISHED / "session_store.yaml")
+    sessions = [i for i in generate_samples(store) if i.entity == "Session"]
+    per_customer = Counter(stored_text(s.values["customer_id"]) for s in sessions)
+    assert max(per_customer.values()) >= 2, per_customer
+    shop = design_of(PUBLISHED / "online_shop.yaml")
+    invoices = [i for i in generate_samples(shop) if i.entity == "Invoice"]
+    assert max(Counter(str(i.values["invoice_id"]) for i in invoices).values()) >= 2
+
+
+def stored_text(value: object) -> str:
+    return unicodedata.normalize("NFC", str(value))

@@ -41,7 +41,8 @@ class Analysis:
         key = (entity.name, attribute)
         if key not in self._witnesses:
             template = entity.templates[attribute]
-            self._witnesses[key] = ambiguity_witness(template, entity.domains, self.design.encoding)
+            encoding = self.design.encoding_of(attribute)
+            self._witnesses[key] = ambiguity_witness(template, entity.domains, encoding)
         return self._witnesses[key]
 
     def ambiguous(self, entity: EntityDesign, attribute: str) -> bool:

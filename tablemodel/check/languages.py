@@ -86,13 +86,14 @@ def entity_language(design: Design, entity: EntityDesign, attribute: str) -> Nfa
     template = entity.templates.get(attribute)
     if template is None:
         return None
-    return template_nfa(template, entity.domains, design.encoding)
+    return template_nfa(template, entity.domains, design.encoding_of(attribute))
 
 
 def condition_language(design: Design, pattern: PatternDesign, cond: ConditionDesign) -> Nfa:
     """The string keys a key condition matches, for any values of the pattern's parameters."""
     domains: dict[str, ValueDomain] = dict(pattern.domains)
-    first = template_nfa(cond.templates[0], domains, design.encoding)
+    encoding = design.encoding_of(cond.attribute)
+    first = template_nfa(cond.templates[0], domains, encoding)
     op = cond.operator
     if op == "eq":
         return first
@@ -102,7 +103,7 @@ def condition_language(design: Design, pattern: PatternDesign, cond: ConditionDe
         return at_most(first, strict=op == "lt")
     if op in {"gt", "gte"}:
         return at_least(first, strict=op == "gt")
-    second = template_nfa(cond.templates[1], domains, design.encoding)
+    second = template_nfa(cond.templates[1], domains, encoding)
     return intersect(at_least(first, strict=False), at_most(second, strict=False))
 
 
@@ -177,7 +178,8 @@ def example_key_value(design: Design, entity: EntityDesign, attribute: str) -> s
     if design.key_type(attribute) == "N":
         found = entity_interval(entity, attribute)
         return found.example() if found is not None else None
-    return template_nfa(template, entity.domains, design.encoding).shortest_witness()
+    encoding = design.encoding_of(attribute)
+    return template_nfa(template, entity.domains, encoding).shortest_witness()
 
 
 def prefixes_compatible(a: KeyTemplate, b: KeyTemplate) -> bool:
@@ -208,3 +210,37 @@ def template_type(design: Design, entity_name: str, key: str) -> str | None:
             return "S"
         return "N"
     return "S"
+
+
+def common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:
+    """A value both entities can write into key attribute `key`, or None when none exists."""
+    if design.key_type(key) == "N":
+        ia, ib = entity_interval(a, key), entity_interval(b, key)
+        if ia is None or ib is None or not ia.meets(ib):
+            return None
+        return ia.intersection(ib).example()
+    if design.key_type(key) == "B":
+        return "<binary>"
+    if not prefixes_compatible(a.templates[key], b.templates[key]):
+        return None
+    la, lb = entity_language(design, a, key), entity_language(design, b, key)
+    if la is None or lb is None:
+        return None
+    return intersect(la, lb).shortest_witness()
+
+
+def common_primary_key(design: Design, a: EntityDesign, b: EntityDesign) -> dict[str, str] | None:
+    """A primary key both entities can write (key attribute -> value), or None when none can.
+
+    None proves that an item's primary key tells the two apart: no key parses as both (this
+    over-approximates each entity's keys, so a key it finds may still be unreachable).
+    """
+    shared: dict[str, str] = {}
+    for key in design.table.key_names:
+        if key not in a.templates or key not in b.templates:
+            return None
+        value = common_key(design, a, b, key)
+        if value is None:
+            return None
+        shared[key] = value
+    return shared

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tablemodel.check.filters import constant_of, holds_on_constant
+from tablemodel.check.ranges import BoundAtom, Walk, bound_atoms, walk
 from tablemodel.design import NUMERIC, ConditionDesign, Design, EntityDesign, PatternDesign
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
@@ -51,10 +53,14 @@ class Atom:
 
 @dataclass
 class Translation:
-    """The atoms a key condition imposes on one entity, or why they could not be derived."""
+    """The atoms a key condition imposes on one entity, or why they could not be derived.
+
+    `bounds` maps each atom a range bound gave to how it was derived (for corrected bounds).
+    """
 
     atoms: set[Atom] = field(default_factory=set)
     unknown: list[str] = field(default_factory=list)
+    bounds: dict[Atom, BoundAtom] = field(default_factory=dict)
 
 
 def normalise(value: Scalar, spec_type: str | None = None) -> str:
@@ -81,14 +87,19 @@ def _number_text(number: Decimal) -> str:
 
 
 def predicate_atoms(attribute: str, predicate: Predicate, spec_type: str | None) -> list[Atom]:
-    # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
-    textual = predicate.operator == "begins_with"
-    ops = [normalise(v, None if textual else spec_type) for v in predicate.operands]
-    if predicate.operator == "between":
-        return [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
-    if predicate.operator == "in":
-        return [Atom(attribute, "in", ", ".join(sorted(ops)))]
-    return [Atom(attribute, predicate.operator, ops[0])]
+    """The atoms of every condition the predicate puts on `attribute` (all must hold)."""
+    atoms: list[Atom] = []
+    for term in predicate.terms:
+        # A prefix is text even on a number attribute: `00` and `0` are different prefixes.
+        textual = term.operator == "begins_with"
+        ops = [normalise(v, None if textual else spec_type) for v in term.operands]
+        if term.operator == "between":
+            atoms += [Atom(attribute, "gte", ops[0]), Atom(attribute, "lte", ops[1])]
+        elif term.operator == "in":
+            atoms.append(Atom(attribute, "in", ", ".join(sorted(ops))))
+        else:
+            atoms.append(Atom(attribute, term.operator, ops[0]))
+    return atoms
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,13 +113,15 @@ def _align(
     prefix: bool,
     entity: EntityDesign,
     design: Design,
+    attribute: str,
 ) -> list[tuple[str, str, str]] | None:
     """(entity variable, operator, operand) triples when the templates line up, else None."""
     if pattern_t.is_constant and not prefix:
-        parsed = parse_key(entity_t, entity.domains, design.encoding, pattern_t.source)
+        encoding = design.encoding_of(attribute)
+        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
         if parsed is None:
             return None
-        return [(v, "eq", repr(decode_value(x, design.encoding))) for v, x in parsed.items()]
+        return [(v, "eq", repr(decode_value(x, encoding))) for v, x in parsed.items()]
     e, p = list(entity_t.parts), list(pattern_t.parts)
     out: list[tuple[str, str, str]] = []
     i = j = 0
@@ -162,10 +175,13 @@ def _align(
     return out
 
 
-def _order_safe(domain: ValueDomain, following: Literal | Variable | None, design: Design) -> bool:
-    """Whether byte order of the written key equals the order of the raw values."""
-    escaped = design.encoding.escaped | CharSet.of(design.encoding.escape_char)
-    if design.encoding.escape and not (domain.charset & escaped).is_empty:
+def _order_safe(
+    domain: ValueDomain, following: Literal | Variable | None, design: Design, attribute: str
+) -> bool:
+    """Whether byte order of the key `attribute` as written equals the order of the values."""
+    encoding = design.encoding_of(attribute)
+    escaped = encoding.escaped | CharSet.of(encoding.escape_char)
+    if encoding.escape and not (domain.charset & escaped).is_empty:
         return False
     if following is None:
         return True
@@ -188,24 +204,60 @@ def translate(
                 spec = entity.spec.attributes.get(var)
                 if spec is not None and spec.optional:
                     result.atoms.add(Atom(var, "exists", "true"))
-    for cond in (pattern.partition, pattern.sort):
-        if cond is not None:
-            _translate_condition(design, entity, cond, result, ambiguous)
+    for cond in pattern.partitions:
+        _translate_condition(design, pattern, entity, cond, result=result, ambiguous=ambiguous)
     for attr, predicate in pattern.spec.filter.items():
+        constant = constant_of(design, entity, attr)
+        if constant is not None:
+            # The discriminator (or an enum of one value): the same in every item.
+            if holds_on_constant(predicate, constant) is None:
+                result.unknown.append(
+                    f"the filter on `{attr}` compares `{entity.name}`'s {constant!r} with a"
+                    " parameter"
+                )
+            continue  # it holds (an entity it excludes is not reached at all)
         spec = entity.spec.attributes.get(attr)
         if spec is None:
             result.unknown.append(
                 f"the filter on `{attr}` meets `{entity.name}` items, which lack that attribute"
             )
             continue
+        if spec.type == "datetime" and _dates_in(pattern, predicate):
+            # DynamoDB compares the stored text; the whole-day meaning is the intent's only.
+            result.unknown.append(
+                f"the filter compares `{attr}`, a datetime, with a date: DynamoDB compares text"
+            )
+            continue
         result.atoms.update(predicate_atoms(attr, predicate, spec.type))
+    # The sort key last, left to right: a range bound is read with what the rest pins.
+    for cond in pattern.sorts:
+        _translate_condition(design, pattern, entity, cond, result=result, ambiguous=ambiguous)
     return result
+
+
+def _dates_in(pattern: PatternDesign, predicate: Predicate) -> bool:
+    """Whether a condition compares with a `date` parameter or a `YYYY-MM-DD` literal."""
+    for term in predicate.terms:
+        for operand in term.operands:
+            if (
+                isinstance(operand, str)
+                and operand.startswith("$")
+                and not operand.startswith("$$")
+            ):
+                spec = pattern.parameters.get(operand[1:])
+                if spec is not None and spec.type == "date":
+                    return True
+            elif isinstance(operand, str) and len(operand) == 10 and operand[4:5] == "-":
+                return True
+    return False
 
 
 def _translate_condition(
     design: Design,
+    pattern: PatternDesign,
     entity: EntityDesign,
     cond: ConditionDesign,
+    *,
     result: Translation,
     ambiguous: Ambiguity,
 ) -> None:
@@ -238,7 +290,12 @@ def _translate_condition(
     if cond.operator in {"eq", "begins_with"}:
         if key_type == "N" and cond.operator == "eq":
             triples = _align(
-                template, cond.templates[0], prefix=False, entity=entity, design=design
+                template,
+                cond.templates[0],
+                prefix=False,
+                entity=entity,
+                design=design,
+                attribute=cond.attribute,
             )
             if triples is None and template.variable_names and cond.templates[0].is_constant:
                 triples = [(template.variable_names[0], "eq", cond.templates[0].source)]
@@ -249,6 +306,7 @@ def _translate_condition(
                 prefix=cond.operator == "begins_with",
                 entity=entity,
                 design=design,
+                attribute=cond.attribute,
             )
         if triples is None:
             result.unknown.append(
@@ -259,10 +317,22 @@ def _translate_condition(
         result.atoms.update(Atom(v, op, typed(v, op, x)) for v, op, x in triples)
         return
 
-    # Ranges: only a single placeholder that lines up on both sides can be translated.
+    if key_type == "S":
+        _translate_range(
+            design, pattern, entity, cond, template=template, result=result, typed=typed
+        )
+        return
+    # Ranges on a number key: its template is one number attribute.
     operators = ["gte", "lte"] if cond.operator == "between" else [cond.operator]
     for pattern_t, op in zip(cond.templates, operators, strict=True):
-        triples = _align(template, pattern_t, prefix=False, entity=entity, design=design)
+        triples = _align(
+            template,
+            pattern_t,
+            prefix=False,
+            entity=entity,
+            design=design,
+            attribute=cond.attribute,
+        )
         if (
             triples is None
             or len(triples) != 1
@@ -279,12 +349,82 @@ def _translate_condition(
         following = template.parts[index + 1] if index + 1 < len(template.parts) else None
         domain = entity.domains.get(var.name, ValueDomain(CharSet.any()))
         numeric_key = key_type == "N"
-        if not numeric_key and var.width is None and not _order_safe(domain, following, design):
+        if (
+            not numeric_key
+            and var.width is None
+            and not _order_safe(domain, following, design, cond.attribute)
+        ):
             result.unknown.append(
                 f"the byte order of `{cond.attribute}` is not the order of `{var.name}` values"
             )
             return
         result.atoms.add(Atom(var.name, op, typed(var.name, op, triples[0][2])))
+
+
+def _translate_range(
+    design: Design,
+    pattern: PatternDesign,
+    entity: EntityDesign,
+    cond: ConditionDesign,
+    *,
+    template: KeyTemplate,
+    result: Translation,
+    typed: Callable[[str, str, str], str],
+) -> None:
+    """A range on a string key, bound by bound, as conditions on the entity's attributes."""
+    if cond.operator == "between":
+        bounds = [(cond.templates[0], "gte"), (cond.templates[1], "lte")]
+    else:
+        bounds = [(cond.templates[0], cond.operator)]
+    walks: list[tuple[Walk, str]] = []
+    for bound, operator in bounds:
+        walked = walk(design, pattern, entity, template, bound)
+        if isinstance(walked, str):
+            result.unknown.append(
+                f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
+                f" {walked}"
+            )
+            return
+        walks.append((walked, operator))
+    pinned = {a.attribute: a.operand for a in result.atoms if a.operator == "eq"}
+    if len(walks) == 2:
+        # Both bounds begin with the same value: every key between them has that value.
+        (low, low_op), (high, high_op) = walks
+        shared = 0
+        for a, b in zip(low.steps, high.steps, strict=False):
+            same = (a.attribute, a.operand, a.day) == (b.attribute, b.operand, b.day)
+            if not same or a.day or not (a.delimited and b.delimited):
+                break
+            if a.attribute not in pinned:
+                atom = Atom(a.attribute, "eq", typed(a.attribute, "eq", a.operand))
+                result.atoms.add(atom)
+                pinned[a.attribute] = a.operand
+            shared += 1
+        walks = [
+            (Walk(low.steps[shared:], low.terminal, low.continues), low_op),
+            (Walk(high.steps[shared:], high.terminal, high.continues), high_op),
+        ]
+    for (walked, operator), (bound, _) in zip(walks, bounds, strict=True):
+        found = bound_atoms(walked, operator, pinned)
+        if isinstance(found, str):
+            result.unknown.append(
+                f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
+                f" {found}"
+            )
+            return
+        if found is True:
+            continue  # every key of the entity meets this bound
+        if found is False:
+            result.unknown.append(
+                f'no `{entity.name}` key meets the bound "{bound.source}" of `{cond.attribute}`'
+            )
+            return
+        for got in found:
+            atom = Atom(
+                got.attribute, got.operator, typed(got.attribute, got.operator, got.operand)
+            )
+            result.atoms.add(atom)
+            result.bounds[atom] = got
 
 
 def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:
@@ -315,22 +455,66 @@ def key_order(
 ) -> KeyOrder | str:
     """The entity's result order, or a reason why it cannot be stated.
 
-    The order is by the first placeholder of the sort key that the condition does not pin.
+    The order is by the first placeholder of the sort key that the condition does not pin
+    (with a multi-attribute sort key: of the first sort-key attribute that still varies).
     When its byte order may differ from its values' order, `caveat` says why: the items are
     then ordered by that attribute's key text, and by no other attribute for certain.
+    """
+    found = key_orders(design, pattern, entity, pinned)
+    return found if isinstance(found, str) else found[0]
+
+
+def key_orders(
+    design: Design, pattern: PatternDesign, entity: EntityDesign, pinned: set[str]
+) -> list[KeyOrder] | str:
+    """The entity's result order as successive terms (the first, then ties by the next).
+
+    A multi-attribute sort key orders by its attributes in turn, each by its own type: while
+    an attribute's key holds one attribute's value whole (`{points}`), items that tie on it
+    are ordered by the next sort-key attribute. The list has one `KeyOrder(None, ...)` when
+    every matched item has the same sort key, and stops at the first term with a caveat.
     """
     index = pattern.index
     if index is None or index.sort_key is None:
         return f"{index.label if index else 'the index'} has no sort key: results are unordered"
     direction = "asc" if pattern.spec.order == "ascending" else "desc"
-    template = entity.templates.get(index.sort_key.name)
-    if template is None:
-        return f"`{entity.name}` does not write `{index.sort_key.name}`"
+    orders: list[KeyOrder] = []
+    for sort_key in index.sort_keys:
+        template = entity.templates.get(sort_key.name)
+        if template is None:
+            return orders or f"`{entity.name}` does not write `{sort_key.name}`"
+        found = _template_order(
+            design,
+            entity,
+            key=sort_key.name,
+            template=template,
+            pinned=pinned,
+            direction=direction,
+        )
+        if found is None:
+            continue  # the condition pins this attribute: the next one orders
+        orders.append(found)
+        whole = template.variable_names == (found.attribute,) and len(template.parts) == 1
+        if found.caveat is not None or not whole:
+            break  # ties on part of a composite key: the rest of the key orders them
+    return orders or [KeyOrder(None, direction)]
+
+
+def _template_order(
+    design: Design,
+    entity: EntityDesign,
+    *,
+    key: str,
+    template: KeyTemplate,
+    pinned: set[str],
+    direction: str,
+) -> KeyOrder | None:
+    """The order one sort-key attribute gives, or None when the condition pins all of it."""
     parts = template.parts
     for i, part in enumerate(parts):
         if isinstance(part, Literal) or part.name in pinned:
             continue
-        if design.key_type(index.sort_key.name) == "N":
+        if design.key_type(key) == "N":
             return KeyOrder(part.name, direction)
         spec = entity.spec.attributes.get(part.name)
         if spec is not None and spec.type in NUMERIC and part.width is None:
@@ -339,12 +523,12 @@ def key_order(
             )
         following = parts[i + 1] if i + 1 < len(parts) else None
         domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
-        if part.width is None and not _order_safe(domain, following, design):
+        if part.width is None and not _order_safe(domain, following, design, key):
             return KeyOrder(
                 part.name,
                 direction,
-                f"the byte order of `{index.sort_key.name}` is not the order of `{part.name}`"
+                f"the byte order of `{key}` is not the order of `{part.name}`"
                 " values (escaped characters, or characters below the delimiter)",
             )
         return KeyOrder(part.name, direction)
-    return KeyOrder(None, direction)
+    return None

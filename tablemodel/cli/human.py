@@ -55,6 +55,7 @@ SEVERITY_STYLE: dict[Severity, str] = {
 VERDICT_STYLE: dict[Verdict, str] = {
     Verdict.PROVEN: "green",
     Verdict.RUN_ONLY: "yellow",
+    Verdict.VERIFIED_BY_RUN: "green",
     Verdict.WARNINGS: "yellow",
     Verdict.FAILS: "bold red",
 }
@@ -326,7 +327,7 @@ RUN_STYLE = {"pass": "green", "fail": "bold red", "not run": "yellow", "skipped"
 
 @dataclass(frozen=True)
 class RunView:
-    """`check --run`: per pattern, the static verdict beside what the engine returned."""
+    """`check --run`: per pattern, the static verdict, the run's, and the one verdict of both."""
 
     run: RunReport
 
@@ -357,17 +358,26 @@ class RunView:
             if pattern.skipped is not None:
                 yield Text()
                 yield Text.assemble((pattern.name, "bold"), (f"  skipped: {pattern.skipped}", ""))
+        for pattern in run.patterns:
+            if pattern.nothing_expected is not None:
+                yield Text()
+                yield Text.assemble(
+                    (pattern.name, "bold"),
+                    (f"  every call expected no item: {pattern.nothing_expected}", "yellow"),
+                )
         yield Text()
         failed = len(run.failures)
         skipped = sum(1 for p in run.patterns if p.skipped is not None)
+        empty = sum(1 for p in run.patterns if p.nothing_expected is not None)
         ran = _count(len(run.patterns) - skipped, "pattern")
         total = _count(len(run.patterns), "pattern")
+        nothing = f"; {empty} only ran calls that expected nothing" if empty else ""
         if failed:
-            yield Text(f"{failed} of {total} failed on {run.engine}", style="bold red")
-        elif skipped:
+            yield Text(f"{failed} of {total} failed on {run.engine}{nothing}", style="bold red")
+        elif skipped or empty:
+            skips = f"; {skipped} skipped on {run.engine}" if skipped else ""
             yield Text(
-                f"{ran} returned what their intent says; {skipped} skipped on {run.engine}",
-                style="bold yellow",
+                f"{ran} returned what their intent says{skips}{nothing}", style="bold yellow"
             )
         else:
             yield Text(f"All {total} returned what their intent says", style="bold green")
@@ -378,6 +388,7 @@ class RunView:
             ("Pattern", "left"),
             ("Static", "left"),
             ("Run", "left"),
+            ("Verdict", "left"),
             ("Calls", "right"),
             ("Expected", "right"),
             ("Returned", "right"),
@@ -394,6 +405,7 @@ class RunView:
                 Text(pattern.name),
                 Text(pattern.static_verdict),
                 Text(pattern.verdict, style=RUN_STYLE[pattern.verdict]),
+                _verdict_text(pattern.final_verdict),
                 Text(str(len(calls))),
                 Text(str(sum(c.expected_count for c in calls))),
                 Text(str(sum(c.actual_count for c in calls))),
@@ -403,6 +415,16 @@ class RunView:
                 Text(f"{sum(c.seconds for c in calls) / count * 1000:.1f}"),
             )
         return table
+
+
+def _verdict_text(verdict: str | None) -> Text:
+    """The one verdict (docs/run.md), styled as in the check's summary; `-` before a merge."""
+    if verdict is None:
+        return Text("-", style="dim")
+    try:
+        return Text(verdict, style=VERDICT_STYLE[Verdict(verdict)])
+    except ValueError:
+        return Text(verdict)
 
 
 def difference_table(call: CallResult) -> Table:

@@ -7,8 +7,10 @@ An endpoint (`--tablemodel-endpoint-url`) that is not a loopback address, or AWS
 
 Each model becomes a collector holding one item per access pattern (plus one for findings on
 the table and entities). The first item of a model runs `tablemodel check --run` once for the
-whole model; each item then passes when its pattern has no static error and returned exactly
-what its intent says on the engine, and fails with the same explanation the CLI prints.
+whole model; each item then follows its pattern's one verdict (docs/run.md), the verdict every
+output format shows: it fails when the verdict is `fails`, with the same explanation the CLI
+prints, is skipped when the engine could not run the pattern, and passes otherwise (with a
+pytest warning for each warning finding).
 
 For tests of your own, the `tablemodel_run` fixture runs a model and returns the static report
 and the run report: `report, run = tablemodel_run("tablemodel.yaml")`.
@@ -21,6 +23,7 @@ actually collected or the fixture is used.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,6 +174,10 @@ class PatternFailure(Exception):
     """A pattern (or the table's findings) failed; the message is the CLI's explanation."""
 
 
+class TableModelWarning(UserWarning):
+    """A warning finding on a pattern whose verdict is `warnings`: the item passes with it."""
+
+
 class PatternItem(pytest.Item):
     """One access pattern: no static error, and the engine returned what its intent says."""
 
@@ -180,23 +187,36 @@ class PatternItem(pytest.Item):
         self.results = results
 
     def runtest(self) -> None:
+        """Fail, skip or pass as the pattern's one verdict says (docs/run.md).
+
+        `fails` fails the item with the CLI's explanation; a run the engine could not make
+        (skipped) skips it; `warnings` passes with a pytest warning naming each finding.
+        """
         from tablemodel.diagnostics import Severity  # noqa: PLC0415
+        from tablemodel.results.check_report import Verdict  # noqa: PLC0415
 
         report, run = self.results.get()
-        diagnostics = [
-            d
-            for d in report.diagnostics
-            if d.severity is Severity.ERROR and d.pattern == self.pattern
-        ]
+        mine = [d for d in report.diagnostics if d.pattern == self.pattern]
         pattern_run = None
         if run is not None and self.pattern is not None:
             pattern_run = next((p for p in run.patterns if p.name == self.pattern), None)
-        if pattern_run is not None and pattern_run.skipped is not None and not diagnostics:
+        if self.pattern is None:
+            failed = any(d.severity is Severity.ERROR for d in mine)
+            warned = any(d.severity is Severity.WARNING for d in mine)
+        else:
+            summary = next(p for p in report.patterns if p.name == self.pattern)
+            failed = summary.verdict is Verdict.FAILS
+            warned = summary.verdict is Verdict.WARNINGS
+        errors = [d for d in mine if d.severity is Severity.ERROR]
+        if failed:
+            not_run = pattern_run is None or (not pattern_run.calls and not pattern_run.skipped)
+            raise PatternFailure(_explain(errors, pattern_run, not_run and bool(self.pattern)))
+        if pattern_run is not None and pattern_run.skipped is not None:
             pytest.skip(pattern_run.skipped)
-        failed_run = pattern_run is not None and not pattern_run.ok
-        not_run = self.pattern is not None and (pattern_run is None or not pattern_run.calls)
-        if diagnostics or failed_run or not_run:
-            raise PatternFailure(_explain(diagnostics, pattern_run, not_run))
+        if warned:
+            for d in mine:
+                if d.severity is Severity.WARNING:
+                    warnings.warn(TableModelWarning(f"{d.code}: {d.message}"), stacklevel=1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, PatternFailure):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from tablemodel.diagnostics import Diagnostic, Location, PathPart
@@ -31,7 +32,12 @@ IndexKind = Literal["table", "lsi", "gsi"]
 
 @dataclass(frozen=True)
 class IndexDesign:
-    """The base table or one of its indexes, as the checker sees it."""
+    """The base table or one of its indexes, as the checker sees it.
+
+    `partition_key` and `sort_key` are the first attribute of each role; a GSI with a
+    multi-attribute key (DynamoDB, November 2025) has up to four of each, in KeySchema order,
+    in `partition_keys` and `sort_keys` (which repeat the single ones otherwise).
+    """
 
     name: str
     kind: IndexKind
@@ -39,13 +45,32 @@ class IndexDesign:
     sort_key: KeyAttribute | None
     projection: Projection
     path: tuple[PathPart, ...]
+    partition_keys: tuple[KeyAttribute, ...] = ()
+    sort_keys: tuple[KeyAttribute, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.partition_keys:
+            object.__setattr__(self, "partition_keys", (self.partition_key,))
+        if not self.sort_keys and self.sort_key is not None:
+            object.__setattr__(self, "sort_keys", (self.sort_key,))
 
     @property
     def key_names(self) -> tuple[str, ...]:
-        names = [self.partition_key.name]
-        if self.sort_key is not None:
-            names.append(self.sort_key.name)
-        return tuple(names)
+        """Every key attribute: the partition-key attributes, then the sort-key attributes."""
+        return tuple(k.name for k in (*self.partition_keys, *self.sort_keys))
+
+    @property
+    def multi_attribute(self) -> bool:
+        """True for a GSI whose partition key or sort key has several attributes."""
+        return len(self.partition_keys) > 1 or len(self.sort_keys) > 1
+
+    def role(self, attribute: str) -> Literal["partition", "sort"] | None:
+        """Whether `attribute` is a partition-key or a sort-key attribute of the index."""
+        if any(k.name == attribute for k in self.partition_keys):
+            return "partition"
+        if any(k.name == attribute for k in self.sort_keys):
+            return "sort"
+        return None
 
     @property
     def label(self) -> str:
@@ -54,15 +79,26 @@ class IndexDesign:
 
 @dataclass(frozen=True)
 class EntityDesign:
+    """An entity with its key templates parsed.
+
+    A key attribute that is also one of the entity's own attributes (`RoomID`, `CreatedAt`)
+    is stored once, as that attribute: its template is `{RoomID}` and its name is in `plain`.
+    """
+
     name: str
     spec: Entity
     discriminator: str
     templates: Mapping[str, KeyTemplate]  # key attribute -> parsed template (valid ones only)
     domains: Mapping[str, ValueDomain]  # attribute -> domain of its values in keys
     path: tuple[PathPart, ...]
+    plain: frozenset[str] = frozenset()  # key attributes that are attributes of the entity
 
     def writes(self, attribute: str) -> bool:
         return attribute in self.templates
+
+    def written_keys(self) -> tuple[str, ...]:
+        """The key attributes the entity writes: by a template, or as its own attribute."""
+        return (*self.spec.keys, *sorted(self.plain - set(self.spec.keys)))
 
     def in_index(self, index: IndexDesign) -> bool:
         """An item lands in an index only when it has every key attribute of the index."""
@@ -70,6 +106,14 @@ class EntityDesign:
 
     def attribute_names(self) -> set[str]:
         return set(self.spec.attributes)
+
+    def written_with(self, attribute: str) -> set[str]:
+        """The attributes every item that has `attribute` has too (`together`), itself included."""
+        found = {attribute}
+        for group in self.spec.together:
+            if attribute in group:
+                found.update(a for a in group if a in self.spec.attributes)
+        return found
 
 
 @dataclass(frozen=True)
@@ -95,6 +139,13 @@ class ConditionDesign:
 
 @dataclass(frozen=True)
 class PatternDesign:
+    """An access pattern linked to its index, entities and parameters.
+
+    `partition` and `sort` are the conditions on the index's `partition_key` and `sort_key`;
+    on a GSI with a multi-attribute key, `partitions` and `sorts` hold the condition on each
+    key attribute that has one, in KeySchema order (they repeat the single ones otherwise).
+    """
+
     name: str
     spec: AccessPattern
     index: IndexDesign | None  # None when the index name did not resolve
@@ -106,14 +157,55 @@ class PatternDesign:
     returns: tuple[str, ...]  # resolved entity names only
     path: tuple[PathPart, ...]
     resolved: bool  # False when something needed by the deeper rules did not resolve
+    partitions: tuple[ConditionDesign, ...] = ()
+    sorts: tuple[ConditionDesign, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.partitions and self.partition is not None:
+            object.__setattr__(self, "partitions", (self.partition,))
+        if not self.sorts and self.sort is not None:
+            object.__setattr__(self, "sorts", (self.sort,))
+
+    @property
+    def key_conditions(self) -> tuple[ConditionDesign, ...]:
+        """The conditions on the index's key attributes: partition key first, in order."""
+        return (*self.partitions, *self.sorts)
 
     @property
     def queryable(self) -> bool:
-        """Resolved, on a known index, with a partition-key condition: the deep rules apply."""
-        return self.resolved and self.index is not None and self.partition is not None
+        """Resolved, on a known index, with a key condition DynamoDB accepts as a Query (an
+        equality on every partition-key attribute; sort-key attributes left to right, the
+        range on the last given one only): the deep rules apply."""
+        if not self.resolved or self.index is None or self.partition is None:
+            return False
+        return not self.key_condition_gaps()
+
+    def key_condition_gaps(self) -> list[str]:
+        """What keeps the key condition from being a Query, for a multi-attribute key."""
+        index = self.index
+        if index is None:
+            return []
+        gaps: list[str] = []
+        given = {c.attribute for c in self.partitions}
+        gaps += [
+            f"no equality on partition-key attribute `{k.name}`"
+            for k in index.partition_keys
+            if k.name not in given
+        ]
+        conditioned = [c.attribute for c in self.sorts]
+        expected = [k.name for k in index.sort_keys[: len(conditioned)]]
+        if conditioned != expected:
+            gaps.append("sort-key attributes not conditioned from the first, without a gap")
+        gaps += [
+            f"`{c.operator}` on `{c.attribute}`, which is not the last conditioned sort-key"
+            " attribute"
+            for c in self.sorts[:-1]
+            if c.operator != "eq"
+        ]
+        return gaps
 
     def key_condition_text(self) -> str:
-        parts = [c.text() for c in (self.partition, self.sort) if c is not None]
+        parts = [c.text() for c in self.key_conditions]
         parts += [c.text() for c in self.other_conditions]
         return " AND ".join(parts) if parts else "(none)"
 
@@ -139,10 +231,25 @@ class Design:
     def key_type(self, attribute: str) -> str | None:
         """The declared DynamoDB type of a key attribute of the table or any index."""
         for index in self.indexes.values():
-            for key in (index.partition_key, index.sort_key):
-                if key is not None and key.name == attribute:
+            for key in (*index.partition_keys, *index.sort_keys):
+                if key.name == attribute:
                     return key.type
         return None
+
+    @cached_property
+    def raw_keys(self) -> frozenset[str]:
+        """Key attributes that some entity stores as its own attribute (`RoomID`).
+
+        Such a key holds the attribute's value as it is: the codec writes it unescaped, for
+        every entity that writes it, so that the key and the attribute are one stored value.
+        """
+        return frozenset(k for e in self.entities.values() for k in e.plain)
+
+    def encoding_of(self, attribute: str) -> Encoding:
+        """How values are written into key attribute `attribute` (raw for `raw_keys`)."""
+        if attribute in self.raw_keys and self.encoding.escape:
+            return Encoding(False, self.encoding.escaped, self.encoding.escape_char)
+        return self.encoding
 
     def key_attribute_names(self) -> set[str]:
         return {name for index in self.indexes.values() for name in index.key_names}

@@ -56,6 +56,29 @@ UNKNOWN_PARAMETER = codes.declare(
 )
 
 
+EXAMPLE_PARAMETERS = codes.declare(
+    "TM108",
+    "example-parameters",
+    Severity.ERROR,
+    "structure",
+    """An example of an access pattern names a parameter it does not have, or leaves one out.
+
+    Why: `examples` are parameter sets the run always calls the pattern with (the values a
+    design's documentation publishes); a name that is not a parameter is a typo, and a set
+    without every parameter cannot be called.
+
+    Bad:
+        key_condition: {PK: "racer-{racer_id}"}
+        examples:
+          - {racerid: "1"}
+
+    Good:
+        examples:
+          - {racer_id: "1"}
+    """,
+)
+
+
 def resolve_pattern(
     name: str,
     pattern: AccessPattern,
@@ -63,8 +86,12 @@ def resolve_pattern(
     entities: Mapping[str, EntityDesign],
     *,
     problems: Problems,
+    discriminator: str | None = None,
 ) -> PatternDesign:
-    """The pattern linked to its index, entities and parameters; what fails is reported."""
+    """The pattern linked to its index, entities and parameters; what fails is reported.
+
+    `discriminator` is the table's discriminator attribute, which filters may name.
+    """
     ppath: tuple[PathPart, ...] = ("access_patterns", name)
     resolved = True
 
@@ -162,21 +189,30 @@ def resolve_pattern(
             )
 
     key_names = {k for i in indexes.values() for k in i.key_names}
-    if not _attributes_resolve(name, pattern, entities, key_names, problems=problems):
+    # A filter may name the discriminator, which every item holds (`filter: {type: invoice}`).
+    filterable = key_names | ({discriminator} if discriminator else set())
+    if not _attributes_resolve(name, pattern, entities, filterable, problems=problems):
         resolved = False
+    _check_examples(name, pattern, parameters, problems=problems)
 
-    partition = sort = None
+    # Conditions by key role, in the index's KeySchema order (a multi-attribute key has up to
+    # four attributes of each role); conditions on other attributes are kept apart.
+    partitions: list[ConditionDesign] = []
+    sorts: list[ConditionDesign] = []
     others: list[ConditionDesign] = []
     if index is not None:
-        for cond in conditions:
-            if cond.attribute == index.partition_key.name:
-                partition = cond
-            elif index.sort_key is not None and cond.attribute == index.sort_key.name:
-                sort = cond
-            else:
-                others.append(cond)
+        by_attribute = {cond.attribute: cond for cond in conditions}
+        partitions = [by_attribute[k.name] for k in index.partition_keys if k.name in by_attribute]
+        sorts = [by_attribute[k.name] for k in index.sort_keys if k.name in by_attribute]
+        keyed = set(index.key_names)
+        others = [cond for cond in conditions if cond.attribute not in keyed]
     else:
         others = conditions
+    partition = sort = None
+    if index is not None:
+        first_sort = index.sort_key.name if index.sort_key is not None else None
+        partition = next((c for c in partitions if c.attribute == index.partition_key.name), None)
+        sort = next((c for c in sorts if c.attribute == first_sort), None)
 
     return PatternDesign(
         name=name,
@@ -190,6 +226,8 @@ def resolve_pattern(
         returns=tuple(returns),
         path=ppath,
         resolved=resolved,
+        partitions=tuple(partitions),
+        sorts=tuple(sorts),
     )
 
 
@@ -197,11 +235,15 @@ def _attributes_resolve(
     name: str,
     pattern: AccessPattern,
     entities: Mapping[str, EntityDesign],
-    key_names: set[str],
+    filterable: set[str],
     *,
     problems: Problems,
 ) -> bool:
-    """Report intent, filter, order and read attributes that no entity concerned declares."""
+    """Report intent, filter, order and read attributes that no entity concerned declares.
+
+    `filterable` names what every item may hold besides entity attributes: key attributes
+    (TM305 refuses a filter on those of the queried index) and the discriminator.
+    """
     ppath: tuple[PathPart, ...] = ("access_patterns", name)
     ok = True
 
@@ -242,12 +284,46 @@ def _attributes_resolve(
     if returned:
         for attr in pattern.filter:
             declared = any(attr in entities[e].spec.attributes for e in returned)
-            if attr not in key_names and not declared:
+            if attr not in filterable and not declared:
                 unknown((*ppath, "filter", attr), f"pattern `{name}` filters on", attr, returned)
         for i, attr in enumerate(pattern.attributes or ()):
             if not any(attr in entities[e].spec.attributes for e in returned):
                 unknown((*ppath, "attributes", i), f"pattern `{name}` reads", attr, returned)
     return ok
+
+
+def _check_examples(
+    name: str,
+    pattern: AccessPattern,
+    parameters: Mapping[str, AttributeSpec],
+    *,
+    problems: Problems,
+) -> None:
+    """Each example gives every parameter of the pattern and nothing else."""
+    for i, example in enumerate(pattern.examples):
+        path: tuple[PathPart, ...] = ("access_patterns", name, "examples", i)
+        for given in example:
+            if given not in parameters:
+                problems.report(
+                    EXAMPLE_PARAMETERS,
+                    (*path, given),
+                    f"example {i + 1} of `{name}` gives `{given}`, which is not a parameter of"
+                    " the pattern",
+                    found=f"`{given}`",
+                    expected="one of " + (", ".join(f"`{p}`" for p in parameters) or "(none)"),
+                    hint=did_you_mean(given, list(parameters)),
+                    pattern=name,
+                )
+        missing = [p for p in parameters if p not in example]
+        if missing:
+            problems.report(
+                EXAMPLE_PARAMETERS,
+                path,
+                f"example {i + 1} of `{name}` leaves out " + ", ".join(f"`{p}`" for p in missing),
+                found="gives " + (", ".join(f"`{g}`" for g in example) or "nothing"),
+                expected="a value for every parameter: " + ", ".join(f"`{p}`" for p in parameters),
+                pattern=name,
+            )
 
 
 def _parameter_ref(value: object) -> str | None:
@@ -257,5 +333,5 @@ def _parameter_ref(value: object) -> str | None:
 
 
 def _parameter_refs(predicate: Predicate) -> list[str]:
-    refs = [_parameter_ref(v) for v in predicate.operands]
+    refs = [_parameter_ref(v) for term in predicate.terms for v in term.operands]
     return [r for r in refs if r is not None]

@@ -23,7 +23,7 @@ from tablemodel.design.values import value_domain
 from tablemodel.diagnostics import PathPart, Severity, codes, did_you_mean
 from tablemodel.keylang.automata import Encoding
 from tablemodel.keylang.charset import CharSet
-from tablemodel.keylang.templates import KeyTemplate
+from tablemodel.keylang.templates import KeyTemplate, Variable
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import Model, Projection
 
@@ -67,6 +67,11 @@ UNKNOWN_KEY_ATTRIBUTE = codes.declare(
 )
 
 
+def identity_template(attribute: str) -> KeyTemplate:
+    """`{attribute}`: the template of a key attribute that is an entity's own attribute."""
+    return KeyTemplate("{" + attribute + "}", (Variable(attribute),))
+
+
 def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
     """Resolve a validated model. Problems become diagnostics; nothing is raised."""
     source = loaded.source if loaded is not None else "<model>"
@@ -82,7 +87,17 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
         indexes.setdefault(lsi.name, index)  # duplicates reported by a structure rule
     for i, gsi in enumerate(t.global_indexes):
         path = ("table", "global_indexes", i)
-        index = IndexDesign(gsi.name, "gsi", gsi.partition_key, gsi.sort_key, gsi.projection, path)
+        hashes, ranges = gsi.partition_keys, gsi.sort_keys
+        index = IndexDesign(
+            gsi.name,
+            "gsi",
+            hashes[0],
+            ranges[0] if ranges else None,
+            gsi.projection,
+            path,
+            partition_keys=hashes,
+            sort_keys=ranges,
+        )
         indexes.setdefault(gsi.name, index)
 
     encoding = Encoding(
@@ -127,6 +142,17 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                 )
             if not missing:
                 templates[key_attr] = template
+        # An attribute named like a key attribute is that key, stored once: the identity
+        # template `{name}`. Written with another template, the two would fight over one
+        # stored value (a structure rule reports it, and the template stays as written).
+        plain: set[str] = set()
+        for attr in entity.attributes:
+            if attr not in key_names:
+                continue
+            written = entity.keys.get(attr)
+            if written is None or written == identity_template(attr).source:
+                templates[attr] = identity_template(attr)
+                plain.add(attr)
         if entity.version_attribute and entity.version_attribute not in entity.attributes:
             problems.report(
                 UNKNOWN_ATTRIBUTE,
@@ -149,6 +175,20 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
                         hint=did_you_mean(attr, entity.attributes),
                         entity=name,
                     )
+        for g, group in enumerate(entity.together):
+            for j, attr in enumerate(group):
+                if attr not in entity.attributes:
+                    problems.report(
+                        UNKNOWN_ATTRIBUTE,
+                        (*epath, "together", g, j),
+                        f"`{attr}`, written together with "
+                        + ", ".join(f"`{a}`" for a in group if a != attr)
+                        + f", is not an attribute of `{name}`",
+                        found=f"`{attr}`",
+                        expected="an attribute of the entity",
+                        hint=did_you_mean(attr, entity.attributes),
+                        entity=name,
+                    )
         entities[name] = EntityDesign(
             name=name,
             spec=entity,
@@ -156,11 +196,19 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
             templates=templates,
             domains={a: value_domain(s) for a, s in entity.attributes.items()},
             path=epath,
+            plain=frozenset(plain),
         )
 
     patterns: dict[str, PatternDesign] = {}
     for name, pattern in model.access_patterns.items():
-        patterns[name] = resolve_pattern(name, pattern, indexes, entities, problems=problems)
+        patterns[name] = resolve_pattern(
+            name,
+            pattern,
+            indexes,
+            entities,
+            problems=problems,
+            discriminator=model.table.discriminator_attribute,
+        )
 
     for name, write in model.write_patterns.items():
         if write.entity not in entities:

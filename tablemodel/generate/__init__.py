@@ -44,14 +44,14 @@ class GenerateError(TableModelError):
 STRUCTURE_CODES = "TM1"  # the structure family: table, indexes, entity keys
 
 
-def model_digest(loaded: LoadedModel) -> str:
+def model_digest(loaded: LoadedModel | Design) -> str:
     """A hash of what the model says: not its formatting, comments or unstated defaults."""
     data = loaded.model.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _label(loaded: LoadedModel, output: str | os.PathLike[str] | None) -> str:
+def _label(loaded: LoadedModel | Design, output: str | os.PathLike[str] | None) -> str:
     """The model's path as the header shows it: relative to the output's folder if possible."""
     source = loaded.source
     if output is None or (":" in source and not Path(source).exists()):
@@ -64,7 +64,7 @@ def _label(loaded: LoadedModel, output: str | os.PathLike[str] | None) -> str:
         return Path(source).as_posix()
 
 
-def _header(loaded: LoadedModel, output: str | os.PathLike[str] | None) -> list[str]:
+def _header(loaded: LoadedModel | Design, output: str | os.PathLike[str] | None) -> list[str]:
     """The comment lines on top of a generated module: which model, its hash, how to rebuild.
 
     Every line fits in LINE columns wherever the model and the output live, so the module
@@ -114,9 +114,15 @@ def _wrap_path(path: str, width: int) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-def generate_source(loaded: LoadedModel, *, output: str | os.PathLike[str] | None = None) -> str:
-    """The generated module's text; GenerateError when the model cannot be generated."""
-    design = build_design(loaded.model, loaded)
+def generate_source(
+    loaded: LoadedModel | Design, *, output: str | os.PathLike[str] | None = None
+) -> str:
+    """The generated module's text; GenerateError when the model cannot be generated.
+
+    Takes the loaded model, or its design when the caller has built it already (`check
+    --run` builds it once for the check, the generator and the run).
+    """
+    design = loaded if isinstance(loaded, Design) else build_design(loaded.model, loaded)
     errors = [d for d in design.diagnostics if d.severity.rank >= 2]
     if errors:
         raise ModelLoadError(errors)

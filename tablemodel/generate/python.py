@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import assert_never
 
 from tablemodel.design import TABLE as TABLE_INDEX
-from tablemodel.design import Design, EntityDesign, PatternDesign
+from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.generate.naming import (
     PATTERN_OPTIONS,
     RESERVED_MEMBERS,
@@ -29,6 +29,7 @@ from tablemodel.generate.text import (
     define,
     docstring,
     first_line,
+    fit_lines,
     import_from,
     mapping,
     pystr,
@@ -58,6 +59,7 @@ _ATTRIBUTE_CLASS: dict[AttributeType, str] = {
 }
 _KEY_ATTRIBUTE_CLASS = {"S": "UnicodeAttribute", "N": "DecimalAttribute", "B": "BinaryAttribute"}
 _PYNAMODB_ATTRIBUTES = {
+    "Attribute",
     "BinaryAttribute",
     "BinarySetAttribute",
     "BooleanAttribute",
@@ -160,11 +162,9 @@ class ModuleWriter:
         self.base = class_name(self.table.name) + "Item"
         self.env = constant_name(self.table.name) + "_TABLE_NAME"
         self.key_types = {
-            index.partition_key.name: index.partition_key.type for index in design.indexes.values()
-        } | {
-            index.sort_key.name: index.sort_key.type
+            key.name: key.type
             for index in design.indexes.values()
-            if index.sort_key is not None
+            for key in (*index.partition_keys, *index.sort_keys)
         }
         self.key_limits = self._key_limits()
         self.entity_classes = {name: name for name in design.entities}
@@ -174,12 +174,10 @@ class ModuleWriter:
     def _key_limits(self) -> dict[str, int]:
         limits: dict[str, int] = {}
         for index in self.design.indexes.values():
-            limits[index.partition_key.name] = min(
-                limits.get(index.partition_key.name, PARTITION_KEY_MAX_BYTES),
-                PARTITION_KEY_MAX_BYTES,
-            )
-            if index.sort_key is not None:
-                limits[index.sort_key.name] = SORT_KEY_MAX_BYTES
+            for key in index.partition_keys:
+                limits.setdefault(key.name, PARTITION_KEY_MAX_BYTES)
+            for key in index.sort_keys:
+                limits[key.name] = SORT_KEY_MAX_BYTES
         return limits
 
     # -- emission --------------------------------------------------------------------------
@@ -188,7 +186,7 @@ class ModuleWriter:
         body: list[str] = []
         body += self._table_spec()
         for index in self.design.indexes.values():
-            if index.kind != "table":
+            if index.kind != "table" and not index.multi_attribute:
                 body += ["", "", *self._index_class(index.name)]
         body += ["", "", *self._base_class()]
         for entity in self.design.entities.values():
@@ -198,7 +196,7 @@ class ModuleWriter:
         for pattern in self.design.patterns.values():
             body += ["", "", *self._pattern(pattern)]
         body += ["", "", *self._module_functions()]
-        text = "\n".join(body)
+        text = fit_lines("\n".join(body))
         return "\n".join([*self._head(text), "", text]) + "\n"
 
     def _head(self, body: str) -> list[str]:
@@ -243,7 +241,8 @@ class ModuleWriter:
         lines += import_from("tablemodel.runtime.chunked", used(["Chunking"]))
         lines += import_from("tablemodel.runtime.chunks", used(["VacuumStats"]))
         lines += import_from(
-            "tablemodel.runtime.entities", used(["UNSET", "EntitySpec", "TableSpec", "Unset"])
+            "tablemodel.runtime.entities",
+            used(["UNSET", "EntitySpec", "MultiKeyIndex", "TableSpec", "Unset"]),
         )
         lines += import_from("tablemodel.runtime.indexes", used(["GlobalIndex", "LocalIndex"]))
         lines += ["from tablemodel.runtime.model import TableItem"]
@@ -257,7 +256,7 @@ class ModuleWriter:
     def _index_imports(self) -> list[str]:
         names: set[str] = set()
         for index in self.design.indexes.values():
-            if index.kind == "table":
+            if index.kind == "table" or index.multi_attribute:
                 continue
             names.add(
                 {
@@ -290,6 +289,13 @@ class ModuleWriter:
             args.append(f"delimiters={pystr(codec.delimiters)}")
         if codec.escape_character != "\\":
             args.append(f"escape_char={pystr(codec.escape_character)}")
+        if codec.escape and self.design.raw_keys:
+            args.append("raw_keys=" + tuple_of([pystr(k) for k in sorted(self.design.raw_keys)]))
+        multi = [
+            self._multi_key_index(i) for i in self.design.indexes.values() if i.multi_attribute
+        ]
+        if multi:
+            args.append("multi_key_indexes=(\n" + "".join(f"{INDENT}{m},\n" for m in multi) + ")")
         renamed = {
             k: python_name(k, RESERVED_MEMBERS)
             for k in [*self.key_types, t.discriminator_attribute or ""]
@@ -301,6 +307,25 @@ class ModuleWriter:
                 + mapping([(pystr(k), pystr(v)) for k, v in sorted(renamed.items())])
             )
         return call("TABLE = TableSpec(", args, "")
+
+    def _multi_key_index(self, index: IndexDesign) -> str:
+        """A GSI with a multi-attribute key, which PynamoDB cannot declare: the runtime creates
+        and queries it from this description."""
+        args = [
+            pystr(index.name),
+            tuple_of([pystr(k.name) for k in index.partition_keys]),
+            tuple_of([pystr(k.name) for k in index.sort_keys]),
+        ]
+        projection = index.projection
+        if projection.type != "all":
+            args.append(f"projection={pystr(projection.type)}")
+        if projection.attributes:
+            args.append("attributes=" + tuple_of([pystr(a) for a in projection.attributes]))
+        billing = self.table.billing
+        if billing.mode == "PROVISIONED":
+            args.append(f"read_capacity={billing.read_capacity}")
+            args.append(f"write_capacity={billing.write_capacity}")
+        return "MultiKeyIndex(" + ", ".join(args) + ")"
 
     def _index_class(self, name: str) -> list[str]:
         index = self.design.indexes[name]
@@ -378,7 +403,14 @@ class ModuleWriter:
             self.used_attribute_classes.add(attr_cls)
             role = primary.get(name)
             options = [f"{role}=True"] if role else ["null=True"]
-            lines += _attribute_line(python_name(name, RESERVED_MEMBERS), attr_cls, name, options)
+            # A key that entities store as their own attribute is redeclared by each of them
+            # with the attribute's type (a date, an integer): the table class leaves it open.
+            annotation = "Attribute[Any]" if name in self.design.raw_keys else None
+            if annotation is not None:
+                self.used_attribute_classes.add("Attribute")
+            lines += _attribute_line(
+                python_name(name, RESERVED_MEMBERS), attr_cls, name, options, annotation
+            )
         lines.append(f"{INDENT}_table = TABLE")
         if t.discriminator_attribute:
             self.used_attribute_classes.add("DiscriminatorAttribute")
@@ -387,7 +419,7 @@ class ModuleWriter:
                 python_name(disc, RESERVED_MEMBERS), "DiscriminatorAttribute", disc, []
             )
         for index in self.design.indexes.values():
-            if index.kind != "table":
+            if index.kind != "table" and not index.multi_attribute:
                 attr = python_name(index.name.lower().replace("-", "_").replace(".", "_"), ())
                 lines.append(f"{INDENT}{attr}_index = {class_name(index.name)}Index()")
         return lines
@@ -396,14 +428,25 @@ class ModuleWriter:
         spec = entity.spec
         name = entity.name
         version = spec.version_attribute
-        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
-        lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
+        py = _attribute_names(entity)
+        if self.table.discriminator_attribute:
+            lines = [f"class {name}({self.base}, discriminator={pystr(entity.discriminator)}):"]
+        else:  # read back as this class when the item's primary key is one it writes
+            lines = [f"class {name}({self.base}):"]
         doc = [first_line(spec.description) or f"The {name} entity."]
         doc += ["", "Keys:"]
-        doc += [f"    {k} = {pystr(t.source)}" for k, t in entity.templates.items()]
+        doc += [
+            f"    {k} = {pystr(t.source)}"
+            + (" (the attribute itself)" if k in entity.plain else "")
+            for k, t in entity.templates.items()
+        ]
         lines += docstring(doc, INDENT)
         lines.append("")
         chunked = set(spec.chunking.attributes) if spec.chunking else set()
+        table = self.table
+        primary = {table.partition_key.name: "hash_key"}
+        if table.sort_key is not None:
+            primary[table.sort_key.name] = "range_key"
         for attr, aspec in spec.attributes.items():
             if attr in chunked:  # the record's payload: a plain attribute, not in the head item
                 lines.append(f"{INDENT}{py[attr]}: {_python_type(aspec)} | None = None")
@@ -415,6 +458,8 @@ class ModuleWriter:
             attr_cls = _ATTRIBUTE_CLASS[aspec.type]
             self.used_attribute_classes.add(attr_cls)
             options: list[str] = []
+            if attr in entity.plain and attr in primary:  # a table key the attribute itself is
+                options.append(f"{primary[attr]}=True")
             if aspec.optional or aspec.type.endswith("_set"):
                 options.append("null=True")
             if aspec.type in {"binary", "binary_set"}:
@@ -644,7 +689,7 @@ class ModuleWriter:
         entity = self.design.entities[entity_name]
         spec = entity.spec
         index = self.design.indexes[index_name]
-        py = {a: python_name(a, RESERVED_MEMBERS) for a in spec.attributes}
+        py = _attribute_names(entity)
         where = "a Query on the table" if index.kind == "table" else f"{index.label}"
         doc = [
             f"{entity_name} as {where} returns it, without {', '.join(unread)}.",
@@ -699,27 +744,45 @@ class ModuleWriter:
             pystr(pattern.name),
             f"index={pystr(index.name) if index.kind != 'table' else 'None'}",
             f"index_kind={pystr(index.kind)}",
-            "index_keys="
-            + mapping(
-                [(pystr("partition"), pystr(index.partition_key.name))]
-                + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
-            ),
-            "partition="
-            + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates),
         ]
-        if pattern.sort is not None:
+        if index.multi_attribute:  # a condition on each key attribute, in KeySchema order
+            keys = [(pystr("partition"), tuple_of([pystr(k.name) for k in index.partition_keys]))]
+            if index.sort_keys:
+                keys.append((pystr("sort"), tuple_of([pystr(k.name) for k in index.sort_keys])))
+            args.append("index_keys=" + mapping(keys))
+            terms = [_key_term(c.attribute, c.operator, c.templates) for c in pattern.partitions]
+            args.append(_terms("partition", terms))
+            if pattern.sorts:
+                terms = [_key_term(c.attribute, c.operator, c.templates) for c in pattern.sorts]
+                args.append(_terms("sort", terms))
+        else:
             args.append(
-                "sort="
-                + _key_term(pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates)
+                "index_keys="
+                + mapping(
+                    [(pystr("partition"), pystr(index.partition_key.name))]
+                    + ([(pystr("sort"), pystr(index.sort_key.name))] if index.sort_key else [])
+                )
             )
+            args.append(
+                "partition="
+                + _key_term(pattern.partition.attribute, "eq", pattern.partition.templates)
+            )
+            if pattern.sort is not None:
+                args.append(
+                    "sort="
+                    + _key_term(
+                        pattern.sort.attribute, pattern.sort.operator, pattern.sort.templates
+                    )
+                )
         args.append(
             "parameters=" + mapping([(pystr(n), _rule(s)) for n, s in pattern.parameters.items()])
         )
         args.append("returns=" + tuple_of([self.entity_classes[r] for r in pattern.returns]))
         if spec.filter:
             terms = [
-                _filter_term(attr, pred.operator, pred.operands)
+                _filter_term(attr, term.operator, term.operands)
                 for attr, pred in spec.filter.items()
+                for term in pred.terms
             ]
             one = "filters=" + tuple_of(terms)
             if len(one) > LINE - len(INDENT) - 1:
@@ -734,7 +797,7 @@ class ModuleWriter:
         fetches = self.design.fetches_items(pattern)
         if fetches:
             args.append("whole_items=True")
-        lines = call(f"{const}: PatternSpec[{returns}] = PatternSpec(", args, "")
+        lines = _annotated_call(const, "PatternSpec", self._returns(pattern), args)
         names = _parameter_order(pattern)
         params = [
             f"{python_name(n, PATTERN_OPTIONS)}: {_python_type(pattern.parameters[n])}"
@@ -799,7 +862,14 @@ class ModuleWriter:
         one = [f"{head}({classes[0]},)"]
         lines = one if len(classes) == 1 else call(head + "(", classes, "")
         patterns = [(pystr(p), "_" + p.upper()) for p in self.design.patterns]
-        lines += [f"ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = {mapping(patterns)}"]
+        head = "ACCESS_PATTERNS: dict[str, PatternSpec[Any]] = "
+        display = head + mapping(patterns)
+        if all(len(line) <= LINE for line in display.split("\n")):
+            lines += [display]
+        else:  # a name too long for `"name": _NAME,` on one line
+            lines += [head + "{", f"{INDENT}spec.name: spec", f"{INDENT}for spec in ("]
+            lines += [f"{INDENT * 2}{constant}," for _, constant in patterns]
+            lines += [f"{INDENT})", "}"]
         lines += ["", ""]
         lines += define(
             "configure",
@@ -886,22 +956,52 @@ class ModuleWriter:
         return lines
 
 
-def _attribute_line(py_name: str, cls: str, model_name: str, options: list[str]) -> list[str]:
+def _attribute_names(entity: EntityDesign) -> dict[str, str]:
+    """The Python name of each attribute of an entity's class (and of its views).
+
+    An attribute named like its entity (`Comment.Comment` in AWS's chat schema) is renamed
+    too: in the class body the attribute would hide the class, which its methods name.
+    """
+    reserved = RESERVED_MEMBERS | {entity.name}
+    return {a: python_name(a, reserved) for a in entity.spec.attributes}
+
+
+def _annotated_call(name: str, generic: str, members: list[str], args: list[str]) -> list[str]:
+    """`name: generic[A | B] = generic(args)`, laid out so that ruff keeps it at any line
+    length: on one line when it fits, else the annotation declared on a line of its own (with
+    one member a line, each named by a comment, when even that is long; the comments keep
+    ruff from joining the lines)."""
+    annotation = f"{generic}[{' | '.join(members) or 'Any'}]"
+    if len(f"{name}: {annotation} = {generic}(") <= LINE:
+        return call(f"{name}: {annotation} = {generic}(", args, "")
+    if len(f"{name}: {annotation}") <= LINE:
+        head = [f"{name}: {annotation}"]
+    else:
+        head = [f"{name}: {generic}["]
+        for i, member in enumerate(members):
+            head.append(f"{INDENT}{'| ' if i else ''}{member}  # {i + 1} of {len(members)}")
+        head.append("]")
+    return [*head, *call(f"{name} = {generic}(", args, "")]
+
+
+def _attribute_line(
+    py_name: str, cls: str, model_name: str, options: list[str], annotation: str | None = None
+) -> list[str]:
     args = list(options)
     if py_name != model_name:
         args.insert(0, f"attr_name={pystr(model_name)}")
-    return [f"{INDENT}{py_name} = {cls}({', '.join(args)})"]
+    typed = f": {annotation}" if annotation is not None else ""
+    return [f"{INDENT}{py_name}{typed} = {cls}({', '.join(args)})"]
 
 
 def _parameter_order(pattern: PatternDesign) -> list[str]:
     """Parameters in the order a reader meets them: partition key, sort key, filter, rest."""
     seen: list[str] = []
-    for condition in (pattern.partition, pattern.sort):
-        if condition is not None:
-            for template in condition.templates:
-                seen += [v for v in template.variable_names if v not in seen]
+    for condition in pattern.key_conditions:
+        for template in condition.templates:
+            seen += [v for v in template.variable_names if v not in seen]
     for predicate in pattern.spec.filter.values():
-        for value in predicate.operands:
+        for value in (v for term in predicate.terms for v in term.operands):
             name = _parameter(value)
             if name is not None and name not in seen:
                 seen.append(name)
@@ -913,6 +1013,14 @@ def _parameter(value: object) -> str | None:
     if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
         return value[1:]
     return None
+
+
+def _terms(name: str, terms: list[str]) -> str:
+    """`partition=(KeyTerm(...), ...)`, exploded one term a line when it is long."""
+    one = f"{name}=" + tuple_of(terms)
+    if len(one) <= LINE - len(INDENT) - 1:
+        return one
+    return f"{name}=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")"
 
 
 def _key_term(attribute: str, operator: str, templates: Sequence[object]) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "define",
     "docstring",
     "first_line",
+    "fit_lines",
     "import_from",
     "mapping",
     "printable",
@@ -138,3 +139,111 @@ def define(
     out += [f"{indent}{INDENT}{p}," for p in params]
     out.append(f"{indent}{tail}")
     return out
+
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def fit_lines(text: str) -> str:
+    """`text` with every code line longer than `LINE` split as ruff keeps it.
+
+    The builders above lay out what they know is long; a line that is long only once its
+    values are in (an enum's values in a `Rule`, a type with a long `Literal`) is split here:
+    the last bracket of the line that holds two or more elements is exploded one element a
+    line with a trailing comma (ruff keeps such a "magic trailing comma"), and what follows
+    its closing bracket moves to a line of its own when it is more than punctuation.
+    Docstrings and comments are left alone (`docstring` wraps them).
+    """
+    out: list[str] = []
+    in_docstring = False
+    for line in text.split("\n"):
+        if in_docstring or line.lstrip().startswith("#"):
+            out.append(line)
+        else:
+            out += _fit(line)
+        if line.count('"""') % 2 == 1:
+            in_docstring = not in_docstring
+    return "\n".join(out)
+
+
+def _fit(line: str) -> list[str]:
+    if len(line) <= LINE:
+        return [line]
+    split = _explode(line)
+    if split is None:
+        return [line]  # nothing to split: ruff would leave it too
+    return [piece for part in split for piece in _fit(part)]
+
+
+def _explode(line: str) -> list[str] | None:
+    indent = line[: len(line) - len(line.lstrip())]
+    pairs = _bracket_pairs(line)
+    for opened, closed in sorted(pairs, key=lambda p: (-p[1], p[0])):
+        elements = _top_level_split(line[opened + 1 : closed])
+        is_call = opened > 0 and (line[opened - 1].isalnum() or line[opened - 1] in "_)]")
+        if len(elements) < 2 and not (is_call and line[opened] == "(" and elements):
+            continue  # a trailing comma would make one element a tuple
+        rest = line[closed + 1 :]
+        lines = [line[: opened + 1]]
+        lines += [f"{indent}{INDENT}{element}," for element in elements]
+        if rest.strip(" ,:)]}") == "":
+            lines.append(f"{indent}{line[closed]}{rest}")
+        else:
+            lines += [f"{indent}{line[closed]}", f"{indent}{rest.strip()}"]
+        return lines
+    return None
+
+
+def _bracket_pairs(line: str) -> list[tuple[int, int]]:
+    """(open, close) positions of the brackets of `line` that close on it, outside strings."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPENERS:
+            stack.append(i)
+        elif ch in ")]}" and stack:
+            pairs.append((stack.pop(), i))
+        i += 1
+    return pairs
+
+
+def _top_level_split(body: str) -> list[str]:
+    """The comma-separated elements of a bracket's contents (nested brackets kept whole)."""
+    elements: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPENERS:
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            elements.append(body[start:i].strip())
+            start = i + 1
+        i += 1
+    last = body[start:].strip()
+    if last:
+        elements.append(last)
+    return elements

@@ -9,9 +9,11 @@ reported here, located, instead of as broken code.
 
 from __future__ import annotations
 
+import itertools
 import keyword
 from dataclasses import dataclass
 
+from tablemodel.check.languages import common_primary_key
 from tablemodel.design import rule_of
 from tablemodel.diagnostics import Severity
 from tablemodel.diagnostics.codes import declare
@@ -38,16 +40,21 @@ declare(
     "generate-needs-discriminator",
     Severity.ERROR,
     "generate",
-    """`tablemodel generate` needs the table to declare a discriminator attribute.
+    """Two entities' primary keys can coincide, and the table has no discriminator attribute.
 
-    Why: the generated PynamoDB models read an item back as the right entity class by the
-    attribute that names its type; without one, a read cannot tell a RacerRace from a Racer.
+    Why: without a discriminator, the generated code reads an item back as the one entity
+    whose key templates parse its primary key (every index returns the primary key). When
+    two entities can write the same primary key (TM501), a read cannot tell which one an
+    item is.
 
     Bad:
-        table: {name: alleycat, partition_key: {name: PK}}
+        Race:    {keys: {PK: "race-{race_id}", SK: "{racer_id}"}}
+        Summary: {keys: {PK: "race-{race_id}", SK: "summary"}}    # racer "summary"
 
     Good:
-        table: {name: alleycat, partition_key: {name: PK}, discriminator_attribute: entity_type}
+        Race:    {keys: {PK: "race-{race_id}", SK: "racer#{racer_id}"}}
+        Summary: {keys: {PK: "race-{race_id}", SK: "summary"}}
+        # or: table: {discriminator_attribute: entity_type}
     """,
 )
 
@@ -82,17 +89,17 @@ declare(
     "generate",
     """The model uses something the generated models do not support (yet).
 
-    Why: entity attributes that share a name with a key attribute, templates for binary (B)
-    keys, and non-integer version attributes have no faithful mapping onto PynamoDB models;
-    the generator refuses them rather than emit code that stores something else.
+    Why: an entity attribute named like the discriminator attribute, templates for binary
+    (B) keys, and non-integer version attributes have no faithful mapping onto PynamoDB
+    models; the generator refuses them rather than emit code that stores something else.
 
     Bad:
-        keys: {GSI1PK: "{status}"}
-        attributes: {GSI1PK: string}
+        table: {discriminator_attribute: kind}
+        attributes: {kind: string}
 
     Good:
-        keys: {GSI1PK: "status-{status}"}
-        attributes: {status: string}
+        table: {discriminator_attribute: entity_type}
+        attributes: {kind: string}
     """,
 )
 
@@ -184,13 +191,7 @@ class _Validation:
         """Everything but names and codecs: discriminator, key attributes, chunking, patterns."""
         disc = self.table.discriminator_attribute
         if disc is None:
-            self.problem(
-                GENERATE_NO_DISCRIMINATOR,
-                ("table",),
-                "generated models map each item to its entity by a discriminator attribute, "
-                "and the table declares none",
-                "`discriminator_attribute: entity_type` (or another attribute name) under `table`",
-            )
+            self.check_keys_identify()
         if self.base in self.design.entities or self.base in MODULE_NAMES:
             self.problem(
                 GENERATE_NAME_CLASH,
@@ -198,7 +199,6 @@ class _Validation:
                 f"the table model class `{self.base}` clashes with an entity or module name",
                 "an entity name other than " + self.base,
             )
-        key_names = set(self.key_types)
         for name, entity in self.design.entities.items():
             epath: tuple[str | int, ...] = ("entities", name)
             if name in MODULE_NAMES or not name.isidentifier() or keyword.iskeyword(name):
@@ -209,23 +209,26 @@ class _Validation:
                     "another entity name",
                     entity=name,
                 )
-            for attr in entity.spec.attributes:
-                if attr in key_names or attr == disc:
-                    self.problem(
-                        GENERATE_UNSUPPORTED,
-                        (*epath, "attributes", attr),
-                        f"`{attr}` is both an entity attribute and a key (or discriminator) "
-                        "attribute of the table; generated models keep the two apart",
-                        "an attribute name that is not a key attribute name",
-                        entity=name,
-                    )
+            if disc is not None and disc in entity.spec.attributes:
+                self.problem(
+                    GENERATE_UNSUPPORTED,
+                    (*epath, "attributes", disc),
+                    f"`{disc}` is both an entity attribute and the table's discriminator"
+                    " attribute, which holds the entity's name",
+                    "an attribute name other than the discriminator's",
+                    entity=name,
+                )
             for key_attr in entity.templates:
                 if self.key_types.get(key_attr) == "B":
+                    plain = key_attr in entity.plain
                     self.problem(
                         GENERATE_UNSUPPORTED,
-                        (*epath, "keys", key_attr),
-                        f"`{key_attr}` is a binary (B) key; key templates compose strings and "
-                        "numbers only",
+                        (*epath, "attributes" if plain else "keys", key_attr),
+                        f"`{key_attr}` is a binary (B) key; generated models key items on"
+                        " strings and numbers only"
+                        if plain
+                        else f"`{key_attr}` is a binary (B) key; key templates compose strings"
+                        " and numbers only",
                         "an S or N key attribute",
                         entity=name,
                     )
@@ -275,6 +278,25 @@ class _Validation:
                     pattern=pname,
                 )
 
+    def check_keys_identify(self) -> None:
+        """Without a discriminator, an item's primary key must name its entity (TM901)."""
+        keys = self.design.table.key_names
+        writers = [e for e in self.design.entities.values() if all(e.writes(k) for k in keys)]
+        for a, b in itertools.combinations(writers, 2):
+            shared = common_primary_key(self.design, a, b)
+            if shared is None:
+                continue
+            example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
+            self.problem(
+                GENERATE_NO_DISCRIMINATOR,
+                ("entities", b.name, "keys"),
+                f"`{a.name}` and `{b.name}` can write the same primary key ({example}), so a"
+                " read cannot tell which entity an item is, and the table has no discriminator",
+                f"key prefixes that tell `{a.name}` and `{b.name}` apart (see TM501), or"
+                " `discriminator_attribute: entity_type` under `table`",
+                entity=b.name,
+            )
+
     def check_module_names(self) -> None:
         """Every top-level name the module defines is defined once (TM902 otherwise).
 
@@ -307,7 +329,7 @@ class _Validation:
             )
 
         for index in self.design.indexes.values():
-            if index.kind != "table":
+            if index.kind != "table" and not index.multi_attribute:
                 claim(
                     class_name(index.name) + "Index",
                     f"for the class of index `{index.name}`",
@@ -342,7 +364,7 @@ class _Validation:
                     template,
                     parts,
                     key_type="N" if self.key_types.get(attr) == "N" else "S",
-                    escape=codec.escape,
+                    escape=codec.escape and attr not in self.design.raw_keys,
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=self.key_limits.get(attr, SORT_KEY_MAX_BYTES),
@@ -366,8 +388,8 @@ class _Validation:
                         entity=name,
                     )
         for pname, pattern in self.design.patterns.items():
-            for condition in (pattern.partition, pattern.sort):
-                if condition is None or self.key_types.get(condition.attribute) == "B":
+            for condition in pattern.key_conditions:
+                if self.key_types.get(condition.attribute) == "B":
                     continue
                 for template in condition.templates:
                     rules = {v: pattern.parameters[v] for v in template.variable_names}

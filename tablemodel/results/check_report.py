@@ -14,10 +14,14 @@ from tablemodel.diagnostics import Diagnostic, Severity
 
 
 class Verdict(StrEnum):
-    """The static verdict on one access pattern."""
+    """The verdict on one access pattern: from its static findings, and its run's when it ran.
+
+    docs/run.md says how a run's outcome and findings combine with the static verdict.
+    """
 
     PROVEN = "proven"  # the key condition selects exactly the intended items, in order
     RUN_ONLY = "verified only by run"  # no static finding, but the intent is beyond proof
+    VERIFIED_BY_RUN = "verified by run"  # beyond proof, and a run returned what the intent says
     FAILS = "fails"  # at least one error names this pattern
     WARNINGS = "warnings"  # proven or run-only, with warnings
 
@@ -31,11 +35,15 @@ class PatternSummary:
     index: str
     key_condition: str
     returns: tuple[str, ...]
-    verdict: Verdict
+    verdict: Verdict  # the one verdict: static findings, and the run's when it ran
     reasons: tuple[str, ...] = ()  # why the verdict is not `proven`
+    # With `check --run` only: the verdict of the static findings alone, and the run's outcome
+    # (pass, fail, skipped, not run). Both are None for a static check.
+    static_verdict: Verdict | None = None
+    run_verdict: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "index": self.index,
@@ -44,6 +52,11 @@ class PatternSummary:
             "verdict": self.verdict.value,
             "reasons": list(self.reasons),
         }
+        if self.static_verdict is not None:
+            out["static_verdict"] = self.static_verdict.value
+        if self.run_verdict is not None:
+            out["run_verdict"] = self.run_verdict
+        return out
 
 
 @dataclass(frozen=True)

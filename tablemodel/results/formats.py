@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import tablemodel
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity, codes
-from tablemodel.results.check_report import CheckReport
+from tablemodel.results.check_report import CheckReport, PatternSummary
 from tablemodel.results.run_report import RunReport
 
 __all__ = [
@@ -213,11 +213,26 @@ def _sarif_log(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "version": tablemodel.__version__,
         "rules": [_sarif_rule(code) for code in rule_ids],
     }
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
-    }
+    run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
+    verdicts = [
+        {"source": report.source, **_verdicts(summary)}
+        for report in reports
+        for summary in report.patterns
+    ]
+    if verdicts:
+        # Each pattern's one verdict, as the human and JSON reports show it; a SARIF property
+        # bag, which code scanning ignores and other readers can use.
+        run["properties"] = {"patternVerdicts": verdicts}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _verdicts(summary: PatternSummary) -> dict[str, Any]:
+    out: dict[str, Any] = {"pattern": summary.name, "verdict": summary.verdict.value}
+    if summary.static_verdict is not None:
+        out["staticVerdict"] = summary.static_verdict.value
+    if summary.run_verdict is not None:
+        out["runVerdict"] = summary.run_verdict
+    return out
 
 
 def _sarif_rule(code: str) -> dict[str, Any]:

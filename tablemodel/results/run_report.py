@@ -53,6 +53,7 @@ class CallResult:
     read_units: float = 0.0  # estimated by tablemodel from item sizes
     seconds: float = 0.0
     error: str | None = None  # the call raised
+    hint: str | None = None  # how to fix the key condition, when the run can tell
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,17 +72,27 @@ class CallResult:
             "read_units": self.read_units,
             "seconds": round(self.seconds, 6),
             "error": self.error,
+            "hint": self.hint,
         }
 
 
 @dataclass(frozen=True)
 class PatternRun:
-    """Every call of one pattern, and the static verdict beside them."""
+    """Every call of one pattern, and the static verdict beside them.
+
+    `static_verdict` is the check's verdict on the pattern with the same `--select/--ignore`;
+    `verdict` is the run's own outcome; `final_verdict` the pattern's one verdict once the
+    run's findings are merged into the check (`tablemodel.run.check`), which the CheckReport's
+    pattern summary carries too (None from `run_model` alone, before any merge).
+    """
 
     name: str
     static_verdict: str
     calls: tuple[CallResult, ...]
     skipped: str | None = None  # why this engine cannot run the pattern faithfully
+    final_verdict: str | None = None
+    # Every call expected no item (the run showed nothing): why, for the first call.
+    nothing_expected: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -107,7 +118,9 @@ class PatternRun:
             "name": self.name,
             "static_verdict": self.static_verdict,
             "run_verdict": self.verdict,
+            "verdict": self.final_verdict,
             "skipped": self.skipped,
+            "nothing_expected": self.nothing_expected,
             "calls": [call.to_dict() for call in self.calls],
         }
 

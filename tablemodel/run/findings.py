@@ -1,5 +1,6 @@
 """Run findings as diagnostics of the check report: TM851 (a result that differs from the
-intent) and TM852 (a call that raised), declared here beside the code that raises them.
+intent), TM852 (a call that raised) and TM853 (every call expected nothing), declared here
+beside the code that raises them.
 
 Each is located at the pattern in the model file, so every output format (human, json, sarif,
 github) shows them without a second code path. This module stays light (no SDK, no engine):
@@ -14,9 +15,9 @@ from tablemodel.check.registry import finding
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, Severity
 from tablemodel.diagnostics.codes import declare
-from tablemodel.results.run_report import CallResult, ItemView, RunReport
+from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 
-__all__ = ["RUN_CALL_FAILED", "RUN_DIFFERS", "run_diagnostics"]
+__all__ = ["RUN_CALL_FAILED", "RUN_DIFFERS", "RUN_SHOWED_NOTHING", "run_diagnostics"]
 
 # The codes raised here (family `run`); their docstrings are their pages in docs/rules.md.
 
@@ -63,12 +64,40 @@ declare(
 )
 
 
+RUN_SHOWED_NOTHING = "TM853"
+declare(
+    RUN_SHOWED_NOTHING,
+    "run-expected-nothing",
+    Severity.WARNING,
+    "run",
+    """On the engine, every call of the pattern expected no item, so the run showed nothing.
+
+    Why: a pattern that returns nothing when nothing is expected passes whatever its keys
+    do; a run of it proves nothing. The sample holds no item the intent selects with the
+    parameters the run chose: an entity with no items, a value (a sentinel such as
+    `AVAILABLE`) that no item holds, a range that misses every value. The finding names the
+    first condition no item met.
+
+    Bad:
+        sample: {entities: {Book: {count: 0}}}
+
+    Good:
+        sample: {entities: {Book: {count: 12}}}
+        examples:                         # or call it with published parameter values
+          - {member_id: "0000001", today: "2022-07-30"}
+    """,
+)
+
+
 def run_diagnostics(design: Design, run: RunReport) -> list[Diagnostic]:
-    """One diagnostic per failing pattern, for its first failing call."""
+    """One diagnostic per failing pattern (its first failing call), and one per pattern whose
+    every call expected nothing (TM853)."""
     out: list[Diagnostic] = []
     for pattern_run in run.patterns:
         call = pattern_run.first_failure
         if call is None:
+            if pattern_run.nothing_expected is not None:
+                out.append(_nothing_expected(design, run, pattern_run))
             continue
         pattern = design.patterns[pattern_run.name]
         path = (*pattern.path, "key_condition")
@@ -88,10 +117,30 @@ def run_diagnostics(design: Design, run: RunReport) -> list[Diagnostic]:
                 found=_found(call),
                 expected=f"{call.expected_count} item(s), as the intent selects them",
                 example=_example(call),
+                hint=call.hint,
                 pattern=pattern.name,
             )
         )
     return out
+
+
+def _nothing_expected(design: Design, run: RunReport, pattern_run: PatternRun) -> Diagnostic:
+    pattern = design.patterns[pattern_run.name]
+    calls = len(pattern_run.calls)
+    first = _call_text(pattern_run.name, pattern_run.calls[0])
+    return finding(
+        design,
+        RUN_SHOWED_NOTHING,
+        (*pattern.path, "intent"),
+        f"on {run.engine}, every call of `{pattern_run.name}` expected no item ({calls}"
+        f" call{'s' if calls != 1 else ''}), so the run showed nothing: for {first},"
+        f" {pattern_run.nothing_expected}",
+        found=f"{calls} call{'s' if calls != 1 else ''}, 0 items expected",
+        expected="a call whose intent selects sample items",
+        hint="give the sample items the intent selects (sample.entities counts and values,"
+        " sample.fixtures), or call the pattern with published values (examples)",
+        pattern=pattern.name,
+    )
 
 
 def _call_text(name: str, call: CallResult) -> str:

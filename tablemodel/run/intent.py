@@ -11,6 +11,9 @@ Values are compared the way DynamoDB compares what the runtime stores:
 - strings and binary by their UTF-8 bytes (`"Z" < "a"`, `"b#10" < "b#2"`), strings after NFC
   normalisation, as the runtime writes them; datetimes and dates as the fixed-width UTC text the
   runtime stores (`2024-01-01T00:00:00.000000Z`);
+- a `date` compared with a `datetime` attribute means the whole UTC day: the datetime's day
+  meets the date (`lte $day` keeps all of the day, `gt $day` starts after it), as the checker
+  proves it;
 - values of different DynamoDB types are never equal and never ordered;
 - a missing attribute satisfies no comparison, with one exception DynamoDB makes: `a <> v` is
   true when `a` is missing (nothing is not equal to anything); `exists: false` selects items
@@ -52,6 +55,7 @@ __all__ = [
     "in_stored_order",
     "parameter_of",
     "stored",
+    "why_nothing",
 ]
 
 Stored = tuple[str, object]
@@ -198,6 +202,7 @@ class _Condition:
     operator: str
     operands: tuple[Stored | None, ...]
     wanted: bool = True  # for `exists`
+    day: bool = False  # a `date` against a `datetime` attribute: compare the UTC day
 
 
 def expected_result(
@@ -217,8 +222,9 @@ def expected_result(
         entity = design.entities.get(entity_name)
         types = {a: s.type for a, s in entity.spec.attributes.items()} if entity else {}
         conditions[entity_name] = [
-            _condition(pattern, attr, predicate, types.get(attr), params)
+            _condition(pattern, attr, term, types.get(attr), params)
             for attr, predicate in where.items()
+            for term in predicate.terms
         ]
     selected = [
         index
@@ -234,6 +240,68 @@ def expected_result(
     )
 
 
+_SYMBOL = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+
+
+def why_nothing(
+    design: Design,
+    pattern: str,
+    params: Mapping[str, object],
+    items: Sequence[SampleItem],
+) -> str:
+    """Why the intent of `pattern` selects no item with `params`: per entity it selects, the
+    first condition that no item left by the ones before it meets (or that none exist)."""
+    found = design.patterns.get(pattern)
+    if found is None:
+        msg = f"`{pattern}` is not an access pattern of this model"
+        raise IntentError(msg)
+    intent = found.spec.intent
+    reasons: list[str] = []
+    for entity_name, where in intent.select.items():
+        candidates = [item for item in items if item.entity == entity_name]
+        if not candidates:
+            reasons.append(f"the sample holds no `{entity_name}` item")
+            continue
+        entity = design.entities.get(entity_name)
+        types = {a: s.type for a, s in entity.spec.attributes.items()} if entity else {}
+        stop = None
+        for attr, predicate in where.items():
+            for term in predicate.terms:
+                condition = _condition(pattern, attr, term, types.get(attr), params)
+                kept = [i for i in candidates if _holds(condition, i.values.get(attr))]
+                if not kept:
+                    stop = (
+                        f"of {len(candidates)} `{entity_name}` item(s) left, none has"
+                        f" {_term_text(attr, term, params)}"
+                    )
+                    break
+                candidates = kept
+            if stop is not None:
+                break
+        reasons.append(stop or f"`{entity_name}` items meet every condition")
+    limit = _limit(pattern, intent.limit, params)
+    if limit == 0:
+        reasons.append("the limit is 0")
+    return "; ".join(reasons)
+
+
+def _term_text(attribute: str, term: Predicate, params: Mapping[str, object]) -> str:
+    def shown(raw: Scalar) -> str:
+        name = parameter_of(raw)
+        value = params.get(name) if name is not None else raw
+        return repr(value.isoformat() if hasattr(value, "isoformat") else value)
+
+    values = [shown(raw) for raw in term.operands]
+    op = term.operator
+    if op in _SYMBOL:
+        return f"`{attribute} {_SYMBOL[op]} {values[0]}`"
+    if op == "exists":
+        return f"`{attribute}`" if term.operands[0] else f"no `{attribute}`"
+    if op == "between":
+        return f"`{attribute}` between {values[0]} and {values[1]}"
+    return f"`{op}({attribute}, {', '.join(values)})`"
+
+
 def _condition(
     pattern: str,
     attribute: str,
@@ -243,10 +311,28 @@ def _condition(
 ) -> _Condition:
     if predicate.operator == "exists":
         return _Condition(attribute, "exists", (), wanted=bool(predicate.operands[0]))
-    operands = tuple(
-        stored(_operand(pattern, raw, attribute_type, params)) for raw in predicate.operands
-    )
-    return _Condition(attribute, predicate.operator, operands)
+    values = [_operand(pattern, raw, attribute_type, params) for raw in predicate.operands]
+    # A date compared with a datetime attribute means the whole day (docs/model.md): the
+    # stored datetime's first ten characters are its UTC day, and they meet the date's text.
+    day = attribute_type == "datetime" and any(_is_day(v) for v in values)
+    operands = tuple(stored(v) for v in values)
+    return _Condition(attribute, predicate.operator, operands, day=day)
+
+
+def _is_day(value: object) -> bool:
+    if isinstance(value, dt.datetime):
+        return False
+    if isinstance(value, dt.date):
+        return True
+    return isinstance(value, str) and len(value) == 10 and _iso_date(value)
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _operand(
@@ -277,6 +363,8 @@ def _operand(
 
 def _holds(condition: _Condition, raw: object) -> bool:
     value = stored(raw)
+    if condition.day and value is not None and value[0] == "S" and isinstance(value[1], bytes):
+        value = ("S", value[1][:10])  # the UTC day of a stored datetime
     op = condition.operator
     if op == "exists":
         return (value is not None) == condition.wanted

@@ -4,6 +4,7 @@ bounds equal to present values, and a probe with an absent prefix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import unicodedata
 from collections import Counter
@@ -13,12 +14,19 @@ from decimal import Decimal
 
 from tablemodel.design import Design, PatternDesign, rule_of
 from tablemodel.keylang.charset import CharSetSyntaxError
-from tablemodel.run.intent import in_stored_order, parameter_of, stored
+from tablemodel.run.intent import (
+    IntentError,
+    expected_result,
+    in_stored_order,
+    parameter_of,
+    stored,
+)
 from tablemodel.run.items import SampleError, SampleItem
 from tablemodel.run.sample.candidates import candidates_for, context_of, unique
+from tablemodel.run.sample.fixtures import Unreadable, from_plain
 from tablemodel.runtime.values import AttributeValueError, Rule
 
-__all__ = ["parameter_sets"]
+__all__ = ["chosen_sets", "example_sets", "parameter_sets"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,46 @@ class _Use:
 
 
 def parameter_sets(
+    design: Design, pattern: str, items: Sequence[SampleItem], *, max_sets: int = 6
+) -> list[dict[str, object]]:
+    """The pattern's `examples` (always), then the sets `chosen_sets` chooses."""
+    found = design.patterns.get(pattern)
+    if found is None:
+        raise SampleError(design.source, f"`{pattern}` is not an access pattern of this model")
+    examples = example_sets(design, found)
+    chosen = chosen_sets(design, pattern, items, max_sets=max_sets)
+    keys = {_key(e) for e in examples}
+    return examples + [c for c in chosen if _key(c) not in keys]
+
+
+def _key(values: Mapping[str, object]) -> tuple[object, ...]:
+    return tuple((name, stored(values[name])) for name in sorted(values))
+
+
+def example_sets(design: Design, pattern: PatternDesign) -> list[dict[str, object]]:
+    """The pattern's `examples`, each value read by its parameter's type (located errors)."""
+    out: list[dict[str, object]] = []
+    for i, example in enumerate(pattern.spec.examples):
+        values: dict[str, object] = {}
+        for name, raw in example.items():
+            spec = pattern.parameters.get(name)
+            if spec is None:
+                continue  # TM108 reports it
+            where = str(design.locate((*pattern.path, "examples", i, name)))
+            try:
+                value = from_plain(spec, raw)
+                rule_of(spec).check(pattern.name, name, value)
+            except Unreadable as err:
+                raise SampleError(where, err.problem, err.expected) from None
+            except (AttributeValueError, CharSetSyntaxError) as err:
+                raise SampleError(where, str(err)) from None
+            values[name] = value
+        if set(values) == set(pattern.parameters):
+            out.append(values)
+    return out
+
+
+def chosen_sets(
     design: Design, pattern: str, items: Sequence[SampleItem], *, max_sets: int = 6
 ) -> list[dict[str, object]]:
     """Parameter values to run `pattern` with, chosen to expose over-matching keys.
@@ -72,13 +120,12 @@ class _Chooser:
         self.uses: list[_Use] = []
         for entity, where in intent.select.items():
             for attr, predicate in where.items():
-                for position, operand in enumerate(predicate.operands):
-                    parameter = parameter_of(operand)
-                    # A parameter without a type (reported by the design) gets no value.
-                    if parameter is not None and parameter in self.parameters:
-                        self.uses.append(
-                            _Use(parameter, entity, attr, predicate.operator, position)
-                        )
+                for term in predicate.terms:
+                    for position, operand in enumerate(term.operands):
+                        parameter = parameter_of(operand)
+                        # A parameter without a type (reported by the design) gets no value.
+                        if parameter is not None and parameter in self.parameters:
+                            self.uses.append(_Use(parameter, entity, attr, term.operator, position))
         limit = parameter_of(intent.limit)
         self.limit = limit if limit in self.parameters else None
         self.items = [(i, item) for i, item in enumerate(items) if item.entity in intent.select]
@@ -174,6 +221,7 @@ class _Chooser:
                 break
         if not out:
             add(self.complete({}, 0))
+        self.ensure_something_expected(out, anchors, max_sets)
         if not out:
             missing = [n for n in self.parameters if self.generated(n) is None]
             raise SampleError(
@@ -183,6 +231,72 @@ class _Chooser:
                 "bounds that leave room for a value",
             )
         return out
+
+    def expects(self, values: Mapping[str, object]) -> int:
+        """How many items a correct engine returns for `values` (the intent over the items)."""
+        selected = [item for _, item in self.items]
+        try:
+            return expected_result(self.design, self.pattern.name, values, selected).count
+        except IntentError:
+            return 0
+
+    def ensure_something_expected(
+        self,
+        out: list[dict[str, object]],
+        anchors: Sequence[tuple[int, int, SampleItem]],
+        max_sets: int,
+    ) -> None:
+        """Make one call expect items when the sample has any the intent can select.
+
+        Sets chosen to probe edges may all select nothing (a range bound past every value, a
+        limit of 0). Then a set taken whole from one item, each condition met by that item's
+        own value, replaces the last set (or joins them, with room).
+        """
+        if not out or any(self.expects(values) for values in out):
+            return
+        for _, _, anchor in anchors or [(0, i, item) for i, item in self.items]:
+            candidate = self.witness(anchor)
+            if candidate is None or not self.expects(candidate):
+                continue
+            if len(out) >= max_sets:
+                out.pop()
+            out.append(candidate)
+            return
+
+    def witness(self, anchor: SampleItem) -> dict[str, object] | None:
+        """Values under which the intent selects `anchor`: each use met by its own value."""
+        values: dict[str, object] = {}
+        for use in self.uses:
+            if use.entity != anchor.entity or use.parameter in values:
+                continue
+            own = anchor.values.get(use.attribute)
+            if own is None:
+                return None
+            if use.operator == "gt":
+                choice = self.nudge(use.parameter, own, -1)
+            elif use.operator == "lt":
+                choice = self.nudge(use.parameter, own, +1)
+            elif use.operator == "ne":
+                continue
+            else:  # eq, gte, lte, between (both ends), begins_with (a value prefixes itself), in
+                choice = self.typed(use.parameter, own)
+            if choice is None:
+                return None
+            values[use.parameter] = choice
+        if self.limit is not None:
+            values.setdefault(self.limit, self.typed(self.limit, 10))
+        return self.complete(values, 0)
+
+    def nudge(self, name: str, value: object, direction: int) -> object:
+        """A value of parameter `name` just above (+1) or below (-1) `value`, or None."""
+        if isinstance(value, str):
+            for candidate in _text_nudges(value, direction) if value else []:
+                typed = self.typed(name, candidate)
+                if typed is not None:
+                    return typed
+            return None
+        moved = _moved(value, direction)
+        return self.typed(name, moved) if moved is not None else None
 
     def bind(self, anchor: SampleItem) -> dict[str, object]:
         bound: dict[str, object] = {}
@@ -219,20 +333,33 @@ class _Chooser:
         if not present:
             return None
         n = len(present)
+        # Range bounds cut inside the values present: equal to one (inclusive edges matter),
+        # just inside it (it stays in), just outside it (it drops out), then the middle.
+        lower = [(1, 0), (1, -1), (1, +1), (n // 2, 0)][ordinal % 4]
+        upper = [(n - 2, 0), (n - 2, +1), (n - 2, -1), (n // 2, 0)][ordinal % 4]
         if use.operator == "between":
-            low, high = [(1, n - 2), (0, n - 1), (0, 0), (n - 1, n - 1)][ordinal % 4]
-            low, high = sorted((min(max(low, 0), n - 1), min(max(high, 0), n - 1)))
-            return self.pick(use.parameter, present, [high if use.position else low])
+            at, step = upper if use.position else lower
+            return self.bound(use.parameter, present, at, step)
         if use.operator in {"gt", "gte"}:
-            return self.pick(use.parameter, present, [[1, 0, n - 1, n // 2][ordinal % 4]])
+            return self.bound(use.parameter, present, *lower)
         if use.operator in {"lt", "lte"}:
-            return self.pick(use.parameter, present, [[n - 2, n - 1, 0, n // 2][ordinal % 4]])
+            return self.bound(use.parameter, present, *upper)
         if use.operator == "begins_with":
             return self.prefix(use.parameter, present, ordinal)
         score = self.hostility(present)
         ranked = sorted(present, key=lambda v: -score(v))
         start = (ordinal + use.position) % n
         return self.pick(use.parameter, ranked, [start])
+
+    def bound(self, name: str, present: Sequence[object], at: int, step: int) -> object:
+        """The value at position `at`, moved just above (+1) or below (-1) it if `step`."""
+        n = len(present)
+        at = min(max(at, 0), n - 1)
+        if step:
+            moved = self.nudge(name, present[at], step)
+            if moved is not None:
+                return moved
+        return self.pick(name, present, [at])
 
     def pick(self, name: str, present: Sequence[object], preferred: Sequence[int]) -> object:
         """The value at the first preferred position its rule accepts, else any accepted one."""
@@ -293,8 +420,18 @@ class _Chooser:
         return None
 
     def typed(self, name: str, value: object) -> object:
-        """`value` as the parameter's type (None when its rule refuses it)."""
+        """`value` as the parameter's type (None when its rule refuses it).
+
+        A `date` parameter compared with a datetime attribute takes the datetime's UTC day,
+        and a `datetime` parameter a date's first instant, so both come from values present.
+        """
         kind = self.parameters[name].type
+        if kind == "date" and isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).date()
+        elif (
+            kind == "datetime" and isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+        ):
+            value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
         if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = Decimal(value)
         elif kind == "integer" and isinstance(value, Decimal) and value == value.to_integral():
@@ -304,6 +441,34 @@ class _Chooser:
         except AttributeValueError:
             return None
         return value
+
+
+def _moved(value: object, direction: int) -> object:
+    """A number, date or datetime one small step up or down; None for other values."""
+    try:
+        if isinstance(value, dt.datetime):
+            return value + direction * dt.timedelta(seconds=1)
+        if isinstance(value, dt.date):
+            return value + direction * dt.timedelta(days=1)
+    except OverflowError:  # the first or last day a date can hold
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value + direction
+    if isinstance(value, Decimal):
+        return value + direction * Decimal("0.001")
+    return None
+
+
+def _text_nudges(value: str, direction: int) -> list[str]:
+    """Strings just above (+1) or below (-1) `value` in byte order, most readable first."""
+    if direction > 0:
+        return [value + c for c in "0Aa-_"]
+    shorter = [value[:-1]] if len(value) > 1 else []
+    last = ord(value[-1])
+    lowered = [value[:-1] + chr(last - 1)] if last > 32 else []
+    return shorter + lowered
 
 
 def _key_text(value: object) -> str | None:

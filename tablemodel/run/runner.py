@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import importlib.util
 import sys
 import tempfile
@@ -34,6 +35,9 @@ from types import ModuleType
 from typing import Any
 
 from tablemodel.check import run_checks
+from tablemodel.check.analysis import Analysis
+from tablemodel.check.intent_gaps import bound_correction
+from tablemodel.check.proof import translate
 from tablemodel.design import Design, PatternDesign, build_design
 from tablemodel.engines.guard import endpoint_refusal
 from tablemodel.engines.session import (
@@ -45,8 +49,9 @@ from tablemodel.engines.session import (
 )
 from tablemodel.generate import generate_source
 from tablemodel.generate.naming import parameter_name
+from tablemodel.results.check_report import CheckReport
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
-from tablemodel.run.intent import compare, expected_result
+from tablemodel.run.intent import compare, expected_result, stored, why_nothing
 from tablemodel.run.items import SampleError, SampleItem
 from tablemodel.run.parameters import parameter_sets
 from tablemodel.run.sample import generate_samples
@@ -54,6 +59,7 @@ from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace
 from tablemodel.runtime.size import get_read_units, item_size, read_units
+from tablemodel.runtime.specs import EntitySpec, TableSpec, identify
 from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["Progress", "RunOptions", "run_model", "vacuum_table"]
@@ -78,19 +84,29 @@ class RunOptions:
     progress: Progress | None = None
 
 
-def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunReport:
-    """Run every access pattern of `loaded`.
+def run_model(
+    loaded: LoadedModel | Design,
+    options: RunOptions | None = None,
+    *,
+    static: CheckReport | None = None,
+) -> RunReport:
+    """Run every access pattern of `loaded` (a loaded model, or its design).
+
+    `static` is the check report whose verdicts the run report shows beside each pattern's
+    run: the caller's, with its `--select/--ignore`; without it every rule runs.
 
     Raises `GenerateError` when the model cannot be generated (so not run) and `EngineFault`
     when the engine fails.
     """
     options = options or RunOptions()
-    design = build_design(loaded.model, loaded)
-    base_name = loaded.model.table.name
+    design = loaded if isinstance(loaded, Design) else build_design(loaded.model, loaded)
+    if static is None:
+        static = run_checks(design)
+    base_name = design.model.table.name
     table_name = f"{base_name[:200]}-tm-{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory(prefix="tablemodel-run-") as folder:
         target = Path(folder) / "models.py"
-        target.write_text(generate_source(loaded, output=target), encoding="utf-8")
+        target.write_text(generate_source(design, output=target), encoding="utf-8")
         with (
             _imported(target) as module,
             engine_session(
@@ -109,8 +125,9 @@ def run_model(loaded: LoadedModel, options: RunOptions | None = None) -> RunRepo
                 raise EngineFault(str(err)) from None
             except Exception as err:
                 raise _fault(err, "creating the table") from err
+            verdicts = {p.name: p.verdict.value for p in static.patterns}
             try:
-                return _Run(design, module, options, session.name, table_name).execute()
+                return _Run(design, module, options, session.name, table_name).execute(verdicts)
             finally:
                 with contextlib.suppress(Exception):  # the run's own result matters more
                     module.delete_table()
@@ -210,21 +227,25 @@ class _Run:
             [self.table.sort_key.name] if self.table.sort_key else []
         )
         self.classes = {cls._spec.name: cls for cls in module.ENTITIES}
-        self.by_discriminator = {e.discriminator: name for name, e in design.entities.items()}
+        # Items are named by entity as the generated code reads them: by the discriminator,
+        # or (without one) by the entity whose key templates parse the primary key.
+        self.specs: list[EntitySpec] = [cls._spec for cls in module.ENTITIES]
+        self.table_spec: TableSpec = module.TABLE
         self.samples: list[SampleItem] = []
         self.wire: list[dict[str, Any]] = []  # each sample as stored (DynamoDB JSON)
         self.index_of: dict[tuple[tuple[str, str], ...], int] = {}
         self.notes: list[str] = []
+        self.ambiguous = Analysis(design).ambiguous
 
     # -- loading -----------------------------------------------------------------------------
 
-    def execute(self) -> RunReport:
+    def execute(self, static: Mapping[str, str]) -> RunReport:
+        """Load the samples and run every pattern; `static` holds the check's verdicts."""
         started = time.perf_counter()
         self.samples = generate_samples(self.design, seed=self.options.seed)
         instances = [self._instance(item) for item in self.samples]
         self._load(instances)
         load_seconds = time.perf_counter() - started
-        static = {p.name: p.verdict.value for p in run_checks(self.design).patterns}
         runs: list[PatternRun] = []
         names = list(self.design.patterns)
         for done, name in enumerate(names):
@@ -315,7 +336,10 @@ class _Run:
             self.design, pattern.name, self.samples, max_sets=self.options.max_parameter_sets
         )
         calls = tuple(self._call(pattern, params) for params in sets)
-        return PatternRun(pattern.name, static_verdict, calls)
+        nothing = None
+        if calls and all(c.expected_count == 0 and c.error is None for c in calls):
+            nothing = why_nothing(self.design, pattern.name, sets[0], self.samples)
+        return PatternRun(pattern.name, static_verdict, calls, nothing_expected=nothing)
 
     def _call(self, pattern: PatternDesign, params: Mapping[str, object]) -> CallResult:
         function = getattr(self.module, pattern.name)
@@ -359,6 +383,7 @@ class _Run:
         ordered = [self.samples_view(pattern, i) for i in known]
         expected_flat = [i for group in expected.groups for i in group]
         break_at = outcome.misordered
+        hint = self._bound_hint(pattern, params, outcome.missing) if outcome.missing else None
         return CallResult(
             parameters=dict(params),
             ok=outcome.ok and not foreign and error is None,
@@ -377,7 +402,31 @@ class _Run:
             read_units=self._read_units(pattern, spec, params, trace),
             seconds=seconds,
             error=error,
+            hint=hint,
         )
+
+    def _bound_hint(
+        self, pattern: PatternDesign, params: Mapping[str, object], missing: Sequence[int]
+    ) -> str | None:
+        """For items a range missed: the bound that leaves out their value, and the fix.
+
+        A missing item whose value equals the parameter a bound compares it with sits on that
+        bound; when the proof's walk of the templates says keys with an equal value pass the
+        bound, the checker's corrected condition says how to keep them.
+        """
+        for index in missing:
+            item = self.samples[index]
+            entity = self.design.entities[item.entity]
+            translation = translate(self.design, pattern, entity, ambiguous=self.ambiguous)
+            for bound in translation.bounds.values():
+                name = bound.operand[1:] if bound.operand.startswith("$") else None
+                if name is None or name not in params:
+                    continue
+                if _on_bound(item.values.get(bound.attribute), params[name], day=bound.step.day):
+                    found = bound_correction(pattern, entity, bound)
+                    if found is not None:
+                        return found
+        return None
 
     def _limit(self, pattern: PatternDesign, params: Mapping[str, object]) -> int | None:
         """The limit a caller passes: the intent's `$parameter`, else the pattern's own."""
@@ -462,9 +511,13 @@ class _Run:
         return ItemView(view.entity, view.key, view.index_key, self.samples[index].origin)
 
     def _view(self, pattern: PatternDesign, wire: Mapping[str, Any]) -> ItemView:
-        disc = self.table.discriminator_attribute or ""
-        found = wire.get(disc, {}).get("S")
-        entity = self.by_discriminator.get(found, f"<{found or 'no type'}>")
+        spec = identify(self.specs, self.table_spec, wire)
+        if spec is not None:
+            entity = spec.name
+        else:
+            disc = self.table.discriminator_attribute or ""
+            found = wire.get(disc, {}).get("S") if disc else None
+            entity = f"<{found or 'no type'}>"
         key = {name: _normal(wire[name])[1] for name in self.primary if name in wire}
         index = pattern.index
         index_key: dict[str, Any] | None = None
@@ -474,6 +527,15 @@ class _Run:
         elif index is not None:
             index_key = dict(key)
         return ItemView(entity, key, index_key)
+
+
+def _on_bound(value: object, bound: object, *, day: bool) -> bool:
+    """Whether an item's value equals a bound's parameter (its UTC day, for a day bound)."""
+    if value is None:
+        return False
+    if day and isinstance(value, dt.datetime) and isinstance(bound, dt.date):
+        return value.astimezone(dt.UTC).date() == bound
+    return stored(value) == stored(bound)
 
 
 def _around(items: Sequence[Any], at: int | None) -> list[Any]:

@@ -37,12 +37,13 @@ from tablemodel.runtime.errors import (
     UnsupportedWriteError,
     VersionConflictError,
 )
-from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
+from tablemodel.runtime.specs import UNSET, EntitySpec, MultiKeyIndex, TableSpec, Unset
 from tablemodel.runtime.values import AttributeValueError
 
 __all__ = [
     "UNSET",
     "EntitySpec",
+    "MultiKeyIndex",
     "TableSpec",
     "Unset",
     "configure",
@@ -371,6 +372,8 @@ def complete(instance: Model, spec: EntitySpec) -> None:
     if not missing:
         return
     for key_attr, codec in spec.codecs.items():
+        if key_attr in spec.plain:
+            continue  # the attribute itself: there when the read returned the key
         names = [v for v in codec.template.variable_names if v in missing]
         key = getattr(instance, spec.table.py(key_attr), None)
         if not names or key is None:

@@ -3,7 +3,13 @@
 Generated code declares one `PatternSpec` per read access pattern and one function that calls
 it. The spec composes the key condition from the pattern's templates through the key codec
 (the same codec the entities write with), sends the Query through PynamoDB's connection, and
-maps each raw item to its entity class by the discriminator.
+maps each raw item to its entity class: by the discriminator when the table has one, else by
+its primary key (the one entity whose key templates parse it, `runtime.specs.identify`).
+
+A GSI with a multi-attribute key (up to four partition-key and four sort-key attributes) is
+beyond PynamoDB 6.1: its Query is built here and sent through botocore, with a placeholder
+for every attribute name in every expression, and pages, cursors, limits and typed results
+exactly as for the other patterns.
 
 It deliberately does not use `Model.query`: PynamoDB adds a filter on the discriminator to every
 polymorphic query, which hides items of other entity types (so a key condition that reaches
@@ -26,18 +32,22 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar, cast
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import QueryError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
 
 from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
 from tablemodel.runtime.keys import KeyCodec
-from tablemodel.runtime.specs import UNSET, EntitySpec, TableSpec, Unset
+from tablemodel.runtime.specs import UNSET, EntitySpec, MultiKeyIndex, TableSpec, Unset, identify
 from tablemodel.runtime.values import Rule
-from tablemodel.runtime.wire import Item, Key, Response
+from tablemodel.runtime.wire import AttributeValue, Item, Key, QueryRequest, Response
 
 __all__ = [
     "FilterTerm",
@@ -99,7 +109,9 @@ class FilterTerm:
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
-    request: dict[str, Any]  # PynamoDB's query() arguments, conditions as its objects
+    # PynamoDB's query() arguments, conditions as its objects (botocore's Query request for
+    # a multi-attribute GSI)
+    request: dict[str, Any]
     items: list[Item]
     scanned_count: int
     consumed_capacity: float | None
@@ -152,9 +164,9 @@ class PatternSpec(Generic[T]):
         *,
         index: str | None,
         index_kind: Literal["table", "lsi", "gsi"],
-        index_keys: Mapping[str, str],
-        partition: KeyTerm,
-        sort: KeyTerm | None = None,
+        index_keys: Mapping[str, str | tuple[str, ...]],
+        partition: KeyTerm | tuple[KeyTerm, ...],
+        sort: KeyTerm | tuple[KeyTerm, ...] | None = None,
         parameters: Mapping[str, Rule],
         returns: tuple[type[Model], ...],
         filters: tuple[FilterTerm, ...] = (),
@@ -168,9 +180,21 @@ class PatternSpec(Generic[T]):
         self.name = name
         self.index = index
         self.index_kind = index_kind
-        self.index_keys = dict(index_keys)  # "partition"/"sort" -> key attribute
-        self.partition = partition
-        self.sort = sort
+        self.index_keys = dict(index_keys)  # "partition"/"sort" -> key attribute(s)
+        # A multi-attribute GSI takes a condition per key attribute, in KeySchema order.
+        self.partitions = partition if isinstance(partition, tuple) else (partition,)
+        self.sorts: tuple[KeyTerm, ...] = (
+            () if sort is None else sort if isinstance(sort, tuple) else (sort,)
+        )
+        self.partition = self.partitions[0]
+        self.sort = self.sorts[0] if self.sorts else None
+        self.multi: MultiKeyIndex | None = table.multi_key_index(index)
+        if self.multi is None and (len(self.partitions) > 1 or len(self.sorts) > 1):
+            msg = f"{name}: only a multi-attribute GSI takes several partition or sort terms"
+            raise ValueError(msg)
+        key_names = [
+            n for v in self.index_keys.values() for n in ((v,) if isinstance(v, str) else v)
+        ]
         self.parameters = dict(parameters)
         self.returns = returns
         self.specs: dict[str, tuple[type[Model], EntitySpec]] = {}
@@ -180,20 +204,19 @@ class PatternSpec(Generic[T]):
             msg = f"{name}: only an LSI fetches whole items; a {index_kind} returns what it holds"
             raise ValueError(msg)
         self.whole_items = whole_items
-        projected = None if whole_items else _projected(base, table, index, index_keys.values())
+        projected = None if whole_items else _projected(base, table, index, key_names)
         self._unread: dict[str, tuple[str, ...]] = {}
         for cls in returns:
             spec: EntitySpec = cls._spec  # type: ignore[attr-defined]
             self.specs[spec.discriminator] = (cls, spec)
             self._unread[spec.discriminator] = spec.unread_through(projected)
+        self._returned = [spec for _, spec in self.specs.values()]
         self.filters = filters
         self.descending = descending
         self.limit = limit
         self.consistent_read = consistent_read
         self._codecs: dict[tuple[str, int], KeyCodec] = {}
-        for term in (partition, sort):
-            if term is None:
-                continue
+        for term in (*self.partitions, *self.sorts):
             for i, template in enumerate(term.templates):
                 self._codecs[term.attribute, i] = self._codec(term.attribute, template)
 
@@ -207,7 +230,7 @@ class PatternSpec(Generic[T]):
             template,
             {v: self.parameters[v].part_spec() for v in variables},
             key_type="N" if self.table.key_types[attribute] == "N" else "S",
-            escape=self.table.escape,
+            escape=self.table.escapes(attribute),
             delimiters=self.table.delimiters,
             escape_char=self.table.escape_char,
             limit=self.table.key_limits[attribute],
@@ -294,7 +317,16 @@ class PatternSpec(Generic[T]):
         hash_attr = attrs[self.table.py(self.partition.attribute)]
         hash_value = hash_attr.serialize(self._compose(self.partition, 0, values))
         range_condition: Condition | None = None
-        if self.sort is not None:
+        terms: list[tuple[str, str, tuple[AttributeValue, ...]]] = []
+        if self.multi is not None:
+            for key_term in (*self.partitions, *self.sorts):
+                target = attrs[self.table.py(key_term.attribute)]
+                operands = tuple(
+                    _wire_value(target, self._compose(key_term, i, values))
+                    for i in range(len(key_term.templates))
+                )
+                terms.append((key_term.attribute, key_term.operator, operands))
+        elif self.sort is not None:
             target = attrs[self.table.py(self.sort.attribute)]
             first = self._compose(self.sort, 0, values)
             op = self.sort.operator
@@ -313,7 +345,15 @@ class PatternSpec(Generic[T]):
         forward = not (self.descending if descending is None else descending)
         fingerprint = [self.name, self.index, forward, sorted(values.items(), key=lambda kv: kv[0])]
         digest = hashlib.sha256(json.dumps(fingerprint, default=repr).encode()).hexdigest()[:24]
-        return _Query(hash_value, range_condition, filter_condition, forward, consistent, digest)
+        return _Query(
+            hash_value,
+            range_condition,
+            filter_condition,
+            forward,
+            consistent,
+            digest,
+            tuple(terms),
+        )
 
     def _compose(self, term: KeyTerm, i: int, values: Mapping[str, object]) -> object:
         codec = self._codecs[term.attribute, i]
@@ -321,10 +361,14 @@ class PatternSpec(Generic[T]):
         return codec.compose(parts)
 
     def _filter(self, term: FilterTerm, values: Mapping[str, object]) -> Condition:
-        cls, spec = next((c, s) for c, s in self.specs.values() if term.attribute in s.rules)
+        operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
+        owner = next(((c, s) for c, s in self.specs.values() if term.attribute in s.rules), None)
+        if owner is None:
+            # The discriminator: every item holds its entity's value, as a string.
+            return _filter_path(Path(term.attribute), term.operator, [str(o) for o in operands])
+        cls, spec = owner
         target = cls.get_attributes()[spec.py(term.attribute)]
         rule = spec.rules[term.attribute]
-        operands = [values[o.name] if isinstance(o, Param) else o for o in term.operands]
         op = term.operator
         if op == "exists":
             return target.exists() if operands[0] else target.does_not_exist()
@@ -366,6 +410,8 @@ class PatternSpec(Generic[T]):
         }
         if self.whole_items:
             request["select"] = "ALL_ATTRIBUTES"
+        if self.multi is not None:
+            return self._send_multi(query, start, limit, trace)
         began = time.perf_counter()
         # PynamoDB returns the client's response untyped; this is its shape.
         raw = cast(
@@ -391,10 +437,68 @@ class PatternSpec(Generic[T]):
             )
         return raw
 
+    def _send_multi(
+        self, query: _Query, start: Key | None, limit: int | None, trace: QueryTrace | None
+    ) -> Response:
+        """The Query of a multi-attribute GSI, through botocore: every name a placeholder."""
+        assert self.multi is not None
+        names: dict[str, str] = {}
+        values: dict[str, AttributeValue] = {}
+        clauses: list[str] = []
+        for position, (attribute, operator, operands) in enumerate(query.terms):
+            name = f"#k{position}"
+            names[name] = attribute
+            slots = [f":k{position}" + "ab"[i] * (len(operands) > 1) for i in range(len(operands))]
+            values |= dict(zip(slots, operands, strict=True))
+            clauses.append(_key_clause(name, operator, slots))
+        table = self.base._get_connection()
+        request: QueryRequest = {
+            "TableName": table.table_name,
+            "IndexName": self.multi.name,
+            "KeyConditionExpression": " AND ".join(clauses),
+            "ScanIndexForward": query.forward,
+        }
+        if query.filter_condition is not None:
+            # PynamoDB's own placeholders (#0, :0) never meet ours (#k0, :k0).
+            placeholders: dict[str, str] = {}
+            filter_values: dict[str, Any] = {}
+            request["FilterExpression"] = query.filter_condition.serialize(
+                placeholders, filter_values
+            )
+            names |= {placeholder: name for name, placeholder in placeholders.items()}
+            values |= filter_values
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = values
+        if start:
+            request["ExclusiveStartKey"] = start
+        if limit is not None:
+            request["Limit"] = limit
+        if trace is not None:
+            request["ReturnConsumedCapacity"] = "TOTAL"
+        began = time.perf_counter()
+        try:
+            # PynamoDB returns the client's response untyped; this is its shape.
+            raw = cast(Response, table.connection.dispatch("Query", dict(request)))
+        except _BOTOCORE_ERRORS as err:
+            raise QueryError(f"Failed to query items: {err}", err) from err
+        if trace is not None:
+            trace.pattern = self.name
+            consumed = raw.get("ConsumedCapacity", {}).get("CapacityUnits")
+            trace.pages.append(
+                PageTrace(
+                    request=dict(request),
+                    items=list(raw.get("Items", [])),
+                    scanned_count=int(raw.get("ScannedCount", 0)),
+                    consumed_capacity=None if consumed is None else float(consumed),
+                    seconds=time.perf_counter() - began,
+                    last_evaluated_key=raw.get("LastEvaluatedKey"),
+                )
+            )
+        return raw
+
     def _convert(self, item: Item, trace: QueryTrace | None) -> T | None:
-        attribute = self.table.discriminator
-        found = item.get(attribute, {}).get("S")
-        entry = self.specs.get(found) if isinstance(found, str) else None
+        spec_found = identify(self._returned, self.table, item)
+        entry = self.specs.get(spec_found.discriminator) if spec_found is not None else None
         if entry is None:
             key = {
                 name: next(iter(item[name].values()))
@@ -402,7 +506,7 @@ class PatternSpec(Generic[T]):
                 if name in item
             }
             error = UnexpectedItemError(
-                f"access pattern {self.name}", key, found, tuple(self.specs)
+                f"access pattern {self.name}", key, self._stored_as(item), tuple(self.specs)
             )
             if trace is not None and trace.audit:
                 trace.unexpected.append(error)
@@ -413,6 +517,19 @@ class PatternSpec(Generic[T]):
         complete(instance, spec)
         mark_unread(instance, self._unread[spec.discriminator])
         return instance  # type: ignore[return-value]
+
+    def _stored_as(self, item: Item) -> str | None:
+        """What a foreign item is: its discriminator, or the entity its key belongs to."""
+        if self.table.discriminator:
+            found = item.get(self.table.discriminator, {}).get("S")
+            return found if isinstance(found, str) else None
+        others = [
+            spec
+            for cls in _entity_classes(self.base)
+            if isinstance(spec := getattr(cls, "_spec", None), EntitySpec)
+        ]
+        spec = identify(others, self.table, item)
+        return spec.name if spec is not None else None
 
     # -- cursors -----------------------------------------------------------------------------
 
@@ -454,10 +571,19 @@ class PatternSpec(Generic[T]):
         remaining = data.get("r")
         if not isinstance(key, dict) or not (remaining is None or isinstance(remaining, int)):
             raise bad("malformed")
-        partition = key.get(self.partition.attribute)
-        if not isinstance(partition, dict) or query.hash_value not in partition.values():
+        if query.terms:
+            within = all(
+                _same_value(key.get(attribute), operands[0])
+                for attribute, _, operands in query.terms[: len(self.partitions)]
+            )
+        else:
+            partition = key.get(self.partition.attribute)
+            within = isinstance(partition, dict) and query.hash_value in partition.values()
+        if not within:
             raise bad("its key lies outside this query's partition")
-        allowed = set(self.table.primary_key) | set(self.index_keys.values())
+        allowed = set(self.table.primary_key) | {
+            n for v in self.index_keys.values() for n in ((v,) if isinstance(v, str) else v)
+        }
         if set(key) - allowed:
             raise bad("its key holds attributes that are not keys")
         return cast(Key, key), remaining  # an ExclusiveStartKey: DynamoDB checks the values
@@ -471,6 +597,51 @@ class _Query:
     forward: bool
     consistent: bool
     digest: str
+    # A multi-attribute GSI's key condition: (attribute, operator, wire values) per term.
+    terms: tuple[tuple[str, str, tuple[AttributeValue, ...]], ...] = ()
+
+
+_BOTOCORE_ERRORS = (BotoCoreError, ClientError)
+
+
+def _key_clause(name: str, operator: str, slots: list[str]) -> str:
+    """One term of a KeyConditionExpression, on placeholders."""
+    if operator == "between":
+        return f"{name} BETWEEN {slots[0]} AND {slots[1]}"
+    if operator == "begins_with":
+        return f"begins_with({name}, {slots[0]})"
+    symbol = {"eq": "=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[operator]
+    return f"{name} {symbol} {slots[0]}"
+
+
+def _wire_value(attribute: Any, value: object) -> AttributeValue:
+    """A composed key as DynamoDB JSON, by the table model's key attribute (S or N)."""
+    serialized = attribute.serialize(value)
+    if attribute.attr_type == "N":
+        return {"N": str(serialized)}
+    return {"S": str(serialized)}
+
+
+def _same_value(stored: object, wanted: AttributeValue) -> bool:
+    """Whether a cursor's key value is the query's (numbers compared as numbers)."""
+    if not isinstance(stored, dict) or len(stored) != 1:
+        return False
+    ((kind, raw),) = stored.items()
+    if kind != next(iter(wanted)) or not isinstance(raw, str):
+        return False
+    if kind == "N":
+        try:
+            return Decimal(raw) == Decimal(wanted["N"])
+        except ArithmeticError:
+            return False
+    return raw == wanted.get("S")
+
+
+def _entity_classes(base: type[Model]) -> list[type[Model]]:
+    found = [base]
+    for cls in found:
+        found.extend(sub for sub in cls.__subclasses__() if sub not in found)
+    return found
 
 
 def _projected(
@@ -479,6 +650,11 @@ def _projected(
     """The attribute names a Query on `index` returns; None when it returns whole items."""
     if index is None:
         return None
+    multi = table.multi_key_index(index)
+    if multi is not None:
+        if multi.projection == "all":
+            return None
+        return frozenset([*table.primary_key, *multi.key_names, *multi.attributes])
     found = base._indexes.get(index)
     if found is None:
         msg = f"{base.__name__} declares no index {index!r}"
@@ -487,6 +663,21 @@ def _projected(
     if projection.projection_type == "ALL":
         return None
     return frozenset([*table.primary_key, *index_keys, *(projection.non_key_attributes or [])])
+
+
+def _filter_path(target: Path, op: str, operands: list[str]) -> Condition:
+    """A filter condition on an attribute no entity declares (the discriminator)."""
+    if op == "exists":
+        return target.exists() if operands[0] == "True" else target.does_not_exist()
+    if op == "in":
+        return target.is_in(*operands)
+    if op == "between":
+        return target.between(operands[0], operands[1])
+    if op == "begins_with":
+        return target.startswith(operands[0])
+    if op == "ne":
+        return target != operands[0]
+    return _compare(target, op, operands[0])
 
 
 def _compare(target: Any, op: str, value: object) -> Condition:

@@ -16,9 +16,10 @@ from tablemodel.runtime.chunked import Chunking
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.runtime.values import AttributeValueError, Rule
 
-__all__ = ["UNSET", "EntitySpec", "KeyType", "TableSpec", "Unset"]
+__all__ = ["UNSET", "EntitySpec", "KeyType", "MultiKeyIndex", "TableSpec", "Unset", "identify"]
 
 KeyType = Literal["S", "N", "B"]
+Projection = Literal["all", "keys_only", "include"]
 
 
 class Unset:
@@ -42,8 +43,36 @@ UNSET = Unset()
 
 
 @dataclass(frozen=True)
+class MultiKeyIndex:
+    """A GSI with a multi-attribute key (DynamoDB, November 2025), which PynamoDB cannot
+    declare: up to four partition-key and four sort-key attributes, in KeySchema order.
+
+    `tablemodel.runtime.table` creates it and `tablemodel.runtime.query` queries it through
+    botocore; each key attribute keeps its own type (`TableSpec.key_types`).
+    """
+
+    name: str
+    partition_keys: tuple[str, ...]
+    sort_keys: tuple[str, ...] = ()
+    projection: Projection = "all"
+    attributes: tuple[str, ...] = ()  # the non-key attributes of an `include` projection
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return (*self.partition_keys, *self.sort_keys)
+
+
+@dataclass(frozen=True)
 class TableSpec:
-    """The physical table as the generated code needs it at run time."""
+    """The physical table as the generated code needs it at run time.
+
+    `discriminator` names the attribute that holds each item's entity (empty: the table has
+    none, and an item's entity is the one whose key templates parse its primary key).
+    `raw_keys` are key attributes that are some entity's own attribute: they hold its value
+    as it is, unescaped.
+    """
 
     model_name: str
     partition_key: str
@@ -57,6 +86,8 @@ class TableSpec:
     delimiters: str = "#"
     escape_char: str = "\\"
     python_names: Mapping[str, str] = field(default_factory=dict)
+    raw_keys: tuple[str, ...] = ()
+    multi_key_indexes: tuple[MultiKeyIndex, ...] = ()
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -66,6 +97,14 @@ class TableSpec:
 
     def py(self, name: str) -> str:
         return self.python_names.get(name, name)
+
+    def escapes(self, key_attr: str) -> bool:
+        """Whether values are escaped in `key_attr` (never in a raw key)."""
+        return self.escape and key_attr not in self.raw_keys
+
+    def multi_key_index(self, name: str | None) -> MultiKeyIndex | None:
+        """The multi-attribute GSI called `name`, if it is one."""
+        return next((i for i in self.multi_key_indexes if i.name == name), None)
 
 
 class EntitySpec:
@@ -106,11 +145,15 @@ class EntitySpec:
                 template,
                 parts,
                 key_type=key_type,
-                escape=table.escape,
+                escape=table.escapes(key_attr),
                 delimiters=table.delimiters,
                 escape_char=table.escape_char,
                 limit=table.key_limits[key_attr],
             )
+        # Key attributes that are attributes of the entity: the key is the attribute's value.
+        self.plain = frozenset(
+            k for k, codec in self.codecs.items() if k in self.rules and _is_identity(codec, k)
+        )
         self.primary_sources = frozenset(
             v
             for key_attr in table.primary_key
@@ -171,7 +214,11 @@ class EntitySpec:
     def compose(
         self, values: Mapping[str, object], only: Iterable[str] | None = None
     ) -> dict[str, object]:
-        """Key attribute -> key for checked `values` (model names); None where a part is absent."""
+        """Key attribute -> key for checked `values` (model names); None where a part is absent.
+
+        A plain key (the entity's own attribute) maps to the attribute's value itself, once
+        the codec accepted it as a key (length limits, no empty text).
+        """
         out: dict[str, object] = {}
         for key_attr in self.codecs if only is None else only:
             codec = self.codecs[key_attr]
@@ -182,17 +229,45 @@ class EntitySpec:
                     break
                 parts[var] = self.rules[var].key_part(value)
             else:
-                out[key_attr] = codec.compose(parts)
+                composed = codec.compose(parts)
+                out[key_attr] = values[key_attr] if key_attr in self.plain else composed
                 continue
             out[key_attr] = None
         return out
 
     def key_users(self, attributes: Iterable[str]) -> list[str]:
-        """The key attributes whose templates use any of `attributes`."""
+        """The key attributes whose templates use any of `attributes` (plain keys aside: they
+        are those attributes)."""
         wanted = set(attributes)
         return [
-            k for k, codec in self.codecs.items() if wanted & set(codec.template.variable_names)
+            k
+            for k, codec in self.codecs.items()
+            if k not in self.plain and wanted & set(codec.template.variable_names)
         ]
+
+    def owns(self, item: Mapping[str, Mapping[str, object]]) -> bool:
+        """Whether the stored `item`'s primary key is one this entity writes.
+
+        Each table key must parse with the entity's template (anchored, canonical form) into
+        values the entity's rules accept: exactly the keys its constructor can compose. The
+        checker proves (TM501) that no two entities can write one primary key.
+        """
+        for key_attr in self.table.primary_key:
+            wire = item.get(key_attr)
+            if not wire or len(wire) != 1:
+                return False
+            ((kind, raw),) = wire.items()
+            if kind not in {"S", "N"} or not isinstance(raw, str):
+                return False
+            codec = self.codecs[key_attr]
+            try:
+                parts = codec.parse(raw)
+                for name, part in parts.items():
+                    rule = self.rules[name]
+                    rule.check(self.name, name, rule.from_key_part(part))
+            except (ValueError, TypeError):
+                return False
+        return True
 
     def primary_key_of(self, values: Mapping[str, object]) -> dict[str, object]:
         """The table key for `values` (Python names of the primary-key attributes only)."""
@@ -208,3 +283,23 @@ class EntitySpec:
             )
         checked = {a: self.rules[a].check(self.name, a, given.get(a)) for a in needed}
         return self.compose(checked, self.table.primary_key)
+
+
+def _is_identity(codec: KeyCodec, key_attr: str) -> bool:
+    template = codec.template
+    return template.variable_names == (key_attr,) and len(template.parts) == 1
+
+
+def identify(
+    specs: Iterable[EntitySpec], table: TableSpec, item: Mapping[str, Mapping[str, object]]
+) -> EntitySpec | None:
+    """The entity of a stored item among `specs`, or None when none of them claims it.
+
+    By the discriminator when the table has one (as PynamoDB's polymorphic models read it);
+    otherwise by the primary key, which every item carries into every index: the one entity
+    whose templates parse it (`EntitySpec.owns`).
+    """
+    if table.discriminator:
+        found = item.get(table.discriminator, {}).get("S")
+        return next((s for s in specs if s.discriminator == found), None)
+    return next((s for s in specs if s.owns(item)), None)

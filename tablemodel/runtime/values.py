@@ -112,7 +112,10 @@ def format_datetime(value: dt.datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         msg = "naive datetime: give a timezone (datetime.timezone.utc) so the instant is known"
         raise ValueError(msg)
-    return value.astimezone(dt.UTC).strftime(DATETIME_FORMAT)
+    utc = value.astimezone(dt.UTC)
+    # strftime's %Y writes years before 1000 with fewer digits (`5-01-01T...`) on glibc: text
+    # that parse_datetime cannot read back and that sorts out of order. Four digits always.
+    return f"{utc.year:04d}" + utc.strftime(DATETIME_FORMAT.removeprefix("%Y"))
 
 
 def parse_datetime(text: str) -> dt.datetime:

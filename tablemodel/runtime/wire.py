@@ -149,6 +149,7 @@ class QueryRequest(_Read, total=False):
     KeyConditionExpression: str
     IndexName: str
     ScanIndexForward: bool
+    ReturnConsumedCapacity: Literal["TOTAL", "INDEXES", "NONE"]
 
 
 class ScanRequest(_Read, total=False):

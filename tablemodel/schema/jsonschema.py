@@ -88,7 +88,8 @@ def _key_condition_shorthands() -> list[dict[str, Any]]:
 
 
 def _predicate_shorthands() -> list[dict[str, Any]]:
-    # `race_id: $race_id`, `{gte: $since}`, `{in: [a, b]}`, `{between: [lo, hi]}`.
+    # `race_id: $race_id`, `{gte: $since}`, `{in: [a, b]}`, `{between: [lo, hi]}`, and
+    # several operators at once, all of which must hold: `{gte: $start, lt: $end}`.
     operators: dict[str, Any] = {}
     for op in INTENT_OPERATORS:
         if op == "between":
@@ -99,7 +100,9 @@ def _predicate_shorthands() -> list[dict[str, Any]]:
             operators[op] = {"type": "boolean"}
         else:
             operators[op] = _SCALAR
-    return [_SCALAR, _one_key(operators)]
+    several = _one_key(operators)
+    del several["maxProperties"]
+    return [_SCALAR, several]
 
 
 def _field_shorthands(defs: dict[str, Any]) -> None:

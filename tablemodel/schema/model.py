@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tablemodel.runtime.values import AttributeType as AttributeType  # noqa: PLC0414 (re-export)
 
@@ -66,6 +73,21 @@ class Projection(_Strict):
         return self
 
 
+MAX_KEY_ATTRIBUTES = 4
+"""Attributes a GSI's partition key, and its sort key, may each have (DynamoDB, Nov. 2025)."""
+
+
+def _one_key_attribute(owner: str, role: str, value: Any) -> Any:
+    """Refuse a list where DynamoDB takes one key attribute, saying where lists are allowed."""
+    if isinstance(value, list | tuple):
+        msg = (
+            f"{owner} has one {role} attribute; only a global secondary index takes a list of"
+            f" up to {MAX_KEY_ATTRIBUTES} (a multi-attribute key)"
+        )
+        raise ValueError(msg)
+    return value
+
+
 class LocalIndex(_Strict):
     """A local secondary index: the table's partition key with another sort key."""
 
@@ -76,14 +98,61 @@ class LocalIndex(_Strict):
     sort_key: KeyAttribute
     projection: Projection = Field(default_factory=Projection)
 
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _single(cls, value: Any, info: ValidationInfo) -> Any:
+        role = "partition key" if info.field_name == "partition_key" else "sort key"
+        return _one_key_attribute("a local secondary index", role, value)
+
+
+KeyAttributes = Annotated[
+    tuple[KeyAttribute, ...],
+    Field(
+        min_length=1,
+        max_length=MAX_KEY_ATTRIBUTES,
+        description="A multi-attribute key: 1 to 4 attributes, each with its own type",
+    ),
+]
+
 
 class GlobalIndex(_Strict):
-    """A global secondary index: its own partition key and optional sort key."""
+    """A global secondary index: its own partition key and optional sort key.
+
+    Each key is one attribute or a list of up to four (a multi-attribute key): items are
+    partitioned by every partition-key attribute and sorted by the sort-key attributes in
+    order, each by its own type.
+    """
 
     name: str
-    partition_key: KeyAttribute
-    sort_key: KeyAttribute | None = None
+    partition_key: KeyAttribute | KeyAttributes
+    sort_key: KeyAttribute | KeyAttributes | None = None
     projection: Projection = Field(default_factory=Projection)
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, list | tuple) and not 1 <= len(value) <= MAX_KEY_ATTRIBUTES:
+            role = "partition key" if info.field_name == "partition_key" else "sort key"
+            msg = (
+                f"a {role} has 1 to {MAX_KEY_ATTRIBUTES} attributes (DynamoDB's limit for a"
+                f" multi-attribute key), found {len(value)}"
+            )
+            raise ValueError(msg)
+        return value
+
+    @property
+    def partition_keys(self) -> tuple[KeyAttribute, ...]:
+        """The partition-key attributes, in KeySchema order (one for a single-attribute key)."""
+        key = self.partition_key
+        return key if isinstance(key, tuple) else (key,)
+
+    @property
+    def sort_keys(self) -> tuple[KeyAttribute, ...]:
+        """The sort-key attributes, in KeySchema order (none when the index has no sort key)."""
+        key = self.sort_key
+        if key is None:
+            return ()
+        return key if isinstance(key, tuple) else (key,)
 
 
 class Billing(_Strict):
@@ -138,6 +207,12 @@ class Table(_Strict):
         description="Attribute holding each item's entity type (PynamoDB's discriminator)",
     )
     key_codec: KeyCodec = Field(default_factory=KeyCodec)
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _single(cls, value: Any, info: ValidationInfo) -> Any:
+        role = "partition key" if info.field_name == "partition_key" else "sort key"
+        return _one_key_attribute("the table", role, value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,12 +311,30 @@ class Entity(_Strict):
     )
     attributes: dict[Identifier, AttributeSpec]
     keys: dict[Identifier, str] = Field(
-        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'"
+        default_factory=dict,
+        description="Key attribute name to template, e.g. PK: 'racer-{racer_id}'; an attribute"
+        " named like a key attribute is that key and needs no template",
     )
     version_attribute: Identifier | None = Field(
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
+    together: tuple[tuple[Identifier, ...], ...] = Field(
+        (),
+        description="Groups of optional attributes written together: an item has every"
+        " attribute of a group or none of them",
+    )
+
+    @field_validator("together")
+    @classmethod
+    def _groups_of_two_or_more(
+        cls, value: tuple[tuple[str, ...], ...]
+    ) -> tuple[tuple[str, ...], ...]:
+        for group in value:
+            if len(set(group)) < 2:
+                msg = f"a group written together names two attributes or more, found {list(group)}"
+                raise ValueError(msg)
+        return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +356,24 @@ class KeyCondition(_Strict):
         # `PK: "racer-{racer_id}"` means equality; `SK: {begins_with: "race-"}` an operator.
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return {"operator": "eq", "templates": (str(value),)}
+        if (
+            isinstance(value, dict)
+            and len(value) > 1
+            and not {"operator", "templates"} & set(value)
+        ):
+            unknown = [op for op in value if op not in KEY_OPERATORS]
+            if unknown:
+                msg = (
+                    f"unknown key operator `{unknown[0]}`; expected one of"
+                    f" {', '.join(KEY_OPERATORS)}"
+                )
+                raise ValueError(msg)
+            msg = (
+                "a key condition takes one operator per key attribute (DynamoDB allows one"
+                f" condition on each key), found {', '.join(value)}; for two bounds write"
+                " `between: [low, high]`"
+            )
+            raise ValueError(msg)
         if (
             isinstance(value, dict)
             and len(value) == 1
@@ -317,34 +428,35 @@ Scalar = str | int | float | bool
 
 
 class Predicate(_Strict):
-    """A condition on one attribute: `race_id: $race_id` or `{gte: $since}`.
+    """A condition on one attribute: `race_id: $race_id`, `{gte: $since}`, or several bounds
+    at once, all of which must hold: `{gte: $start, lt: $end}`.
 
-    Strings starting with `$` name a parameter of the pattern (`$$` for a literal `$`).
+    Strings starting with `$` name a parameter of the pattern (`$$` for a literal `$`). In
+    Python, `operator` and `operands` hold the first condition and `also` the others;
+    `terms` lists them all, one operator each.
     """
 
     operator: IntentOperator = "eq"
     operands: tuple[Scalar, ...]
+    also: tuple[Predicate, ...] = Field(
+        (), description="More conditions on the same attribute (written as more operators)"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str | int | float | bool):
             return {"operator": "eq", "operands": (value,)}
-        if (
-            isinstance(value, dict)
-            and len(value) == 1
-            and not {"operator", "operands"} & set(value)
-        ):
-            ((op, operand),) = value.items()
-            if op not in INTENT_OPERATORS:
-                msg = f"unknown operator `{op}`; expected one of {', '.join(INTENT_OPERATORS)}"
+        if isinstance(value, dict) and value and not {"operator", "operands", "also"} & set(value):
+            unknown = [op for op in value if op not in INTENT_OPERATORS]
+            if unknown:
+                msg = (
+                    f"unknown operator `{unknown[0]}`; expected one of"
+                    f" {', '.join(INTENT_OPERATORS)}"
+                )
                 raise ValueError(msg)
-            if op in {"between", "in"}:
-                if not isinstance(operand, list | tuple) or not operand:
-                    msg = f"`{op}` takes a list of values"
-                    raise ValueError(msg)
-                return {"operator": op, "operands": tuple(operand)}
-            return {"operator": op, "operands": (operand,)}
+            terms = [_one_term(op, operand) for op, operand in value.items()]
+            return {**terms[0], "also": tuple(terms[1:])}
         return value
 
     @model_validator(mode="after")
@@ -361,7 +473,26 @@ class Predicate(_Strict):
         if self.operator not in {"between", "in"} and len(self.operands) != 1:
             msg = f"`{self.operator}` takes one value, found {len(self.operands)}"
             raise ValueError(msg)
+        if any(term.also for term in self.also):
+            msg = "conditions listed under `also` take no `also` of their own"
+            raise ValueError(msg)
         return self
+
+    @property
+    def terms(self) -> tuple[Predicate, ...]:
+        """Every condition on the attribute, one operator each (all must hold)."""
+        if not self.also:
+            return (self,)
+        return (self.model_copy(update={"also": ()}), *self.also)
+
+
+def _one_term(op: str, operand: Any) -> dict[str, Any]:
+    if op in {"between", "in"}:
+        if not isinstance(operand, list | tuple) or not operand:
+            msg = f"`{op}` takes a list of values"
+            raise ValueError(msg)
+        return {"operator": op, "operands": tuple(operand)}
+    return {"operator": op, "operands": (operand,)}
 
 
 class OrderTerm(_Strict):
@@ -447,6 +578,11 @@ class AccessPattern(_Strict):
         "the partition key to it (dynamodb:LeadingKeys)",
     )
     intent: Intent
+    examples: tuple[dict[Identifier, Scalar], ...] = Field(
+        (),
+        description="Parameter sets `check --run` always calls the pattern with (published"
+        " examples), each giving every parameter, written as in fixture files",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,28 +6,11 @@ from collections.abc import Iterator
 from itertools import combinations
 
 from tablemodel.check.analysis import Analysis
-from tablemodel.check.languages import entity_interval, entity_language, prefixes_compatible
+from tablemodel.check.languages import common_primary_key
 from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import Severity
-from tablemodel.keylang.automata import decode_value, intersect, parse_key
-
-
-def _common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> str | None:
-    """A value both entities can write into table key `key`, or None when none exists."""
-    if design.key_type(key) == "N":
-        ia, ib = entity_interval(a, key), entity_interval(b, key)
-        if ia is None or ib is None or not ia.meets(ib):
-            return None
-        return ia.intersection(ib).example()
-    if design.key_type(key) == "B":
-        return "<binary>"
-    if not prefixes_compatible(a.templates[key], b.templates[key]):
-        return None
-    la, lb = entity_language(design, a, key), entity_language(design, b, key)
-    if la is None or lb is None:
-        return None
-    return intersect(la, lb).shortest_witness()
+from tablemodel.keylang.automata import decode_value, parse_key
 
 
 def _values(design: Design, entity: EntityDesign, key: str, value: str) -> list[str]:
@@ -35,17 +18,19 @@ def _values(design: Design, entity: EntityDesign, key: str, value: str) -> list[
     template = entity.templates[key]
     if design.key_type(key) != "S":
         return [f"{v}={value}" for v in template.variable_names]
-    parsed = parse_key(template, entity.domains, design.encoding, value) or {}
-    return [f"{k}={decode_value(v, design.encoding)!r}" for k, v in parsed.items()]
+    encoding = design.encoding_of(key)
+    parsed = parse_key(template, entity.domains, encoding, value) or {}
+    return [f"{k}={decode_value(v, encoding)!r}" for k, v in parsed.items()]
 
 
-def _assignment(design: Design, entity: EntityDesign, shared: dict[str, str | None]) -> str:
-    values = [text for k, v in shared.items() for text in _values(design, entity, k, v or "")]
+def _assignment(design: Design, entity: EntityDesign, shared: dict[str, str]) -> str:
+    values = [text for k, v in shared.items() for text in _values(design, entity, k, v)]
     return f"`{entity.name}` with " + (", ".join(values) if values else "its constant keys")
 
 
-def _show(values: dict[str, str], design: Design) -> str:
-    return ", ".join(f"{k}={decode_value(v, design.encoding)!r}" for k, v in values.items())
+def _show(values: dict[str, str], design: Design, key: str) -> str:
+    encoding = design.encoding_of(key)
+    return ", ".join(f"{k}={decode_value(v, encoding)!r}" for k, v in values.items())
 
 
 @rule("TM501", "key-collision", Severity.ERROR, "collision")
@@ -66,8 +51,8 @@ def check_key_collisions(design: Design, analysis: Analysis) -> Iterator[Finding
     keys = design.table.key_names
     writers = [e for e in design.entities.values() if all(e.writes(k) for k in keys)]
     for a, b in combinations(writers, 2):
-        shared = {k: _common_key(design, a, b, k) for k in keys}
-        if any(v is None for v in shared.values()):
+        shared = common_primary_key(design, a, b)
+        if shared is None:
             continue
         example = ", ".join(f'{k}="{v}"' for k, v in shared.items())
         values = "; ".join(_assignment(design, e, shared) for e in (a, b))
@@ -122,8 +107,8 @@ def check_ambiguous_keys(design: Design, analysis: Analysis) -> Iterator[Finding
             yield Finding(
                 (*entity.path, "keys", key),
                 f"`{entity.name}` composes the same `{key}` from different values",
-                found=f'"{template.source}" gives "{text}" for {_show(first, design)} and for'
-                f" {_show(second, design)}",
+                found=f'"{template.source}" gives "{text}" for {_show(first, design, key)} and'
+                f" for {_show(second, design, key)}",
                 expected="a template where every placeholder is followed by a delimiter its"
                 " values cannot contain, or has a fixed width",
                 example=f'{key}="{text}"',

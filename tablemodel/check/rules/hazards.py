@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 
 from tablemodel.check.analysis import Analysis
@@ -37,8 +38,8 @@ def check_prefix_ends_in_variable(design: Design, analysis: Analysis) -> Iterato
     """
     delimiter = design.model.table.key_codec.delimiters[0]
     for pattern in design.patterns.values():
-        for cond in (pattern.partition, pattern.sort):
-            if cond is None or cond.operator != "begins_with":
+        for cond in pattern.key_conditions:
+            if cond.operator != "begins_with":
                 continue
             template = cond.templates[0]
             last = template.parts[-1] if template.parts else None
@@ -83,9 +84,10 @@ def _fixed_length(design: Design, pattern: PatternDesign, name: str, domain: Val
 def _prefix_intended(pattern: PatternDesign, name: str) -> bool:
     """Whether the intent itself asks for values starting with the parameter (a prefix search)."""
     return any(
-        predicate.operator == "begins_with" and predicate.operands[0] == f"${name}"
+        term.operator == "begins_with" and term.operands[0] == f"${name}"
         for where in pattern.spec.intent.select.values()
         for predicate in where.values()
+        for term in predicate.terms
     )
 
 
@@ -108,20 +110,24 @@ def _samples(template: KeyTemplate, domains: Mapping[str, ValueDomain]) -> dict[
     return values
 
 
-_Site = tuple[KeyTemplate, dict[str, ValueDomain], tuple[PathPart, ...], str | None, str | None]
+# A template, the domains of its variables, where it is, its key attribute, its owner.
+_Site = tuple[
+    KeyTemplate, dict[str, ValueDomain], tuple[PathPart, ...], str, str | None, str | None
+]
 
 
 def _templates(design: Design) -> Iterator[_Site]:
     for entity in design.entities.values():
         for key, template in entity.templates.items():
             if design.key_type(key) == "S":
-                yield template, dict(entity.domains), (*entity.path, "keys", key), entity.name, None
+                path = (*entity.path, "keys", key)
+                yield template, dict(entity.domains), path, key, entity.name, None
     for pattern in design.patterns.values():
-        for cond in (pattern.partition, pattern.sort):
-            if cond is None or design.key_type(cond.attribute) != "S":
+        for cond in pattern.key_conditions:
+            if design.key_type(cond.attribute) != "S":
                 continue
             for template in cond.templates:
-                yield template, dict(pattern.domains), cond.path, None, pattern.name
+                yield template, dict(pattern.domains), cond.path, cond.attribute, None, pattern.name
 
 
 @rule("TM602", "delimiter-in-value", Severity.ERROR, "hazard")
@@ -142,7 +148,8 @@ def check_delimiter_in_values(design: Design, analysis: Analysis) -> Iterator[Fi
         race_id: {type: string, charset: "[a-z0-9-]"}  # or keep key_codec.escape on
     """
     seen: set[tuple[str, str, str]] = set()
-    for template, domains, path, entity, pattern in _templates(design):
+    for template, domains, path, key, entity, pattern in _templates(design):
+        encoding = design.encoding_of(key)
         parts = template.parts
         for i, part in enumerate(parts[:-1]):
             following = parts[i + 1]
@@ -154,19 +161,18 @@ def check_delimiter_in_values(design: Design, analysis: Analysis) -> Iterator[Fi
             if domain is None:
                 continue
             delimiter = following.text[0]
-            if delimiter not in _encoded_chars(domain, design.encoding):
+            if delimiter not in _encoded_chars(domain, encoding):
                 continue
             marker = (template.source, part.name, entity or pattern or "")
             if marker in seen:
                 continue
             seen.add(marker)
-            key = path[-1]
             owner = (
                 f"the `{key}` template of `{entity}`"
                 if entity
                 else f"the `{key}` condition of pattern `{pattern}`"
             )
-            escaped = design.encoding.escape
+            escaped = encoding.escape
             charset = domain.charset.describe()
             yield Finding(
                 path,
@@ -202,13 +208,15 @@ def check_unpadded_numbers(design: Design, analysis: Analysis) -> Iterator[Findi
     """
     for pattern in design.patterns.values():
         index = pattern.index
-        if index is None or index.sort_key is None or design.key_type(index.sort_key.name) != "S":
+        if index is None:
             continue
         ordered = {term.attribute for term in pattern.spec.intent.order_by}
-        ranged = pattern.sort is not None and pattern.sort.operator not in {"eq", "begins_with"}
-        for name in pattern.returns:
+        ranged = any(c.operator not in {"eq", "begins_with"} for c in pattern.sorts)
+        for name, sort_key in itertools.product(pattern.returns, index.sort_keys):
+            if design.key_type(sort_key.name) != "S":
+                continue
             entity = design.entities[name]
-            template = entity.templates.get(index.sort_key.name)
+            template = entity.templates.get(sort_key.name)
             if template is None:
                 continue
             for var in template.variables:
@@ -222,9 +230,9 @@ def check_unpadded_numbers(design: Design, analysis: Analysis) -> Iterator[Findi
                 if spec.maximum is not None and spec.maximum >= 1:
                     width = len(str(int(spec.maximum)))
                 yield Finding(
-                    (*entity.path, "keys", index.sort_key.name),
+                    (*entity.path, "keys", sort_key.name),
                     f"`{name}` writes number `{var.name}` without padding into string key"
-                    f" `{index.sort_key.name}`, and pattern `{pattern.name}` {reason}",
+                    f" `{sort_key.name}`, and pattern `{pattern.name}` {reason}",
                     found=f'"{template.source}"',
                     expected=f"a fixed width, e.g. {{{var.name}:0{width}d}}, or a number key",
                     example=f'"{template.source}" sorts {var.name}=10 before {var.name}=2',

@@ -25,6 +25,8 @@ def _report(
                 message.format(pattern=pattern_name, entity=item.entity) + f": {item.explanation}",
                 found=item.found if item.found is not None else pattern.key_condition_text(),
                 expected=item.expected,
+                example=item.example,
+                hint=item.hint,
                 pattern=pattern_name,
                 entity=item.entity,
             )
@@ -35,8 +37,10 @@ def check_intent_over_match(design: Design, analysis: Analysis) -> Iterator[Find
     """The key condition returns items the intent excludes.
 
     Why: the intent says which items the pattern must return. A key condition that is weaker
-    (a missing sort-key condition, a prefix that ends inside a value, the wrong parameter)
-    returns extra items, which callers then show or act on.
+    (a missing sort-key condition, a prefix that ends inside a value, the wrong parameter, a
+    comparison written the other way round, a bound that keeps the value the intent leaves
+    out) returns extra items, which callers then show or act on. The finding's example is an
+    item the key condition returns and the intent excludes, with parameter values.
 
     Bad:
         key_condition: {PK: "race-{race_id}"}
@@ -59,7 +63,10 @@ def check_intent_under_match(design: Design, analysis: Analysis) -> Iterator[Fin
     """The key condition misses items the intent includes.
 
     Why: a key condition that is stronger than the intent (an extra equality, a narrower
-    prefix) silently drops items the caller expects.
+    prefix, an upper bound `"{end}"` that composite keys `"{created_at}#{id}"` with
+    `created_at = end` sort after) silently drops items the caller expects. The example is an
+    item the intent selects and the key condition misses; for a bound, the hint gives the
+    corrected condition (docs/run.md, date ranges on composite sort keys).
 
     Bad:
         key_condition: {PK: "racer-{racer_id}", SK: "race-{race_id}"}
@@ -160,10 +167,11 @@ def check_intent_limit(design: Design, analysis: Analysis) -> Iterator[Finding]:
 def check_run_only(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The intent cannot be proven statically; only `check --run` can verify it.
 
-    Why: the checker proves equalities and orders on attributes that appear in templates.
-    Conditions beyond that (ranges over several placeholders, filters on attributes some
-    entities lack, ties in the order) are left to the runner, which executes the pattern on
-    sample data and compares it with the intent. This is information, not a failure.
+    Why: the checker proves equalities, ranges and orders on attributes that appear in
+    templates. Conditions beyond that (a one-sided range that compares two placeholders in
+    turn, values whose byte order in a key is not their order, prefixes stated differently,
+    ties in the order) are left to the runner, which executes the pattern on sample data and
+    compares it with the intent. This is information, not a failure.
 
     Bad:
         # not a problem to fix; the pattern is marked "verified only by run"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tablemodel.check.analysis import Analysis
+from tablemodel.check.filters import excluded
 from tablemodel.check.reach import example_text
 from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design, EntityDesign, PatternDesign
@@ -94,6 +95,18 @@ def check_returned_entities_reachable(design: Design, analysis: Analysis) -> Ite
             writes = {
                 k: entity.templates[k].source for k in index.key_names if k in entity.templates
             }
+            why = excluded(design, pattern, entity)
+            if why is not None:
+                yield Finding(
+                    (*pattern.path, "filter"),
+                    f"pattern `{pattern.name}` returns `{name}`, but its filter excludes every"
+                    f" `{name}` item: {why}",
+                    found="filter on " + quoted(pattern.spec.filter),
+                    expected=f"a filter that `{name}` items can meet, or `{name}` out of returns",
+                    pattern=pattern.name,
+                    entity=name,
+                )
+                continue
             yield Finding(
                 (*pattern.path, "key_condition"),
                 f"pattern `{pattern.name}` returns `{name}`, but its key condition can never"
@@ -128,14 +141,15 @@ def check_returned_entities_in_index(design: Design, analysis: Analysis) -> Iter
             continue
         for name in pattern.returns:
             entity = design.entities[name]
-            missing = [k for k in index.key_names if k not in entity.spec.keys]
+            written = entity.written_keys()
+            missing = [k for k in index.key_names if k not in written]
             if not missing:
                 continue
             yield Finding(
                 (*pattern.path, "returns"),
                 f"pattern `{pattern.name}` returns `{name}`, but `{name}` items are never in"
                 f" {index.label}: the entity does not write {quoted(missing)}",
-                found=f"`{name}` writes " + (quoted(entity.spec.keys) or "no keys"),
+                found=f"`{name}` writes " + (quoted(written) or "no keys"),
                 expected="every key of the index: " + quoted(index.key_names),
                 pattern=pattern.name,
                 entity=name,

@@ -25,8 +25,9 @@ def check_partition_equality(design: Design, analysis: Analysis) -> Iterator[Fin
         key_condition: {PK: "class-{class_id}"}   # one partition per class
     """
     for pattern in design.patterns.values():
-        cond = pattern.partition
-        if cond is not None and cond.operator != "eq":
+        for cond in pattern.partitions:
+            if cond.operator == "eq":
+                continue
             yield Finding(
                 cond.path,
                 f"pattern `{pattern.name}` uses `{cond.operator}` on partition key "
@@ -44,7 +45,8 @@ def check_needs_scan(design: Design, analysis: Analysis) -> Iterator[Finding]:
     """The key condition does not name the index's partition key: the pattern needs a Scan.
 
     Why: without the partition key DynamoDB cannot Query; a Scan reads (and bills) the whole
-    table or index on every call.
+    table or index on every call. A multi-attribute partition key needs an equality on every
+    one of its attributes.
 
     Bad:
         index: table
@@ -55,15 +57,32 @@ def check_needs_scan(design: Design, analysis: Analysis) -> Iterator[Finding]:
         key_condition: {SK: "race-{race_id}"}
     """
     for pattern in design.patterns.values():
-        if pattern.index is None or pattern.partition is not None:
+        index = pattern.index
+        if index is None:
             continue
-        pk = pattern.index.partition_key.name
+        given = {c.attribute for c in pattern.partitions}
+        missing = [k.name for k in index.partition_keys if k.name not in given]
+        if not missing:
+            continue
+        if len(index.partition_keys) == 1:
+            pk = missing[0]
+            message = (
+                f"pattern `{pattern.name}` has no condition on `{pk}`, the partition key of "
+                f"{index.label}: it would need a Scan"
+            )
+            expected = f"an equality on `{pk}`"
+        else:
+            message = (
+                f"pattern `{pattern.name}` has no condition on {quoted(missing)}, of the"
+                f" partition key {quoted(k.name for k in index.partition_keys)} of"
+                f" {index.label}: a Query needs an equality on every one of them"
+            )
+            expected = "an equality on " + quoted(k.name for k in index.partition_keys)
         yield Finding(
             (*pattern.path, "key_condition"),
-            f"pattern `{pattern.name}` has no condition on `{pk}`, the partition key of "
-            f"{pattern.index.label}: it would need a Scan",
+            message,
             found="conditions on " + (quoted(pattern.spec.key_condition) or "nothing"),
-            expected=f"an equality on `{pk}`",
+            expected=expected,
             hint=_index_hint(design, pattern.spec.key_condition, pattern.spec.index),
             pattern=pattern.name,
         )
@@ -99,9 +118,7 @@ def check_sort_operator_type(design: Design, analysis: Analysis) -> Iterator[Fin
         key_condition: {SK: "race-{race_id}", Numeric: {gte: "{min_output}"}}
     """
     for pattern in design.patterns.values():
-        for cond in (pattern.partition, pattern.sort):
-            if cond is None:
-                continue
+        for cond in pattern.key_conditions:
             key_type = design.key_type(cond.attribute)
             if key_type == "N" and cond.operator == "begins_with":
                 yield Finding(
@@ -250,5 +267,79 @@ def check_limit_with_filter(design: Design, analysis: Analysis) -> Iterator[Find
                 found=f"limit: {pattern.spec.limit} with filter on {quoted(pattern.spec.filter)}",
                 expected="a limit applied after filtering (DynamoDB applies it before)",
                 hint="move the filtered attribute into the sort key",
+                pattern=pattern.name,
+            )
+
+
+@rule("TM330", "sort-key-gap", Severity.ERROR, "resolution")
+def check_sort_key_gap(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A condition on a sort-key attribute of a multi-attribute key skips an earlier one.
+
+    Why: a GSI's multi-attribute sort key is queried left to right: a condition on its second
+    attribute needs one on its first (DynamoDB refuses the Query with a ValidationException).
+
+    Bad:
+        global_indexes:
+          - {name: by_board, partition_key: [{name: board}],
+             sort_key: [{name: season}, {name: score, type: N}]}
+        key_condition: {board: "{board}", score: {gte: "{least}"}}
+
+    Good:
+        key_condition: {board: "{board}", season: "{season}", score: {gte: "{least}"}}
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None or len(index.sort_keys) < 2:
+            continue
+        given = {c.attribute for c in pattern.sorts}
+        order = [k.name for k in index.sort_keys]
+        for cond in pattern.sorts:
+            position = order.index(cond.attribute)
+            skipped = [name for name in order[:position] if name not in given]
+            if not skipped:
+                continue
+            yield Finding(
+                cond.path,
+                f"pattern `{pattern.name}` has a condition on sort-key attribute"
+                f" `{cond.attribute}` of {index.label} but none on {quoted(skipped)} before it",
+                found=pattern.key_condition_text(),
+                expected="conditions on the sort-key attributes "
+                + quoted(order)
+                + " from the first, without a gap",
+                hint=f"add an equality on {quoted(skipped)}, or leave `{cond.attribute}` out",
+                pattern=pattern.name,
+            )
+
+
+@rule("TM331", "sort-range-not-last", Severity.ERROR, "resolution")
+def check_sort_range_last(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A range or `begins_with` on a sort-key attribute that a later one follows.
+
+    Why: on a GSI's multi-attribute sort key, every conditioned attribute but the last takes
+    an equality; only the last one may use `<`, `<=`, `>`, `>=`, BETWEEN or `begins_with`
+    (DynamoDB refuses anything else with a ValidationException).
+
+    Bad:
+        key_condition: {board: "{board}", season: {gte: "{since}"}, score: {gte: "{least}"}}
+
+    Good:
+        key_condition: {board: "{board}", season: "{season}", score: {gte: "{least}"}}
+    """
+    for pattern in design.patterns.values():
+        index = pattern.index
+        if index is None or len(pattern.sorts) < 2:
+            continue
+        last = pattern.sorts[-1]
+        for cond in pattern.sorts[:-1]:
+            if cond.operator == "eq":
+                continue
+            yield Finding(
+                cond.path,
+                f"pattern `{pattern.name}` uses `{cond.operator}` on sort-key attribute"
+                f" `{cond.attribute}` of {index.label}, followed by a condition on"
+                f" `{last.attribute}`: only the last conditioned attribute may take a range",
+                found=cond.text(),
+                expected=f'an equality: {cond.attribute}: "<template>", or no condition after'
+                f" `{cond.attribute}`",
                 pattern=pattern.name,
             )

@@ -72,11 +72,15 @@ def largest_item(design: Design, entity: EntityDesign) -> tuple[int, list[str]]:
         if name in chunked:
             continue
         size = value_bytes(spec)
+        if size is None and name in entity.plain:
+            size = _key_bytes(design, entity, name)  # a key: at most the key limit
         if size is None:
             unbounded.append(name)
             continue
         total += len(name.encode()) + size
     for key_attr in entity.templates:
+        if key_attr in entity.plain:
+            continue  # the attribute itself, counted above
         total += len(key_attr.encode()) + _key_bytes(design, entity, key_attr)
     disc = design.model.table.discriminator_attribute
     if disc:
@@ -91,17 +95,23 @@ def _key_bytes(design: Design, entity: EntityDesign, key_attr: str) -> int:
         return 0
     if design.key_type(key_attr) == "N":
         return NUMBER_MAX_BYTES
-    limit = 2048 if key_attr == design.model.table.partition_key.name else 1024
+    limit = 1024 if _sort_key_somewhere(design, key_attr) else 2048
     size = sum(len(p.text.encode()) for p in template.parts if isinstance(p, Literal))
     for var in template.variable_names:
         spec = entity.spec.attributes[var]
         if spec.type == "string" and spec.max_length is not None:
             # An escaped character takes two bytes; a four-byte character is never escaped.
-            per_char = max(_char_bytes(spec), 2 if design.encoding.escape else 1)
+            escaped = design.encoding_of(key_attr).escape
+            per_char = max(_char_bytes(spec), 2 if escaped else 1)
             size += spec.max_length * per_char
         else:
             size += value_bytes(spec) or limit
     return min(size, limit)
+
+
+def _sort_key_somewhere(design: Design, key_attr: str) -> bool:
+    """Whether `key_attr` is a sort key of the table or an index (1,024 bytes, not 2,048)."""
+    return any(key_attr in (k.name for k in index.sort_keys) for index in design.indexes.values())
 
 
 def _with_local_indexes(design: Design, entity: EntityDesign, item: int) -> int:
@@ -186,7 +196,8 @@ def check_chunks_unreachable(design: Design, analysis: Analysis) -> Iterator[Fin
     if not chunked:
         return
     table = design.model.table
-    chunks = template_nfa(parse_template(CHUNK_SORT_KEY_PREFIX), {}, design.encoding)
+    sort_key = table.sort_key.name if table.sort_key is not None else ""
+    chunks = template_nfa(parse_template(CHUNK_SORT_KEY_PREFIX), {}, design.encoding_of(sort_key))
     chunk_keys = chunks.then_anything()
     yield from _entities_writing_chunk_keys(design, chunked, chunk_keys)
     for pattern in design.patterns.values():

@@ -11,7 +11,7 @@ from tablemodel.check.registry import Finding, rule
 from tablemodel.design import Design
 from tablemodel.diagnostics import PathPart, Severity, quoted
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
-from tablemodel.schema.model import AttributeSpec
+from tablemodel.schema.model import AttributeSpec, KeyAttribute
 
 MAX_LSIS = 5
 MAX_GSIS = 20
@@ -39,8 +39,9 @@ def check_entity_writes_primary_key(design: Design, analysis: Analysis) -> Itera
     """
     table = design.table
     for entity in design.entities.values():
+        written = entity.written_keys()
         for key in table.key_names:
-            if key in entity.spec.keys:
+            if key in written:
                 continue  # written (a broken template is reported by its own code)
             yield Finding(
                 (*entity.path, "keys"),
@@ -319,20 +320,21 @@ def check_key_type_conflicts(design: Design, analysis: Analysis) -> Iterator[Fin
     """
     first: dict[str, tuple[str, str]] = {}
     for index in design.indexes.values():
-        roles = [("partition_key", index.partition_key), ("sort_key", index.sort_key)]
-        if index.kind == "lsi":
-            roles = roles[1:]  # an LSI's partition key is the table's (TM114 checks it)
-        for role, key in roles:
-            if key is None:
-                continue
+        roles: list[tuple[tuple[PathPart, ...], KeyAttribute]] = []
+        for role, keys in (("partition_key", index.partition_keys), ("sort_key", index.sort_keys)):
+            if role == "partition_key" and index.kind == "lsi":
+                continue  # an LSI's partition key is the table's (TM114 checks it)
+            several = len(keys) > 1
+            roles += [((role, i) if several else (role,), key) for i, key in enumerate(keys)]
+        for where, key in roles:
             if key.name not in first:
                 first[key.name] = (key.type, index.label)
                 continue
-            declared, where = first[key.name]
+            declared, other = first[key.name]
             if key.type != declared:
                 yield Finding(
-                    (*index.path, role, "type"),
-                    f"{index.label} declares key `{key.name}` as {key.type}, but {where}"
+                    (*index.path, *where, "type"),
+                    f"{index.label} declares key `{key.name}` as {key.type}, but {other}"
                     f" declares it {declared}",
                     found=f"{key.name}: {key.type}",
                     expected=f"{key.name}: {declared}, or another attribute name",
@@ -413,4 +415,71 @@ def check_optional_primary_key_parts(design: Design, analysis: Analysis) -> Iter
                     found=f'"{template.source}" with `{var}` optional',
                     expected=f"`{var}` required, or kept out of the table's keys",
                     entity=entity.name,
+                )
+
+
+@rule("TM130", "key-attribute-template", Severity.ERROR, "structure")
+def check_plain_key_templates(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """An entity attribute named like a key attribute, with a key template of its own.
+
+    Why: an attribute that has a key attribute's name is that key, stored once (the index is
+    keyed on the attribute itself, as in `RoomID` or `CreatedAt`). A template that composes
+    the key from something else would store a second value under the same name, and one of
+    the two would be lost.
+
+    Bad:
+        attributes: {RoomID: string, room: string}
+        keys: {RoomID: "ROOM#{room}"}
+
+    Good:
+        attributes: {RoomID: string}      # the GSI is keyed on the attribute itself
+    """
+    key_names = design.key_attribute_names()
+    for entity in design.entities.values():
+        for attr in entity.spec.attributes:
+            if attr not in key_names or attr in entity.plain:
+                continue
+            written = entity.spec.keys.get(attr, "")
+            yield Finding(
+                (*entity.path, "keys", attr),
+                f"`{entity.name}` declares `{attr}` both as an attribute and with the key"
+                f' template "{written}": one stored value cannot be both',
+                found=f'attributes: {{{attr}: ...}} and keys: {{{attr}: "{written}"}}',
+                expected=f'the attribute alone (the key is the attribute: "{{{attr}}}"), or a'
+                f" template composing `{attr}` from attributes of other names",
+                hint=f"rename the attribute, or drop the key template for `{attr}`",
+                entity=entity.name,
+            )
+
+
+@rule("TM131", "multi-attribute-key", Severity.ERROR, "structure")
+def check_multi_attribute_keys(design: Design, analysis: Analysis) -> Iterator[Finding]:
+    """A global secondary index names one attribute twice in its keys.
+
+    Why: a multi-attribute key lists up to four partition-key and four sort-key attributes;
+    each attribute can play one role once. CreateTable refuses an index that repeats one.
+
+    Bad:
+        global_indexes:
+          - {name: by_board, partition_key: [{name: board}, {name: season}],
+             sort_key: [{name: season}]}
+
+    Good:
+        global_indexes:
+          - {name: by_board, partition_key: [{name: board}],
+             sort_key: [{name: season}, {name: score, type: N}]}
+    """
+    for index in design.indexes.values():
+        seen: set[str] = set()
+        for role, keys in (("partition_key", index.partition_keys), ("sort_key", index.sort_keys)):
+            for i, key in enumerate(keys):
+                if key.name not in seen:
+                    seen.add(key.name)
+                    continue
+                where: tuple[PathPart, ...] = (role, i) if len(keys) > 1 else (role,)
+                yield Finding(
+                    (*index.path, *where, "name"),
+                    f"{index.label} names key attribute `{key.name}` twice",
+                    found=quoted(index.key_names),
+                    expected="each attribute once, in the partition key or in the sort key",
                 )

@@ -357,9 +357,8 @@ def context_of(design: Design) -> Context:
     literals: dict[str, None] = {}
     templates = [t for e in design.entities.values() for t in e.templates.values()]
     for pattern in design.patterns.values():
-        for condition in (pattern.partition, pattern.sort, *pattern.other_conditions):
-            if condition is not None:
-                templates += condition.templates
+        for condition in (*pattern.key_conditions, *pattern.other_conditions):
+            templates += condition.templates
     for template in templates:
         for part in template.parts:
             if isinstance(part, TemplateLiteral):

@@ -1,10 +1,11 @@
 """Generation: the sample items of a design, entity by entity, parents first, seeded.
 
 Within an entity, partition-key values repeat for a few consecutive items so that partitions
-hold several items in an order a pattern must get right; optional attributes are absent at
-staggered positions; an item whose table key is taken is drawn again, a bounded number of
-times, and then dropped: never two items with one key. Fixture items come last and replace
-generated items with the same table key.
+hold several items in an order a pattern must get right, and an index partition key the table
+sorts by recurs in a cycle across table partitions, so that index partitions do too; optional
+attributes are absent at staggered positions; an item whose table key is taken is drawn again,
+a bounded number of times, and then dropped: never two items with one key. Fixture items come
+last and replace generated items with the same table key.
 """
 
 from __future__ import annotations
@@ -92,11 +93,18 @@ def _generate_entity(
     # that partitions hold several items of the entity, in an order the pattern must get right.
     clustered = _clustered(shape, parent_attributes)
     run = max(2, round(math.sqrt(count))) if clustered else 1
+    cycled = _cycled(shape, parent_attributes, clustered)
+    period = max(2, run if clustered else per_parent if parents else 1)
     # Optional attributes: absent in every third item (every second in an entity of two), at
     # staggered positions, so each is both present and absent wherever there are two items.
     cycle = 3 if count >= 3 else 2
     optional = [a for a, s in attributes.items() if s.optional and a not in shape.identity_vars]
     slot = {a: j for j, a in enumerate(optional)}
+    for group in shape.entity.spec.together:
+        # Written together: present and absent at the same positions.
+        members = [a for a in group if a in slot]
+        for a in members[1:]:
+            slot[a] = slot[members[0]]
     made: list[tuple[SampleItem, tuple[object, ...]]] = []
     seen: set[tuple[object, ...]] = set()
     for k in range(count):
@@ -127,7 +135,16 @@ def _generate_entity(
                     "bounds that leave room for a value (charset, lengths, minimum/maximum, "
                     "template width)",
                 )
-            values[attr] = _fresh(view[(k // run if attr in clustered else k) % len(view)])
+            if attr in clustered:
+                drawn = k // run
+            elif attr in cycled:
+                # Pairs of table partitions share a cycle of values, then the next pair
+                # takes new ones: repeats for the index, variety for the rest.
+                drawn = k % period + period * (k // (2 * period))
+            else:
+                drawn = k
+            values[attr] = _fresh(view[drawn % len(view)])
+        _write_together(values, views, shape, k)
         _fit_budget(values, views, shape, budget)
         redraw = [a for a in shape.identity_vars if a not in copied and views.get(a)]
         identity = _identity_or_none(shape, values)
@@ -146,6 +163,31 @@ def _generate_entity(
     return made
 
 
+def _write_together(
+    values: dict[str, object], views: Mapping[str, list[object]], shape: EntityShape, k: int
+) -> None:
+    """Every group of attributes written together is all there or all absent.
+
+    A parent's values can leave a group half written: the others are then drawn too, or,
+    when one cannot be drawn, the optional ones present are left out.
+    """
+    specs = shape.entity.spec.attributes
+    for group in shape.entity.spec.together:
+        members = [a for a in group if a in specs]
+        present = [a for a in members if values.get(a) is not None]
+        if not present or len(present) == len(members):
+            continue
+        missing = [a for a in members if a not in present]
+        if all(views.get(a) for a in missing):
+            for a in missing:
+                view = views[a]
+                values[a] = _fresh(view[k % len(view)])
+        else:
+            for a in present:
+                if specs[a].optional and a not in shape.identity_vars:
+                    del values[a]
+
+
 def _fresh(value: object) -> object:
     """A copy of a list, map or set, so that no two items share one (pools hand out objects)."""
     return copy.deepcopy(value) if isinstance(value, list | dict | set) else value
@@ -157,6 +199,22 @@ def _clustered(shape: EntityShape, inherited: set[str]) -> set[str]:
     drawn_sort = shape.sort_vars - inherited
     candidates = shape.partition_vars - shape.sort_vars - inherited
     return candidates if candidates and drawn_sort else set()
+
+
+def _cycled(shape: EntityShape, inherited: set[str], clustered: set[str]) -> set[str]:
+    """Drawn attributes of a secondary index's partition key that the table's sort key holds.
+
+    They must differ within a table partition, so they cannot repeat in runs; drawn in a
+    cycle as long as a table partition's run of items instead (a cluster, or a parent's
+    children), each value recurs across table partitions, and the index's partitions hold
+    several items (a customer with several sessions, an invoice number in two orders). When
+    nothing tells the table partitions apart (no partition-key part besides them, neither
+    clustered nor a parent's), they are drawn as any attribute.
+    """
+    apart = shape.table_partition_vars - shape.sort_vars
+    if not apart or not apart <= (clustered | inherited):
+        return set()
+    return (shape.index_partition_vars & shape.sort_vars) - inherited - clustered
 
 
 def _identity_or_none(

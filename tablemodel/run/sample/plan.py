@@ -9,11 +9,12 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from tablemodel.design import Design
+from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import PathPart
 from tablemodel.run.items import SampleError
 from tablemodel.run.sample.candidates import Context, candidates_for, unique
 from tablemodel.run.sample.fixtures import Unreadable, from_plain, hint, one_of
+from tablemodel.run.sample.sentinels import sentinels
 from tablemodel.run.sample.shape import EntityShape
 from tablemodel.runtime.values import AttributeValueError
 from tablemodel.schema.model import AttributeSpec, SampleEntity
@@ -33,6 +34,7 @@ class Plan:
 
     name: str
     config: SampleEntity
+    minimum: int = DEFAULT_COUNT  # items that let every enum value and sentinel occur
 
     @property
     def parent(self) -> str | None:
@@ -42,7 +44,7 @@ class Plan:
         if self.config.count is not None:
             return self.config.count
         if self.parent is None:
-            return DEFAULT_COUNT
+            return max(DEFAULT_COUNT, self.minimum)
         return (self.config.per_parent or DEFAULT_PER_PARENT) * parents
 
     def per_parent(self, parents: int) -> int:
@@ -79,8 +81,10 @@ def plans_of(design: Design) -> list[Plan]:
                 f"`{name}` has per_parent but no parent",
                 "a `parent` entity whose items these belong to",
             )
+    literals = sentinels(design)
     plans = {
-        name: Plan(name, sample.entities.get(name, SampleEntity())) for name in design.entities
+        name: Plan(name, sample.entities.get(name, SampleEntity()), _minimum(entity, literals))
+        for name, entity in design.entities.items()
     }
     ordered: list[Plan] = []
     placed: set[str] = set()
@@ -100,6 +104,14 @@ def plans_of(design: Design) -> list[Plan]:
             placed.add(member)
             ordered.append(plans[member])
     return ordered
+
+
+def _minimum(entity: EntityDesign, literals: Mapping[tuple[str, str], list[object]]) -> int:
+    """Items an entity needs by default so that every enum value, and every sentinel beside
+    another value, can occur (each attribute draws its values in turn)."""
+    counts = [len(spec.values) for spec in entity.spec.attributes.values() if spec.type == "enum"]
+    counts += [len(v) + 1 for (name, _), v in literals.items() if name == entity.name]
+    return max(counts, default=DEFAULT_COUNT)
 
 
 def _model_locator(design: Design) -> Callable[[tuple[PathPart, ...]], str]:
@@ -164,14 +176,18 @@ class Pools:
             self.pools[attr] = unique(hostile + plain)
         self.overrides = _overrides(design, shapes)
         self.shapes = shapes
+        self.sentinels = sentinels(design)
 
     def view(self, entity: str, attr: str) -> list[object]:
-        """What `entity` draws `attr` from: its `values` choices, else its part of the pool."""
+        """What `entity` draws `attr` from: its `values` choices, else its part of the pool,
+        with the literals the patterns compare it with first (`sentinels`)."""
         override = self.overrides.get((entity, attr))
         if override is not None:
             return override
         shape = self.shapes[entity]
-        return [v for v in self.pools.get(attr, []) if shape.fits(attr, v)]
+        first = [v for v in self.sentinels.get((entity, attr), []) if shape.fits(attr, v)]
+        rest = [v for v in self.pools.get(attr, []) if shape.fits(attr, v)]
+        return unique(first + rest)
 
 
 def _overrides(

@@ -53,7 +53,7 @@ class EntityShape:
                     template,
                     {v: self.rules[v].part_spec() for v in template.variable_names},
                     key_type="N" if key_type == "N" else "S",
-                    escape=codec.escape,
+                    escape=codec.escape and key_attr not in design.raw_keys,
                     delimiters=codec.delimiters,
                     escape_char=codec.escape_character,
                     limit=limits.get(key_attr, SORT_KEY_MAX_BYTES),
@@ -63,7 +63,7 @@ class EntityShape:
         self.primary = design.table.key_names
         self.in_keys = {v for t in entity.templates.values() for v in t.variable_names}
         partition_keys = {
-            i.partition_key.name for i in design.indexes.values() if entity.in_index(i)
+            k.name for i in design.indexes.values() if entity.in_index(i) for k in i.partition_keys
         }
         self.partition_vars = {
             v
@@ -71,6 +71,18 @@ class EntityShape:
             if k in entity.templates
             for v in entity.templates[k].variable_names
         }
+        # Partition keys of the entity's secondary indexes: their partitions should hold
+        # several items too, which the generator arranges (`generation._cycled`).
+        self.index_partition_vars = {
+            v
+            for i in design.indexes.values()
+            if i.kind != "table" and entity.in_index(i) and i.partition_key.name in entity.templates
+            for v in entity.templates[i.partition_key.name].variable_names
+        }
+        table_partition = entity.templates.get(design.table.partition_key.name)
+        self.table_partition_vars = (
+            set(table_partition.variable_names) if table_partition is not None else set()
+        )
         sort_key = design.table.sort_key
         sort_template = entity.templates.get(sort_key.name) if sort_key is not None else None
         self.sort_vars = set(sort_template.variable_names) if sort_template is not None else set()
@@ -130,9 +142,10 @@ def _key_limits(design: Design) -> dict[str, int]:
     """Byte limit per key attribute: the lowest of the roles it plays (partition or sort key)."""
     limits: dict[str, int] = {}
     for index in design.indexes.values():
-        limits.setdefault(index.partition_key.name, PARTITION_KEY_MAX_BYTES)
-        if index.sort_key is not None:
-            limits[index.sort_key.name] = SORT_KEY_MAX_BYTES
+        for key in index.partition_keys:
+            limits.setdefault(key.name, PARTITION_KEY_MAX_BYTES)
+        for key in index.sort_keys:
+            limits[key.name] = SORT_KEY_MAX_BYTES
     return limits
 
 
