@@ -101,7 +101,7 @@ def test_index_views_group_by_partition_in_query_order_and_show_only_what_is_pro
             assert {name for name, _ in item.attributes} <= projected
             assert "results" not in dict(item.attributes)  # not projected by the GSI
     table = doc.views[0]
-    assert table.items_total == 110
+    assert table.items_total == sum(e.sample_items for e in doc.estimates) > 0  # every item
     mixed = [p for p in table.partitions if len({i.entity for i in p.items}) > 1]
     assert mixed, "the partitions that mix entity types come first"
 
@@ -188,7 +188,7 @@ def test_docs_run_fills_the_run_column(tmp_path: Path, aws_credentials: None) ->
     )
     assert done.exit_code == 0, done.output
     text = (tmp_path / "design.md").read_text(encoding="utf-8")
-    assert "run verdicts from a run on moto (110 sample items)" in text
+    assert re.search(r"run verdicts from a run on moto \(\d+ sample items\)", text)
     rows = [line for line in text.splitlines() if line.startswith("| **") and "✅" in line]
     assert len(rows) == 8
     assert all("| pass |" in row and "(run: mean of" in row for row in rows)

@@ -180,8 +180,12 @@ def _open(browser: Any, site: tuple[Path, str], name: str, html: str) -> dict[st
 
 @pytest.mark.parametrize(
     "model",
-    [ROOT / "examples" / "alleycat", ROOT / "examples" / "alleycat" / "hour_race.yaml"],
-    ids=["alleycat", "hour_race"],
+    [
+        ROOT / "examples" / "alleycat",
+        ROOT / "examples" / "alleycat" / "hour_race.yaml",
+        ROOT / "examples" / "leaderboard",
+    ],
+    ids=["alleycat", "hour_race", "leaderboard"],
 )
 def test_the_page_renders_every_chart_and_diagram(
     browser: Any, site: tuple[Path, str], model: Path, tmp_path: Path

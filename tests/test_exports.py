@@ -29,6 +29,7 @@ from tablemodel.export import (
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLEYCAT = ROOT / "examples" / "alleycat"
+LEADERBOARD = ROOT / "examples" / "leaderboard"
 WORKBENCH_SCHEMA = ROOT / "tests" / "data" / "workbench" / "workbench-3.0.schema.json"
 WHEN = dt.datetime(2026, 1, 2, 15, 4, tzinfo=dt.UTC)
 
@@ -124,6 +125,38 @@ def test_cloudformation_properties_of_alleycat() -> None:
     }
 
 
+def test_cloudformation_lists_a_multi_attribute_key_hash_first_then_range_in_order() -> None:
+    properties = table_properties(_design(LEADERBOARD))
+    board = next(i for i in properties["GlobalSecondaryIndexes"] if i["IndexName"] == "by_board")
+    assert board["KeySchema"] == [
+        {"AttributeName": "tournament_id", "KeyType": "HASH"},
+        {"AttributeName": "region", "KeyType": "HASH"},
+        {"AttributeName": "points", "KeyType": "RANGE"},
+        {"AttributeName": "submitted_at", "KeyType": "RANGE"},
+    ]
+    definitions = {
+        d["AttributeName"]: d["AttributeType"] for d in properties["AttributeDefinitions"]
+    }
+    assert definitions == {
+        "PK": "S",
+        "SK": "S",
+        "tournament_id": "S",
+        "region": "S",
+        "points": "N",
+        "submitted_at": "S",
+    }
+
+
+def test_workbench_says_it_cannot_hold_a_multi_attribute_key() -> None:
+    exported = workbench_model(_design(LEADERBOARD), when=WHEN)
+    (table,) = exported.document["DataModel"]
+    assert [g["IndexName"] for g in table["GlobalSecondaryIndexes"]] == ["by_tournament"]
+    assert exported.notes[0] == (
+        "GSI `by_board`: its key has several attributes (partition tournament_id, region; "
+        "sort points, submitted_at), which the Workbench format cannot hold"
+    )
+
+
 def _create_table_request(properties: dict[str, Any], name: str) -> dict[str, Any]:
     """The CreateTable request a CloudFormation resource with these properties makes."""
     request: dict[str, Any] = {
@@ -148,10 +181,9 @@ def _create_table_request(properties: dict[str, Any], name: str) -> dict[str, An
 
 
 def _key_schema(index: Any) -> list[dict[str, str]]:
-    out = [{"AttributeName": index.partition_key.name, "KeyType": "HASH"}]
-    if index.sort_key is not None:
-        out.append({"AttributeName": index.sort_key.name, "KeyType": "RANGE"})
-    return out
+    return [{"AttributeName": k.name, "KeyType": "HASH"} for k in index.partition_keys] + [
+        {"AttributeName": k.name, "KeyType": "RANGE"} for k in index.sort_keys
+    ]
 
 
 def _projection(index: Any) -> dict[str, Any]:
@@ -163,14 +195,17 @@ def _projection(index: Any) -> dict[str, Any]:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("variant", ["alleycat", "provisioned-ttl-keys-only"])
+@pytest.mark.parametrize("variant", ["alleycat", "provisioned-ttl-keys-only", "leaderboard"])
 def test_the_cloudformation_table_on_dynamodb_local_is_the_model(
     variant: str, tmp_path: Path, dynamodb_local: str, aws_credentials: None
 ) -> None:
     import boto3  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
 
-    model = _alleycat(tmp_path, _provisioned_with_ttl if variant != "alleycat" else None)
+    if variant == "leaderboard":  # a multi-attribute GSI key: 2 HASH then 2 RANGE attributes
+        model = LEADERBOARD
+    else:
+        model = _alleycat(tmp_path, _provisioned_with_ttl if variant != "alleycat" else None)
     design = _design(model)
     template = yaml.safe_load(cloudformation_template(design, "yaml"))
     (resource,) = template["Resources"].values()
@@ -355,6 +390,7 @@ def workbench_validator() -> jsonschema.Draft202012Validator:
 
 MODELS = [
     ALLEYCAT,
+    LEADERBOARD,
     ALLEYCAT / "hour_race.yaml",
     ROOT / "tests" / "data" / "generate" / "box_office.yaml",
 ]

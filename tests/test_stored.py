@@ -18,7 +18,9 @@ from tablemodel.run.sample import generate_samples
 from tablemodel.run.sample.stored import stored_items, wire_value
 from tests.generated import ALLEYCAT, BOX_OFFICE, generate_and_import
 
-MODELS = [ALLEYCAT, ALLEYCAT / "hour_race.yaml", BOX_OFFICE]
+LEADERBOARD = ALLEYCAT.parent / "leaderboard"
+
+MODELS = [ALLEYCAT, ALLEYCAT / "hour_race.yaml", BOX_OFFICE, LEADERBOARD]
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ from tablemodel.docs.estimates import (
     entity_estimates,
     pattern_read_estimate,
 )
-from tablemodel.docs.relations import KeyLayout, Relation, key_layouts, relations
+from tablemodel.docs.relations import KeyLayout, Relation, key_layouts, key_text, relations
 from tablemodel.docs.views import IndexView, index_views
 from tablemodel.results.check_report import CheckReport
 from tablemodel.results.run_report import RunReport
@@ -190,7 +190,7 @@ def build_doc(
             EntityRow(
                 name=name,
                 description=entity.spec.description or "",
-                templates=tuple(entity.spec.keys.get(c.attribute, "") for c in key_columns),
+                templates=tuple(key_text(entity, c.attribute) for c in key_columns),
                 attributes=tuple(
                     (attr, _type_text(spec.type, spec.optional))
                     for attr, spec in entity.spec.attributes.items()
@@ -230,9 +230,10 @@ def _key_columns(design: Design) -> list[KeyColumn]:
     roles: dict[str, list[str]] = {}
     for index in design.indexes.values():
         where = "table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
-        roles.setdefault(index.partition_key.name, []).append(f"{where} partition key")
-        if index.sort_key is not None:
-            roles.setdefault(index.sort_key.name, []).append(f"{where} sort key")
+        for role, keys in (("partition", index.partition_keys), ("sort", index.sort_keys)):
+            for position, key in enumerate(keys, start=1):
+                nth = f" (attribute {position} of {len(keys)})" if len(keys) > 1 else ""
+                roles.setdefault(key.name, []).append(f"{where} {role} key{nth}")
     return [KeyColumn(name, "; ".join(found)) for name, found in roles.items()]
 
 
@@ -244,12 +245,11 @@ def _index_row(index: IndexDesign) -> IndexRow:
         shown = "include: " + ", ".join(projection.attributes)
     else:
         shown = {"all": "all", "keys_only": "keys only"}[projection.type]
-    sort = index.sort_key
     return IndexRow(
         name=index.name,
         kind="table" if index.kind == "table" else index.kind.upper(),
-        partition_key=f"{index.partition_key.name} ({index.partition_key.type})",
-        sort_key=f"{sort.name} ({sort.type})" if sort is not None else "",
+        partition_key=", ".join(f"{k.name} ({k.type})" for k in index.partition_keys),
+        sort_key=", ".join(f"{k.name} ({k.type})" for k in index.sort_keys),
         projection=shown,
     )
 

@@ -117,7 +117,7 @@ def declared_max_bytes(design: Design, entity: EntityDesign) -> int | None:
 
 
 def _is_partition_key(design: Design, attribute: str) -> bool:
-    return any(index.partition_key.name == attribute for index in design.indexes.values())
+    return any(index.role(attribute) == "partition" for index in design.indexes.values())
 
 
 def _value_max(spec: AttributeSpec) -> int | None:
@@ -173,12 +173,11 @@ class IndexSizes:
         self.by_index: dict[str, dict[str, dict[str, list[int]]]] = {}
         for index in design.indexes.values():
             groups: dict[str, dict[str, list[int]]] = {}
-            partition = index.partition_key.name
             for item in stored:
                 if not all(name in item.item for name in index.key_names):
                     continue
                 size = projected_size(design, index, item.item)
-                key = repr(item.item[partition])
+                key = repr([item.item[k.name] for k in index.partition_keys])
                 groups.setdefault(item.entity, {}).setdefault(key, []).append(size)
             self.by_index[index.name] = groups
 

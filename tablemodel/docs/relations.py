@@ -16,7 +16,15 @@ from typing import Literal
 
 from tablemodel.design import Design, EntityDesign
 
-__all__ = ["KeyLayout", "LayoutLeaf", "LayoutPartition", "Relation", "key_layouts", "relations"]
+__all__ = [
+    "KeyLayout",
+    "LayoutLeaf",
+    "LayoutPartition",
+    "Relation",
+    "key_layouts",
+    "key_text",
+    "relations",
+]
 
 
 @dataclass(frozen=True)
@@ -79,23 +87,31 @@ def relations(design: Design) -> list[Relation]:
     return found
 
 
+def key_text(entity: EntityDesign, attribute: str) -> str:
+    """What an entity writes into a key attribute: its template, `{name}` for a key that is
+    the entity's own attribute, or "" when it does not write it."""
+    if attribute in entity.spec.keys:
+        return entity.spec.keys[attribute]
+    return "{" + attribute + "}" if attribute in entity.plain else ""
+
+
 def key_layouts(design: Design) -> list[KeyLayout]:
     layouts: list[KeyLayout] = []
     for index in design.indexes.values():
-        partition = index.partition_key.name
-        sort = index.sort_key.name if index.sort_key is not None else None
+        partition = [k.name for k in index.partition_keys]
+        sort = [k.name for k in index.sort_keys]
         groups: dict[str, list[LayoutLeaf]] = {}
         for entity in design.entities_in(index):
-            template = entity.spec.keys[partition]
-            sort_template = entity.spec.keys.get(sort, "") if sort is not None else ""
+            template = ", ".join(key_text(entity, k) for k in partition)
+            sort_template = ", ".join(key_text(entity, k) for k in sort)
             groups.setdefault(template, []).append(LayoutLeaf(entity.name, sort_template))
         label = "table" if index.kind == "table" else f"{index.kind.upper()} {index.name}"
         layouts.append(
             KeyLayout(
                 index=index.name,
                 label=label,
-                partition_key=partition,
-                sort_key=sort,
+                partition_key=", ".join(partition),
+                sort_key=", ".join(sort) or None,
                 partitions=tuple(
                     LayoutPartition(template, tuple(leaves)) for template, leaves in groups.items()
                 ),

@@ -58,17 +58,17 @@ def index_views(design: Design, stored: Sequence[StoredItem]) -> list[IndexView]
 
 
 def _view(design: Design, index: IndexDesign, stored: Sequence[StoredItem]) -> IndexView:
-    partition_key = index.partition_key.name
-    sort_key = index.sort_key.name if index.sort_key is not None else None
+    partition_keys = [k.name for k in index.partition_keys]
+    sort_keys = [k.name for k in index.sort_keys]
     projected = design.projected_attributes(index)
     groups: dict[tuple[object, ...], list[StoredItem]] = {}
     for item in stored:
         if not all(name in item.item for name in index.key_names):
             continue
-        groups.setdefault(_order_key(item.item[partition_key]), []).append(item)
+        where = tuple(_order_key(item.item[k]) for k in partition_keys)
+        groups.setdefault(where, []).append(item)
     for members in groups.values():
-        if sort_key is not None:
-            members.sort(key=lambda s: _order_key(s.item[sort_key]))
+        members.sort(key=lambda s: tuple(_order_key(s.item[k]) for k in sort_keys))
     ranked = sorted(
         groups.items(), key=lambda kv: (-len({s.entity for s in kv[1]}), -len(kv[1]), kv[0])
     )
@@ -78,7 +78,7 @@ def _view(design: Design, index: IndexDesign, stored: Sequence[StoredItem]) -> I
         shown = members[:MAX_ITEMS]
         partitions.append(
             Partition(
-                key=value_text(shown[0].item[partition_key]),
+                key=", ".join(value_text(shown[0].item[k]) for k in partition_keys),
                 items=tuple(_item(s, index, projected) for s in shown),
                 more=len(members) - len(shown),
             )
@@ -93,8 +93,8 @@ def _view(design: Design, index: IndexDesign, stored: Sequence[StoredItem]) -> I
     return IndexView(
         index=index.name,
         label="Table" if index.kind == "table" else f"{index.kind.upper()} {index.name}",
-        partition_key=partition_key,
-        sort_key=sort_key,
+        partition_key=", ".join(partition_keys),
+        sort_key=", ".join(sort_keys) or None,
         projection=projection,
         entities=tuple(name for name in design.entities if name in present),
         partitions=tuple(partitions),
@@ -105,7 +105,6 @@ def _view(design: Design, index: IndexDesign, stored: Sequence[StoredItem]) -> I
 
 def _item(stored: StoredItem, index: IndexDesign, projected: set[str] | None) -> ViewItem:
     keys = set(index.key_names)
-    sort = index.sort_key.name if index.sort_key is not None else None
     attributes = tuple(
         (name, value_text(value))
         for name, value in stored.item.items()
@@ -113,7 +112,7 @@ def _item(stored: StoredItem, index: IndexDesign, projected: set[str] | None) ->
     )
     return ViewItem(
         entity=stored.entity,
-        sort_key=value_text(stored.item[sort]) if sort is not None else "",
+        sort_key=", ".join(value_text(stored.item[k.name]) for k in index.sort_keys),
         attributes=attributes,
     )
 

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import yaml
 
 from tablemodel.design import Design, IndexDesign
-from tablemodel.schema.model import KeyAttribute, Projection
+from tablemodel.schema.model import Projection
 
 __all__ = ["cloudformation_template", "logical_id", "table_properties"]
 
@@ -35,18 +34,9 @@ def logical_id(table_name: str) -> str:
     return camel + "Table"
 
 
-def partition_attributes(index: IndexDesign) -> tuple[KeyAttribute, ...]:
-    """The index's partition-key attributes (one today; a multi-attribute GSI has up to 4)."""
-    return (index.partition_key,)
-
-
-def sort_attributes(index: IndexDesign) -> tuple[KeyAttribute, ...]:
-    return () if index.sort_key is None else (index.sort_key,)
-
-
 def _key_schema(index: IndexDesign) -> list[dict[str, str]]:
-    return [{"AttributeName": k.name, "KeyType": "HASH"} for k in partition_attributes(index)] + [
-        {"AttributeName": k.name, "KeyType": "RANGE"} for k in sort_attributes(index)
+    return [{"AttributeName": k.name, "KeyType": "HASH"} for k in index.partition_keys] + [
+        {"AttributeName": k.name, "KeyType": "RANGE"} for k in index.sort_keys
     ]
 
 
@@ -63,7 +53,7 @@ def table_properties(design: Design) -> dict[str, Any]:
     table = design.model.table
     definitions: dict[str, str] = {}
     for index in design.indexes.values():
-        for key in (*partition_attributes(index), *sort_attributes(index)):
+        for key in (*index.partition_keys, *index.sort_keys):
             definitions.setdefault(key.name, key.type)
     properties: dict[str, Any] = {
         "TableName": table.name,
@@ -131,7 +121,3 @@ def cloudformation_template(design: Design, fmt: CloudFormationFormat = "yaml") 
     if fmt == "json":
         return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(template, sort_keys=False, allow_unicode=True, width=100)
-
-
-def key_names(index: IndexDesign) -> Sequence[str]:
-    return [k.name for k in (*partition_attributes(index), *sort_attributes(index))]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, assert_never
 
 from tablemodel.design import Design
+from tablemodel.docs.relations import key_text
 from tablemodel.run.sample import SampleError, generate_samples
 from tablemodel.run.sample.stored import StoredItem, stored_items
 from tablemodel.runtime.values import AttributeType
@@ -94,8 +95,8 @@ def workbench_model(
     table_keys = set(design.table.key_names)
     non_key: dict[str, str] = {}
     for index in design.indexes.values():
-        for key in (index.partition_key, index.sort_key):
-            if key is not None and key.name not in table_keys:
+        for key in (*index.partition_keys, *index.sort_keys):
+            if key.name not in table_keys:
                 non_key.setdefault(key.name, key.type)
     if table.discriminator_attribute is not None:
         non_key.setdefault(table.discriminator_attribute, "S")
@@ -107,11 +108,11 @@ def workbench_model(
     stored = _stored(design)
     facets = []
     for name, entity in design.entities.items():
-        aliases = {"PartitionKeyAlias": entity.spec.keys.get(design.table.partition_key.name, "")}
+        aliases = {"PartitionKeyAlias": key_text(entity, design.table.partition_key.name)}
         if design.table.sort_key is not None:
-            aliases["SortKeyAlias"] = entity.spec.keys.get(design.table.sort_key.name, "")
+            aliases["SortKeyAlias"] = key_text(entity, design.table.sort_key.name)
         chunked = set(entity.spec.chunking.attributes) if entity.spec.chunking else set()
-        attributes = [key for key in entity.spec.keys if key not in table_keys]
+        attributes = [key for key in entity.written_keys() if key not in table_keys]
         if table.discriminator_attribute is not None:
             attributes.append(table.discriminator_attribute)
         attributes += [a for a in entity.spec.attributes if a not in key_names and a not in chunked]
@@ -139,7 +140,7 @@ def workbench_model(
                 "Projection": _projection(index.projection),
             }
             for index in design.indexes.values()
-            if index.kind == "gsi"
+            if index.kind == "gsi" and not index.multi_attribute
         ],
         "DataAccess": {"MySql": {}},
         "BillingMode": table.billing.mode,
@@ -203,6 +204,14 @@ def _notes(design: Design) -> list[str]:
         "Workbench format has no local secondary indexes"
         for index in design.indexes.values()
         if index.kind == "lsi"
+    ]
+    notes += [
+        f"GSI `{index.name}`: its key has several attributes (partition "
+        + ", ".join(k.name for k in index.partition_keys)
+        + (f"; sort {', '.join(k.name for k in index.sort_keys)}" if index.sort_keys else "")
+        + "), which the Workbench format cannot hold"
+        for index in design.indexes.values()
+        if index.kind == "gsi" and index.multi_attribute
     ]
     if table.ttl_attribute is not None:
         notes.append(f"TTL on `{table.ttl_attribute}`: the format has no TTL setting")

@@ -915,17 +915,19 @@ class _Importer:
             values = [_scalar(items[i][key]) or "" for i in present]
             others = [{n: t for n, t in scalars[i].items() if n != model_key} for i in present]
             if key_type == "N":
-                keys[model_key] = self._number_key(
+                number = self._number_key(
                     facet, key=key, values=values, attributes=attributes, scalars=others
                 )
+                if number is not None:
+                    keys[model_key] = number
             elif not is_table_key and not _structured(values):
                 # Built of other attributes (`holder-{holder}`), or an index keyed on a plain
                 # attribute, which is then its own key.
                 built = template_from_attributes(values, others)
-                if built is None:
-                    built = "{" + model_key + "}"
-                    attributes[model_key] = {"type": "string"}
-                keys[model_key] = built
+                if built is None:  # the entity's own attribute, named like the key: no template
+                    attributes[model_key] = {"type": "binary" if key_type == "B" else "string"}
+                else:
+                    keys[model_key] = built
             else:
                 inferred = infer_template(key, values, others, alias, set(attributes) | {model_key})
                 keys[model_key] = inferred.template
@@ -965,7 +967,7 @@ class _Importer:
         values: Sequence[str],
         attributes: dict[str, dict[str, Any]],
         scalars: Sequence[Mapping[str, str]],
-    ) -> str:
+    ) -> str | None:
         numbers = [_decimal(v) for v in values]
         for name, spec in attributes.items():
             if spec["type"] != "number":
@@ -975,9 +977,9 @@ class _Importer:
                 for s, n in zip(scalars, numbers, strict=True)
             ):
                 return "{" + name + "}"
-        name = self._name(key, facet.path)
-        attributes[name] = {"type": "number"}
-        return "{" + name + "}"
+        # No attribute holds the number: it is the entity's own attribute, named like the key.
+        attributes[self._name(key, facet.path)] = {"type": "number"}
+        return None
 
     def _adopt(
         self,
