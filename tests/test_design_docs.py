@@ -188,7 +188,7 @@ def test_docs_run_fills_the_run_column(tmp_path: Path, aws_credentials: None) ->
     )
     assert done.exit_code == 0, done.output
     text = (tmp_path / "design.md").read_text(encoding="utf-8")
-    assert re.search(r"run verdicts from a run on moto \(\d+ sample items\)", text)
+    assert re.search(r"a run on moto \(\d+ sample items\) together", text)
     rows = [line for line in text.splitlines() if line.startswith("| **") and "✅" in line]
     assert len(rows) == 8
     assert all("| pass |" in row and "(run: mean of" in row for row in rows)

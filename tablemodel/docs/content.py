@@ -75,6 +75,7 @@ class PatternRow:
     key_condition: str
     returns: tuple[str, ...]
     intent: str
+    verdict: str  # the one verdict: the static one, and the run's when the patterns ran
     static_verdict: str
     run_verdict: str
     read_estimate: str  # estimated read units per call, with how it was estimated
@@ -142,6 +143,10 @@ def build_doc(
         summary = summaries.get(name)
         pattern_run = runs.get(name)
         run_verdict = "not run" if pattern_run is None else pattern_run.verdict
+        if summary is not None and summary.run_verdict is not None:
+            run_verdict = summary.run_verdict
+        if pattern_run is not None and pattern_run.nothing_expected:
+            run_verdict += " (every call expected no item)"
         estimate = pattern_read_estimate(design, pattern, sizes, by_entity)
         if pattern_run is not None and pattern_run.calls:
             measured = sum(c.read_units for c in pattern_run.calls) / len(pattern_run.calls)
@@ -154,7 +159,10 @@ def build_doc(
                 key_condition=pattern.key_condition_text(),
                 returns=pattern.spec.returns,
                 intent=intent_text(pattern.spec.intent),
-                static_verdict=summary.verdict.value if summary else "not checked",
+                verdict=summary.verdict.value if summary else "not checked",
+                static_verdict=(summary.static_verdict or summary.verdict).value
+                if summary
+                else "not checked",
                 run_verdict=run_verdict,
                 read_estimate=estimate,
                 reasons=summary.reasons if summary else (),
@@ -162,13 +170,14 @@ def build_doc(
         )
     if run is None:
         verdicts_note = (
-            "Static verdicts from `tablemodel check`; the patterns were not run "
+            "Verdicts from `tablemodel check`: static only, the patterns were not run "
             "(`tablemodel docs --run` runs them on moto and fills the run column)."
         )
     else:
         verdicts_note = (
-            f"Static verdicts from `tablemodel check`; run verdicts from a run on {run.engine}"
-            f" ({run.items_loaded} sample items)."
+            "One verdict per pattern from `tablemodel check --run`: its static findings and a"
+            f" run on {run.engine} ({run.items_loaded} sample items) together; the static and"
+            " run columns show each on its own."
         )
     sample_note = (
         f"{len(stored)} sample items from the model's `sample` section (seed "

@@ -29,7 +29,7 @@ th,td{border:1px solid #c7d2e0;padding:4px 8px;vertical-align:top;text-align:lef
 th{background:#e4ebf5}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.95em}
 td.partition{background:#eef3f9;font-weight:600}
-.verdict-proven{color:#1d6b2c;font-weight:600}.verdict-fails{color:#a3161a;font-weight:600}
+.verdict-proven,.verdict-verified-by-run{color:#1d6b2c;font-weight:600}.verdict-fails{color:#a3161a;font-weight:600}
 .verdict-warnings{color:#8a5a00;font-weight:600}
 .severity-error{color:#a3161a}.severity-warning{color:#8a5a00}
 figure{margin:12px 0;background:#fff;border:1px solid #c7d2e0;padding:10px;overflow-x:auto}
@@ -169,8 +169,8 @@ def _entity_chart(doc: DesignDoc) -> list[str]:
 def _pattern_chart(doc: DesignDoc) -> list[str]:
     rows = []
     for p in doc.patterns:
-        verdict = escape(p.static_verdict)
-        css = p.static_verdict.replace(" ", "-")
+        verdict = escape(p.verdict)
+        css = p.verdict.replace(" ", "-")
         rows.append(
             [
                 f"<strong>{escape(p.name)}</strong>",
@@ -180,6 +180,7 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
                 escape(", ".join(p.returns)),
                 escape(p.intent),
                 f'<span class="verdict-{css}">{verdict}</span>',
+                escape(p.static_verdict),
                 escape(p.run_verdict),
                 escape(p.read_estimate),
             ]
@@ -195,8 +196,9 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
                 "Key condition",
                 "Returns",
                 "Intent",
-                "Static verdict",
-                "Run verdict",
+                "Verdict",
+                "Static",
+                "Run",
                 "Read units per call",
             ],
             rows,

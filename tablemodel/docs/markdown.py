@@ -132,8 +132,9 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
             "Key condition",
             "Returns",
             "Intent",
-            "Static verdict",
-            "Run verdict",
+            "Verdict",
+            "Static",
+            "Run",
             "Read units per call",
         ],
         [
@@ -144,7 +145,8 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
                 _code(p.key_condition),
                 ", ".join(p.returns),
                 _prose(p.intent),
-                _verdict(p.static_verdict),
+                _verdict(p.verdict),
+                p.static_verdict,
                 p.run_verdict,
                 p.read_estimate,
             ]
@@ -160,9 +162,13 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
 
 
 def _verdict(verdict: str) -> str:
-    return {"proven": "✅ proven", "fails": "❌ fails", "warnings": "⚠️ warnings"}.get(
-        verdict, verdict
-    )
+    marks = {
+        "proven": "✅ proven",
+        "verified by run": "✅ verified by run",
+        "fails": "❌ fails",
+        "warnings": "⚠️ warnings",
+    }
+    return marks.get(verdict, verdict)
 
 
 # -- diagrams ----------------------------------------------------------------------------------
