@@ -121,8 +121,9 @@ def diagnostics_of(case: RuleCase) -> list[Diagnostic]:
 
 def _checked_codes() -> list[str]:
     # Load codes have loader tests; generator and run codes come from tests/test_generate.py
-    # and tests/test_run.py.
-    families = {"load", "generate", "run"}
+    # and tests/test_run.py; import and export codes from tests/test_import_workbench.py and
+    # tests/test_exports.py.
+    families = {"load", "generate", "run", "interchange"}
     return [info.code for info in every_code() if info.family not in families]
 
 

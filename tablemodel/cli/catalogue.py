@@ -8,7 +8,9 @@ from tablemodel.diagnostics import codes
 def every_code() -> list[codes.CodeInfo]:
     """Every declared code, in order (importing the rules registers theirs)."""
     import tablemodel.check.rules  # noqa: PLC0415
+    import tablemodel.export.iam  # noqa: PLC0415
     import tablemodel.generate.validate  # noqa: PLC0415
+    import tablemodel.importers.workbench  # noqa: PLC0415
     import tablemodel.run.findings  # noqa: F401, PLC0415
     from tablemodel import design  # noqa: F401, PLC0415  (TM101-TM107)
 

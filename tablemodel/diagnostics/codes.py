@@ -38,6 +38,7 @@ FAMILIES: dict[str, str] = {
     "intent": "Intent versus keys",
     "generate": "Code generation",
     "run": "Engine run",
+    "interchange": "Imports and exports",
 }
 
 _CODE = re.compile(r"^TM\d{3}$")

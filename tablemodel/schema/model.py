@@ -671,6 +671,11 @@ class AccessPattern(_Strict):
     attributes: tuple[AttributeName, ...] | None = Field(
         None, description="Attributes the caller reads; all of the entity's when omitted"
     )
+    caller: Identifier | None = Field(
+        None,
+        description="The parameter that holds the caller's own identity: the IAM export ties "
+        "the partition key to it (dynamodb:LeadingKeys)",
+    )
     intent: Intent
     examples: tuple[dict[ParameterName, Scalar], ...] = Field(
         (),

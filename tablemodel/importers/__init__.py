@@ -1,0 +1,1 @@
+"""Imports: other tools' models as starting tablemodel models (NoSQL Workbench today)."""

@@ -1,0 +1,405 @@
+"""`tablemodel import workbench`: the three format versions and their shapes, located errors
+for files it cannot read, mutated documents that never raise, and exports that come back.
+
+The fixtures under tests/data/workbench/ are written for these tests, one per shape: 1.0 with
+items per facet, a GSI without a sort key, sets and names holding `#`, `-` and a space; 2.0
+with the items on the table and facets that only alias keys; 3.0 with every field, binary and
+document types and auto-scaling.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tablemodel.api import check_model, design_of, load
+from tablemodel.cli.main import cli
+from tablemodel.export import workbench_model
+from tablemodel.export.workbench import dynamodb_type
+from tablemodel.importers.workbench import (
+    ImportResult,
+    WorkbenchImportError,
+    import_workbench,
+    import_workbench_text,
+)
+from tablemodel.schema.loader import load_model_from_text
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "workbench"
+FIXTURES = sorted(DATA.glob("v*.json"))
+WHEN = dt.datetime(2026, 1, 2, 15, 4, tzinfo=dt.UTC)
+
+
+def _loads(result: ImportResult) -> Any:
+    """The imported YAML loads as a model, and checks without a load error."""
+    loaded = load_model_from_text(result.yaml_text(), source="imported.yaml")
+    check_model(loaded)
+    return loaded
+
+
+def _messages(result: ImportResult) -> list[str]:
+    assert all(f.code == "TM953" for f in result.findings)
+    return [f.message for f in result.findings]
+
+
+# -- the three shapes ---------------------------------------------------------------------------
+
+
+def test_v1_items_per_facet_sets_odd_names_and_a_gsi_without_a_sort_key() -> None:
+    result = import_workbench(DATA / "v1_library_facets.json")
+    _loads(result)
+    model = result.model
+    assert result.version == "1.0"
+    assert model["table"]["global_indexes"] == [
+        {
+            "name": "loans-by-book",
+            "partition_key": {"name": "GSI1_PK", "type": "S"},
+            "projection": "keys_only",
+        }
+    ]
+    assert model["table"]["billing"] == {"mode": "PAY_PER_REQUEST"}
+    member, loan = model["entities"]["Member"], model["entities"]["Loan"]
+    assert member["keys"] == {"PK": "MEMBER#{member_id}", "SK": "PROFILE"}
+    assert loan["keys"] == {
+        "PK": "MEMBER#{member_id}",
+        "SK": "LOAN#{due}#{book_id}",
+        "GSI1_PK": "BOOK#{book_id}",
+    }
+    assert member["attributes"]["interests"] == {"type": "string_set", "optional": True}
+    assert loan["attributes"]["fines"] == {"type": "number_set", "optional": True}
+    assert loan["attributes"]["late_count"] == {"type": "number"}
+    assert _messages(result) == [
+        "attribute `GSI1-PK` is named `GSI1_PK`: the model language takes names of letters, "
+        "digits and _",
+        "no BillingMode (format 1.0); on demand assumed",
+        "attribute `full name` is named `full_name`: the model language takes names of "
+        "letters, digits and _",
+        "attribute `late#count` is named `late_count`: the model language takes names of "
+        "letters, digits and _",
+    ]
+
+
+def test_v2_items_on_the_table_go_to_the_facets_their_keys_fit() -> None:
+    result = import_workbench(DATA / "v2_shop_table_data.json")
+    _loads(result)
+    model = result.model
+    assert model["table"]["billing"] == {
+        "mode": "PROVISIONED",
+        "read_capacity": 10,
+        "write_capacity": 4,
+    }
+    entities = model["entities"]
+    assert list(entities) == ["Shop", "Order", "Supplier"]
+    assert entities["Shop"]["keys"] == {"pk": "SHOP#{ShopId}", "sk": "META"}
+    # The GSI is keyed on the orders' own attributes: they are the keys, with no template.
+    assert entities["Order"]["keys"] == {"pk": "SHOP#{ShopId}", "sk": "ORDER#{OrderId}"}
+    assert design_of(_loads(result)).entities["Order"].plain == {"customer_id", "ordered_at"}
+    # A facet with only key aliases and no item still becomes an entity, from its aliases.
+    assert entities["Supplier"]["keys"] == {
+        "pk": "SUPPLIER#{SupplierId}",
+        "sk": "{SupplierName}",
+    }
+    assert entities["Order"]["attributes"]["gift"] == {"type": "boolean", "optional": True}
+    messages = _messages(result)
+    assert any(m.startswith("`Shop`.`pk`: template `SHOP#{ShopId}` guessed") for m in messages)
+    assert any(m.startswith("`Supplier`.`pk`: template `SUPPLIER#{SupplierId}`") for m in messages)
+
+
+def test_v3_every_field_types_discriminator_and_auto_scaling() -> None:
+    result = import_workbench(DATA / "v3_venues_full.json")
+    _loads(result)
+    table = result.model["table"]
+    assert table["discriminator_attribute"] == "Type"
+    assert table["billing"] == {"mode": "PROVISIONED", "read_capacity": 5, "write_capacity": 5}
+    venue, gig = result.model["entities"]["Venue"], result.model["entities"]["Gig"]
+    assert venue["discriminator"] == "venue"
+    assert gig["keys"] == {
+        "PK": "VENUE#{venue_id}",
+        "SK": "GIG#{gig_id}",
+        "GSI1PK": "CITY#{city}",
+        "GSI1SK": "{starts}",
+    }
+    assert {n: a["type"] for n, a in gig["attributes"].items()} == {
+        "venue_id": "string",
+        "gig_id": "string",
+        "city": "string",
+        "starts": "number",
+        "acts": "list",
+        "prices": "map",
+        "stamps": "binary_set",
+    }
+    assert venue["attributes"]["photo"] == {"type": "binary", "optional": True}
+    assert _messages(result) == [
+        "AutoScalingRead (2 to 40 units, target 65%): the model has no auto-scaling; set it up "
+        "beside the table",
+        "AutoScalingWrite (1 to 20 units, target 70%): the model has no auto-scaling; set it up "
+        "beside the table",
+        "attribute `Type` names each item's entity type: it is the table's discriminator_attribute",
+    ]
+
+
+def test_the_v3_fixture_is_in_the_v3_format() -> None:
+    schema = json.loads((DATA / "workbench-3.0.schema.json").read_text(encoding="utf-8"))
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(document)) == []
+
+
+def test_items_without_facets_are_grouped_by_the_shape_of_their_keys() -> None:
+    document = json.loads((DATA / "v2_shop_table_data.json").read_text(encoding="utf-8"))
+    del document["DataModel"][0]["TableFacets"]
+    result = import_workbench_text(json.dumps(document), source="no-facets.json")
+    _loads(result)
+    assert {n: e["keys"]["sk"] for n, e in result.model["entities"].items()} == {
+        "ShopMeta": "META",
+        "ShopOrder": "ORDER#{order_id}",
+    }
+    assert any("grouped by the shape of their keys" in m for m in _messages(result))
+
+
+def test_the_yaml_lists_what_was_not_inferred_as_comments() -> None:
+    text = import_workbench(DATA / "v3_venues_full.json").yaml_text()
+    head = text.split("version: 1", 1)[0]
+    assert head.startswith("# Imported by `tablemodel import workbench` from ")
+    assert "#   - AutoScalingRead (2 to 40 units, target 65%)" in head
+    assert "(DataModel[0].ProvisionedCapacitySettings.AutoScalingRead)" in head
+
+
+def test_a_second_table_is_left_out_and_can_be_chosen(tmp_path: Path) -> None:
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    other = copy.deepcopy(document["DataModel"][0])
+    other["TableName"] = "archive"
+    document["DataModel"].append(other)
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    first = import_workbench(path)
+    assert first.model["table"]["name"] == "venues"
+    assert any("so archive stayed out" in m for m in _messages(first))
+    assert import_workbench(path, table="archive").model["table"]["name"] == "archive"
+
+
+# -- files it cannot read -----------------------------------------------------------------------
+
+
+def _error(text: str) -> list[tuple[str, int | None, str, str]]:
+    with pytest.raises(WorkbenchImportError) as raised:
+        import_workbench_text(text, source="bad.json")
+    return [
+        (d.code, d.location.line, d.location.dotted_path, d.message)
+        for d in raised.value.diagnostics
+    ]
+
+
+def test_not_json_is_located_by_line_and_column() -> None:
+    assert _error('{"ModelName": "x",\n  "DataModel": [\n') == [
+        ("TM951", 3, "<root>", "not JSON: Expecting value")
+    ]
+    assert _error('{"a": 1, "a": 2}') == [
+        ("TM951", None, "<root>", "the key 'a' appears twice in one object")
+    ]
+    assert _error('{"a": NaN}') == [("TM951", None, "<root>", "NaN is not a JSON number")]
+    deep = "[" * 500 + "]" * 500
+    assert _error(deep)[0][3] == "nested deeper than 200 levels"
+
+
+def test_wrong_shapes_are_located_by_json_path_all_at_once() -> None:
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    table = document["DataModel"][0]
+    del table["KeyAttributes"]["PartitionKey"]["AttributeType"]
+    table["TableFacets"][1] = "Gig"
+    table["GlobalSecondaryIndexes"][0]["Projection"]["ProjectionType"] = "SOME"
+    assert _error(json.dumps(document)) == [
+        (
+            "TM952",
+            None,
+            "DataModel[0].KeyAttributes.PartitionKey.AttributeType",
+            "the partition key's type is missing",
+        ),
+        (
+            "TM952",
+            None,
+            "DataModel[0].GlobalSecondaryIndexes[0].Projection.ProjectionType",
+            "ProjectionType is the string 'SOME'",
+        ),
+        ("TM952", None, "DataModel[0].TableFacets[1]", "a facet is the string 'Gig'"),
+    ]
+    assert _error('{"ModelName": "x"}') == [
+        ("TM952", None, "DataModel", "the document has no DataModel")
+    ]
+    assert _error("[]") == [("TM952", None, "<root>", "the document is a list")]
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(WorkbenchImportError) as raised:
+        import_workbench(tmp_path / "absent.json")
+    assert raised.value.diagnostics[0].message.startswith("cannot read the file:")
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'{"ModelName": "caf\xe9"}')
+    with pytest.raises(WorkbenchImportError) as raised:
+        import_workbench(latin)
+    assert raised.value.diagnostics[0].message == "not UTF-8: byte 0xe9 at offset 18"
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def test_cli_writes_the_model_and_reports_what_to_review(tmp_path: Path) -> None:
+    out = tmp_path / "tablemodel.yaml"
+    done = CliRunner().invoke(
+        cli, ["import", "workbench", str(DATA / "v3_venues_full.json"), "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "TM953 warning" in done.output
+    assert f"wrote {out}: table venues, 2 entities, 3 things to review" in done.output
+    assert load(out).model.table.name == "venues"
+
+
+def test_cli_exit_code_2_on_a_file_it_cannot_read(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"DataModel": {}}', encoding="utf-8")
+    done = CliRunner().invoke(cli, ["import", "workbench", str(bad)])
+    assert done.exit_code == 2
+    assert "TM952" in done.output
+    assert "DataModel" in done.output
+
+
+# -- mutated documents never raise --------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*prefix, i))
+    return out
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> str:
+    fixture = draw(st.sampled_from(FIXTURES))
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    for _ in range(draw(st.integers(1, 4))):
+        paths = _paths(document)
+        path = draw(st.sampled_from(paths))
+        action = draw(st.sampled_from(["replace", "delete", "duplicate"]))
+        if not path:
+            document = draw(_JSON) if action == "replace" else document
+            continue
+        parent = document
+        for part in path[:-1]:
+            parent = parent[part]
+        if action == "replace":
+            parent[path[-1]] = draw(_JSON)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+    return json.dumps(document)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutated())
+def test_mutated_documents_import_or_fail_located_never_raise(text: str) -> None:
+    failure: WorkbenchImportError | None = None
+    try:
+        result = import_workbench_text(text, source="mutated.json")
+    except WorkbenchImportError as err:
+        failure = err
+    if failure is None:
+        _loads(result)
+        return
+    assert failure.diagnostics
+    assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
+    assert all(d.location.file == "mutated.json" for d in failure.diagnostics)
+
+
+# -- exports come back --------------------------------------------------------------------------
+
+EXAMPLES = [
+    ROOT / "examples" / "alleycat" / "tablemodel.yaml",
+    ROOT / "examples" / "leaderboard" / "tablemodel.yaml",
+    ROOT / "examples" / "alleycat" / "hour_race.yaml",
+    ROOT / "tests" / "data" / "generate" / "box_office.yaml",
+    *sorted((ROOT / "examples").glob("waiting_room*/tablemodel.yaml")),
+]
+
+
+def _multi(index: Any) -> bool:
+    return len(index.partition_keys) > 1 or len(index.sort_keys) > 1
+
+
+def design_of_entity_plain(design: Any, name: str) -> frozenset[str]:
+    """The key attributes an entity of `design` stores as its own attributes."""
+    return frozenset(design.entities[name].plain)
+
+
+@pytest.mark.parametrize("model", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_an_exported_model_imports_back_to_the_same_table_and_entities(
+    model: Path, tmp_path: Path
+) -> None:
+    design = design_of(load(model))
+    exported = workbench_model(design, when=WHEN)
+    path = tmp_path / "exported.json"
+    path.write_text(exported.text(), encoding="utf-8")
+    result = import_workbench(path)
+    back = design_of(_loads(result))
+    original, imported = design.model, back.model
+    # The table: name, keys, GSIs with projections, billing, discriminator.
+    assert imported.table.name == original.table.name
+    assert imported.table.partition_key == original.table.partition_key
+    assert imported.table.sort_key == original.table.sort_key
+    single = [i for i in original.table.global_indexes if not _multi(i)]
+    assert imported.table.global_indexes == tuple(single)
+    assert imported.table.billing == original.table.billing
+    assert imported.table.discriminator_attribute == original.table.discriminator_attribute
+    # What the format cannot hold is said in the export's notes, not lost in silence.
+    multi = [i.name for i in original.table.global_indexes if _multi(i)]
+    assert all(any(f"GSI `{n}`" in note for note in exported.notes) for n in multi)
+    lsis = [i.name for i in original.table.local_indexes]
+    assert imported.table.local_indexes == ()
+    assert all(any(f"LSI `{n}`" in note for note in exported.notes) for n in lsis)
+    # The entities: the same names, key templates and attributes with their DynamoDB types.
+    used = {original.table.partition_key.name} | {
+        k.name for i in single for k in (*i.partition_keys, *i.sort_keys)
+    }
+    if original.table.sort_key is not None:
+        used.add(original.table.sort_key.name)
+    dropped = {i.sort_key.name for i in original.table.local_indexes} | {
+        k.name
+        for i in original.table.global_indexes
+        if _multi(i)
+        for k in (*i.partition_keys, *i.sort_keys)
+    }
+    lsi_keys = dropped - used
+    assert list(imported.entities) == list(original.entities)
+    for name, entity in original.entities.items():
+        mine = imported.entities[name]
+        assert mine.keys == {k: t for k, t in entity.keys.items() if k not in lsi_keys}
+        assert design_of_entity_plain(back, name) == design.entities[name].plain - lsi_keys
+        chunked = set(entity.chunking.attributes) if entity.chunking else set()
+        expected = {
+            a: dynamodb_type(spec.type) for a, spec in entity.attributes.items() if a not in chunked
+        }
+        got = {a: dynamodb_type(spec.type) for a, spec in mine.attributes.items()}
+        # An LSI's key the entity writes comes back as a plain attribute (the LSI did not).
+        assert {a: got[a] for a in expected if a in got} == expected
+        assert set(got) - set(expected) <= lsi_keys
