@@ -1267,8 +1267,9 @@ def calendar(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
 def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
     calendar: ModuleType,
 ) -> None:
-    """The filter's names and values (PynamoDB's #0, :0) sit beside the key condition's
-    (#k0, :k0) in one request; only the owner's events come back, in key order."""
+    """The filter's names and values sit beside the key condition's in one request, every
+    name through one set of placeholders (none reused); only the owner's events come back, in
+    key order."""
     events = [
         calendar.Event(
             event_id=f"e{n}",
@@ -1288,13 +1289,15 @@ def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
     assert [(e.day_number, e.starts) for e in found] == [(2, 600), (2, 4200), (3, 3000)]
     assert all(type(e).__name__ == "Event" for e in found)
     request = trace.pages[0].request
-    assert request["KeyConditionExpression"] == "#k0 = :k0 AND #k1 = :k1 AND #k2 >= :k2"
+    assert request["KeyConditionExpression"] == "#0 = :k0 AND #1 = :k1 AND #2 >= :k2"
+    assert request["FilterExpression"] == "#3 = :3"
     assert request["ExpressionAttributeNames"] == {
-        "#k0": "room",
-        "#k1": "floor",
-        "#k2": "day_number",
-        "#0": "owner",
+        "#0": "room",
+        "#1": "floor",
+        "#2": "day_number",
+        "#3": "owner",
     }
+    assert set(request["ExpressionAttributeValues"]) == {":k0", ":k1", ":k2", ":3"}
     assert trace.items_read > trace.items_returned  # the filter dropped bob's events
     # A date in one entity and a string in another, on one S key.
     calendar.Note(note_id="n1", day="monday", starts=5, text="hi").create()

@@ -461,8 +461,9 @@ def _plain(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, set | frozenset):
-        # Sorted as DynamoDB orders the elements, so a dump never depends on hash order.
-        ordered = in_stored_order(value)
+        # Sorted as DynamoDB orders the elements, so a dump never depends on hash order;
+        # elements that order as equal (e + combining acute and é) keep their text order.
+        ordered = in_stored_order(sorted(value, key=repr))
         return [_plain(v) for v in ordered]
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

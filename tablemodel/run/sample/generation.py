@@ -107,6 +107,7 @@ def _generate_entity(
             slot[a] = slot[members[0]]
     made: list[tuple[SampleItem, tuple[object, ...]]] = []
     seen: set[tuple[object, ...]] = set()
+    present = dict.fromkeys(slot, 0)
     for k in range(count):
         parent = parents[(k // per_parent) % len(parents)] if parents else None
         values: dict[str, object] = {}
@@ -141,6 +142,11 @@ def _generate_entity(
                 # Pairs of table partitions share a cycle of values, then the next pair
                 # takes new ones: repeats for the index, variety for the rest.
                 drawn = k % period + period * (k // (2 * period))
+            elif attr in slot:
+                # Counted over the items that hold it: the view's first values (the literals
+                # the patterns compare it with) are drawn, whichever items leave it out.
+                drawn = present[attr]
+                present[attr] += 1
             else:
                 drawn = k
             values[attr] = _fresh(view[drawn % len(view)])
