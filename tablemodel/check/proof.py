@@ -11,7 +11,7 @@ that do not line up, ranges over several placeholders) the pattern is left to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.check.filters import constant_of, holds_on_constant
@@ -127,7 +127,7 @@ def _align(
     """(entity variable, operator, operand) triples when the templates line up, else None."""
     if pattern_t.is_constant and not prefix:
         encoding = design.encoding_of(attribute)
-        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
+        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.render({}))
         if parsed is None:
             return None
         if encoding.fold_case and any(not keeps_case(entity.spec.attributes[v]) for v in parsed):
@@ -278,6 +278,11 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
+    folded = key_type == "S" and design.encoding_of(cond.attribute).fold_case
+    if folded:
+        # The keys hold the templates' text lowered: `ORDER#` and `order#` line up.
+        template = template.lowered()
+        cond = replace(cond, templates=tuple(t.lowered() for t in cond.templates))
     if key_type == "S" and cond.attribute in design.folded_keys:
         merged = [v for v in template.variable_names if case_variants(specs[v]) is not None]
         if merged:
@@ -397,7 +402,8 @@ def _translate_range(
         bounds = [(cond.templates[0], cond.operator)]
     walks: list[tuple[Walk, str]] = []
     for bound, operator in bounds:
-        walked = walk(design, pattern, entity, template, bound)
+        folded = design.encoding_of(cond.attribute).fold_case
+        walked = walk(design, pattern, entity, template, bound, folded=folded)
         if isinstance(walked, str):
             result.unknown.append(
                 f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
