@@ -75,6 +75,8 @@ def _verdicts(report: CheckReport) -> set[str]:
 
 
 def test_the_shop_checks_clean_and_every_pattern_is_proven() -> None:
+    """Ties on `placed at` in `GSI1-SK` ("{placed at}#{order#}") included: equal times are
+    equal text followed by the same `#`, so `order#` orders them."""
     report = _check()
     assert _findings(report) == []
     assert [p.name for p in report.patterns] == PATTERNS
@@ -124,6 +126,50 @@ def test_a_folded_datetime_goes_on_past_its_day_with_lower_case_t(
     assert _findings(_check(change)) == found
 
 
+def test_an_order_folding_changes_is_left_to_the_run() -> None:
+    """`[A-Za-z]` names sort otherwise folded (`Bo` < `al`, `bo` > `al`): ordering by one in a
+    folded key is not proven, and neither are its ties (`McDonald`, `Mcdonald` write one
+    text). Before, both were reported proven."""
+    data: dict[str, Any] = {
+        "version": 1,
+        "table": {
+            "name": "people",
+            "partition_key": {"name": "pk"},
+            "sort_key": {"name": "sk"},
+            "key_codec": {"case": "lower"},
+        },
+        "entities": {
+            "Person": {
+                "attributes": {
+                    "team": {"type": "string", "charset": "[a-z]", "max_length": 10},
+                    "name": {"type": "string", "charset": "[A-Za-z]", "max_length": 10},
+                    "n": {"type": "string", "charset": "digits", "min_length": 3, "max_length": 3},
+                },
+                "keys": {"pk": "TEAM#{team}", "sk": "{name}#{n}"},
+            }
+        },
+        "access_patterns": {
+            "team": {
+                "description": "A team, by name.",
+                "key_condition": {"pk": "TEAM#{team}"},
+                "returns": ["Person"],
+                "intent": {"select": {"Person": {"team": "$team"}}, "order_by": ["name", "n"]},
+            }
+        },
+    }
+    loaded = model_from_data(data, source="people")
+    report = run_checks(build_design(loaded.model, loaded))
+    assert _findings(report) == [("TM503", None), ("TM805", "team")]
+    note = next(d for d in report.diagnostics if d.code == "TM805")
+    assert "`sk` is folded to lower case" in note.message
+    # Names that cannot hold upper case fold to themselves: the order and its ties are proven.
+    data["entities"]["Person"]["attributes"]["name"]["charset"] = "[a-z]"
+    loaded = model_from_data(data, source="people")
+    report = run_checks(build_design(loaded.model, loaded))
+    assert _findings(report) == []
+    assert _verdicts(report) == {"proven"}
+
+
 @pytest.mark.engine
 def test_the_engine_sorts_a_folded_datetime_as_the_proof_says(tmp_path: Path) -> None:
     """The `lt` case above, run: the orders of the bound's day are not returned."""
@@ -164,6 +210,29 @@ def test_the_shop_runs_on_both_engines(engine: str, request: pytest.FixtureReque
     # The sparse index holds the packed orders only: the scan reads no other item.
     packed = next(p for p in run.patterns if p.name == "packed_orders")
     assert all(call.actual_count == call.expected_count > 1 for call in packed.calls)
+
+
+@pytest.mark.engine
+def test_a_wrong_tie_order_fails_statically_and_on_the_run(tmp_path: Path) -> None:
+    """The sample's orders tie on `placed at` and on `ship-by`: the run sees the second sort
+    attribute at work, in a composite string key and in a multi-attribute key alike."""
+    data = yaml.safe_load(SHOP.read_text(encoding="utf-8"))
+    patterns = data["access_patterns"]
+    patterns["orders_by_status"]["intent"]["order_by"] = ["placed at", "order# desc"]
+    patterns["work_list"]["intent"]["order_by"] = ["ship-by", "parcel# desc"]
+    model = tmp_path / "shop.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
+    assert run is not None
+    assert sorted((d.code, d.pattern) for d in report.diagnostics) == [
+        ("TM803", "orders_by_status"),
+        ("TM803", "work_list"),
+        ("TM851", "orders_by_status"),
+        ("TM851", "work_list"),
+    ]
+    failed = {p.name: p.first_failure for p in run.failures}
+    assert sorted(failed) == ["orders_by_status", "work_list"]
+    assert all(call is not None and call.misordered_at is not None for call in failed.values())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -508,20 +508,25 @@ def key_orders(
         template = entity.templates.get(sort_key.name)
         if template is None:
             return orders or f"`{entity.name}` does not write `{sort_key.name}`"
-        found = _template_order(
-            design,
-            entity,
-            key=sort_key.name,
-            template=template,
-            pinned=pinned,
-            direction=direction,
-        )
-        if found is None:
-            continue  # the condition pins this attribute: the next one orders
-        orders.append(found)
-        whole = template.variable_names == (found.attribute,) and len(template.parts) == 1
-        if found.caveat is not None or not whole:
-            break  # ties on part of a composite key: the rest of the key orders them
+        # Items that tie on a placeholder wrote the same text for it (the codec writes one
+        # text per value) and the same literal after it: the next placeholder orders them.
+        tied = set(pinned)
+        while True:
+            found = _template_order(
+                design,
+                entity,
+                key=sort_key.name,
+                template=template,
+                pinned=tied,
+                direction=direction,
+            )
+            if found is None:
+                break  # every placeholder is pinned or tied: the next attribute orders
+            orders.append(found)
+            if found.caveat is not None:
+                return orders
+            assert found.attribute is not None
+            tied.add(found.attribute)
     return orders or [KeyOrder(None, direction)]
 
 
@@ -548,6 +553,13 @@ def _template_order(
             )
         following = parts[i + 1] if i + 1 < len(parts) else None
         domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
+        if design.encoding_of(key).fold_case and not domain.charset.lowering_keeps_order:
+            return KeyOrder(
+                part.name,
+                direction,
+                f"`{key}` is folded to lower case, and `{part.name}` values may hold"
+                " characters that sort otherwise lowered (`B` < `a`, `b` > `a`)",
+            )
         if part.width is None and not _order_safe(domain, following, design, key):
             return KeyOrder(
                 part.name,
