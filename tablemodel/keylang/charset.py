@@ -260,9 +260,7 @@ class CharSet:
         for (_, a), (_, b) in itertools.pairwise(images):
             if a >= b:
                 return False
-        return all(
-            (staying & CharSet.range(min(c, i), max(c, i))).is_empty for c, i in images
-        )
+        return all((staying & CharSet.range(min(c, i), max(c, i))).is_empty for c, i in images)
 
     def case_pair(self) -> tuple[str, str] | None:
         """Two members that `str.lower()` makes equal (`A` and `a`), or None when none do."""
