@@ -303,6 +303,9 @@ def test_a_folded_key_finds_an_upper_case_sku_and_keeps_it(
     # Attributes that are keys of an index keep their case: they are the user's values.
     profile = next(item for item in raw if item["SK"]["S"] == "profile")
     assert profile["e-mail"] == {"S": "Ann.Lee@Example.org"}
+    packed = next(item for item in raw if item["SK"]["S"] == "order#000001")
+    assert (packed["pick-PK"], packed["warehouse-id"]) == ({"S": "warehouse#ber-1"}, {"S": "BER-1"})
+    assert packed["pick-SK"] == {"S": "parcel#00999"}
     assert [c.customer_id for c in shop.customer_by_email(e_mail="Ann.Lee@Example.org")] == ["c1"]
     assert list(shop.customer_by_email(e_mail="ann.lee@example.org")) == []
     garden = list(shop.products_up_to(category="Garden", max_price=Decimal(100)))
@@ -328,6 +331,14 @@ def test_the_multi_attribute_index_orders_ties_and_its_scan_is_sparse(
     deadline = SHIP + dt.timedelta(hours=1)
     due = list(shop.due_before(warehouse_id="LIS-2", carrier_="UPS", deadline=deadline))
     assert [o.order_ for o in due] == ["000013", "000009"]
+    # The pick list's folded `pick-PK` and `pick-SK` sit beside plain attributes in one key.
+    hour = SHIP + dt.timedelta(hours=1)
+    picked = shop.parcels_between("BER-1", "UPS", hour, 993, 997)
+    assert [(o.customer_id, o.order_) for o in picked] == [
+        ("c1", "000007"),
+        ("c0", "000006"),
+        ("c0", "000003"),
+    ]
     packed = sorted(o.order_ for o in shop.packed_orders(page_size=3))
     assert packed == [f"{i:06d}" for i in range(16) if i % 4]
     # A threshold below any total the model allows is a question, not a value to store.
