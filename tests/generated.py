@@ -21,6 +21,7 @@ PUBLISHED = ROOT / "tests" / "data" / "published"
 ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
 LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
 MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
+SHOP = ROOT / "tests" / "data" / "shop" / "shop.yaml"
 SOCIAL_NETWORK = ROOT / "tests" / "data" / "published" / "social_network.yaml"
 ELECTRODB_LIBRARY = ROOT / "tests" / "data" / "published" / "electrodb_library.yaml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tablemodel.keylang.charset import MAX_CODE_POINT, NAMED_CLASSES, CharSet, CharSetSyntaxError
@@ -306,3 +306,34 @@ def test_lower_case_changes_nothing_past_the_first_two_planes() -> None:
     )
 
     assert _case_changing(MAX_CODE_POINT + 1) == _case_changing(_CASED_PLANES_END)
+
+
+@pytest.mark.parametrize(
+    ("spec", "keeps"),
+    [
+        ("[a-z0-9-]", True),  # nothing moves
+        ("[A-Z0-9-]", True),  # every letter moves, past nothing
+        ("[TZ+.0-:-]", True),  # a datetime's characters
+        ("[A-Za-z]", False),  # B < a, b > a
+        ("[A-Z_]", False),  # A < _ < a
+        ("[Aa]", False),  # one image for two members
+        ("[İa]", False),  # İ lowers to two characters
+        ("any", False),
+    ],
+)
+def test_lowering_keeps_order(spec: str, keeps: bool) -> None:
+    assert CharSet.parse(spec).lowering_keeps_order is keeps
+
+
+_FOLD_ALPHABET = "-09:AZ_abz\u00c0\u00e0\u0130\u03a3\u03c3"
+
+
+@given(
+    st.lists(st.sampled_from(_FOLD_ALPHABET), min_size=1, unique=True).map("".join),
+    st.lists(st.text(alphabet=_FOLD_ALPHABET, max_size=4), min_size=2, max_size=6),
+)
+def test_text_over_an_order_keeping_set_sorts_alike_lowered(members: str, texts: list[str]) -> None:
+    charset = CharSet.of(members)
+    assume(charset.lowering_keeps_order)
+    words = [t for t in ("".join(c for c in t if c in charset) for t in texts) if t]
+    assert sorted(words, key=str.lower) == sorted(words)

@@ -20,7 +20,8 @@ from tablemodel.engines.session import EngineFault, resolve_region
 from tablemodel.results.run_report import RunReport
 from tablemodel.run.check import check_and_run
 from tablemodel.run.runner import RunOptions, run_model
-from tests.generated import ALLEYCAT, LEADERBOARD, ROOT, fetching_lsi_model
+from tablemodel.runtime.specs import EntitySpec
+from tests.generated import ALLEYCAT, LEADERBOARD, ROOT, SHOP, fetching_lsi_model
 
 pytestmark = pytest.mark.engine
 
@@ -188,6 +189,25 @@ def test_the_article_design_runs_and_confirms_its_three_isolation_errors() -> No
     }
     missing = [view for p in run.patterns for call in p.calls for view in call.missing]
     assert missing == []  # every failure is an intruder, none a lost item
+
+
+def test_an_item_the_function_cannot_tell_fails_its_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The query reads the right items, but the generated function cannot tell a Product by
+    its key and yields none: what a service sees is wrong, so the run fails those calls."""
+    owns = EntitySpec.owns
+
+    def blind(self: EntitySpec, item: Any) -> bool:
+        return self.name != "Product" and owns(self, item)
+
+    monkeypatch.setattr(EntitySpec, "owns", blind)
+    report, run = check_and_run(SHOP, RunOptions())
+    assert run is not None, report.diagnostics
+    errors = {p.name: p.first_failure.error for p in run.failures if p.first_failure}
+    assert sorted(errors) == ["product", "products_up_to"]
+    for error in errors.values():
+        assert error is not None
+        assert "did not yield" in error
+        assert "of Product that the query read" in error
 
 
 def test_a_model_that_cannot_be_generated_reports_why(tmp_path: Path) -> None:

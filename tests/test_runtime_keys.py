@@ -128,6 +128,27 @@ def test_folded_parts_that_cannot_hold_upper_case_are_recoverable() -> None:
     assert unfolded.compose({"member_id": "M-1"}) == "LOAN#M-1"
 
 
+def test_a_folded_key_of_upper_case_values_parses_back() -> None:
+    """`PRODUCT#{sku}` with an upper-case SKU writes `product#ab-12`: that key parses (an
+    entity without a discriminator is told by it), and a key the codec never writes does
+    not."""
+    codec = KeyCodec(
+        "Product",
+        "PK",
+        "PRODUCT#{sku}",
+        {"sku": PartSpec(charset=CharSet.parse("[A-Z0-9-]"), max_length=12)},
+        fold_case=True,
+    )
+    assert codec.recoverable == frozenset()
+    assert codec.compose({"sku": "AB-12"}) == "product#ab-12"
+    assert codec.parse("product#ab-12") == {"sku": "ab-12"}
+    for foreign in ("PRODUCT#AB-12", "product#AB-12", "product#a_b", "product#abcdefghijklm"):
+        with pytest.raises(KeyValueError):
+            codec.parse(foreign)
+    with pytest.raises(KeyValueError, match="outside its charset"):
+        codec.compose({"sku": "ab-12"})  # what is written still keeps to the charset
+
+
 def test_electrodb_delimiter_injection_does_not_over_match() -> None:
     codec = KeyCodec("RaceResult", "SK", "RACER#{racer_id}#LAP#{lap:02d}")
     injected = codec.compose({"racer_id": "1#LAP#2", "lap": 1})

@@ -159,8 +159,9 @@ def match_condition(
     template = entity.templates.get(cond.attribute)
     if template is None:
         return Match(False)
+    folded = design.encoding_of(cond.attribute).fold_case
     if cond.operator in {"eq", "begins_with"} and not prefixes_compatible(
-        template, cond.templates[0]
+        template, cond.templates[0], folded=folded
     ):
         return Match(False)
     language = entity_language(design, entity, cond.attribute)
@@ -182,14 +183,17 @@ def example_key_value(design: Design, entity: EntityDesign, attribute: str) -> s
     return template_nfa(template, entity.domains, encoding).shortest_witness()
 
 
-def prefixes_compatible(a: KeyTemplate, b: KeyTemplate) -> bool:
+def prefixes_compatible(a: KeyTemplate, b: KeyTemplate, *, folded: bool = False) -> bool:
     """False when the literal texts before the first placeholders already differ.
 
     A cheap exact pre-test: keys from `a` start with `a.literal_prefix`, keys from `b` with
     `b.literal_prefix` (placeholders are never empty), so when neither prefix starts the
-    other no key is in both languages, and no automaton needs building.
+    other no key is in both languages, and no automaton needs building. In a key `folded` to
+    lower case the prefixes are compared as the key holds them, lowered.
     """
     x, y = a.literal_prefix, b.literal_prefix
+    if folded:
+        x, y = x.lower(), y.lower()
     return x.startswith(y) or y.startswith(x)
 
 
@@ -221,7 +225,8 @@ def common_key(design: Design, a: EntityDesign, b: EntityDesign, key: str) -> st
         return ia.intersection(ib).example()
     if design.key_type(key) == "B":
         return "<binary>"
-    if not prefixes_compatible(a.templates[key], b.templates[key]):
+    folded = design.encoding_of(key).fold_case
+    if not prefixes_compatible(a.templates[key], b.templates[key], folded=folded):
         return None
     la, lb = entity_language(design, a, key), entity_language(design, b, key)
     if la is None or lb is None:

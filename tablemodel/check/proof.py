@@ -11,7 +11,7 @@ that do not line up, ranges over several placeholders) the pattern is left to th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.check.filters import constant_of, holds_on_constant
@@ -127,7 +127,7 @@ def _align(
     """(entity variable, operator, operand) triples when the templates line up, else None."""
     if pattern_t.is_constant and not prefix:
         encoding = design.encoding_of(attribute)
-        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.source)
+        parsed = parse_key(entity_t, entity.domains, encoding, pattern_t.render({}))
         if parsed is None:
             return None
         if encoding.fold_case and any(not keeps_case(entity.spec.attributes[v]) for v in parsed):
@@ -278,6 +278,11 @@ def _translate_condition(
         return
     key_type = design.key_type(cond.attribute) or "S"
     specs = entity.spec.attributes
+    folded = key_type == "S" and design.encoding_of(cond.attribute).fold_case
+    if folded:
+        # The keys hold the templates' text lowered: `ORDER#` and `order#` line up.
+        template = template.lowered()
+        cond = replace(cond, templates=tuple(t.lowered() for t in cond.templates))
     if key_type == "S" and cond.attribute in design.folded_keys:
         merged = [v for v in template.variable_names if case_variants(specs[v]) is not None]
         if merged:
@@ -397,7 +402,8 @@ def _translate_range(
         bounds = [(cond.templates[0], cond.operator)]
     walks: list[tuple[Walk, str]] = []
     for bound, operator in bounds:
-        walked = walk(design, pattern, entity, template, bound)
+        folded = design.encoding_of(cond.attribute).fold_case
+        walked = walk(design, pattern, entity, template, bound, folded=folded)
         if isinstance(walked, str):
             result.unknown.append(
                 f'the range on `{cond.attribute}` ("{bound.source}") against "{template.source}":'
@@ -502,20 +508,25 @@ def key_orders(
         template = entity.templates.get(sort_key.name)
         if template is None:
             return orders or f"`{entity.name}` does not write `{sort_key.name}`"
-        found = _template_order(
-            design,
-            entity,
-            key=sort_key.name,
-            template=template,
-            pinned=pinned,
-            direction=direction,
-        )
-        if found is None:
-            continue  # the condition pins this attribute: the next one orders
-        orders.append(found)
-        whole = template.variable_names == (found.attribute,) and len(template.parts) == 1
-        if found.caveat is not None or not whole:
-            break  # ties on part of a composite key: the rest of the key orders them
+        # Items that tie on a placeholder wrote the same text for it (the codec writes one
+        # text per value) and the same literal after it: the next placeholder orders them.
+        tied = set(pinned)
+        while True:
+            found = _template_order(
+                design,
+                entity,
+                key=sort_key.name,
+                template=template,
+                pinned=tied,
+                direction=direction,
+            )
+            if found is None:
+                break  # every placeholder is pinned or tied: the next attribute orders
+            orders.append(found)
+            if found.caveat is not None:
+                return orders
+            assert found.attribute is not None
+            tied.add(found.attribute)
     return orders or [KeyOrder(None, direction)]
 
 
@@ -542,6 +553,13 @@ def _template_order(
             )
         following = parts[i + 1] if i + 1 < len(parts) else None
         domain = entity.domains.get(part.name, ValueDomain(CharSet.any()))
+        if design.encoding_of(key).fold_case and not domain.charset.lowering_keeps_order:
+            return KeyOrder(
+                part.name,
+                direction,
+                f"`{key}` is folded to lower case, and `{part.name}` values may hold"
+                " characters that sort otherwise lowered (`B` < `a`, `b` > `a`)",
+            )
         if part.width is None and not _order_safe(domain, following, design, key):
             return KeyOrder(
                 part.name,

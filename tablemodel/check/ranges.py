@@ -128,8 +128,15 @@ def walk(
     entity: EntityDesign,
     entity_t: KeyTemplate,
     bound: KeyTemplate,
+    *,
+    folded: bool = False,
 ) -> Walk | str:
-    """Compare the keys `entity_t` writes with `bound`, or say why it cannot be decided."""
+    """Compare the keys `entity_t` writes with `bound`, or say why it cannot be decided.
+
+    In a key `folded` to lower case both templates come lowered (`KeyTemplate.lowered`), and
+    a datetime goes on past its day with `t`, not `T`.
+    """
+    mark = "t" if folded else "T"
     e, p = entity_t.parts, bound.parts
     i = j = 0
     e_off = p_off = 0
@@ -171,9 +178,9 @@ def walk(
                 steps.append(Step(ep.name, f"${pp.name}", prefix, day=True))
                 i, j = i + 1, j + 1
                 if j >= len(p):
-                    return Walk(tuple(steps), ">", "T")
-                if isinstance(after, Literal) and after.text[0] != "T":
-                    return Walk(tuple(steps), "<" if after.text[0] > "T" else ">")
+                    return Walk(tuple(steps), ">", mark)
+                if isinstance(after, Literal) and after.text[0] != mark:
+                    return Walk(tuple(steps), "<" if after.text[0] > mark else ">")
                 return f"the bound goes on past the day of `{ep.name}` into its time"
             if ep.width != pp.width or (kind in _FIXED_WIDTH and param_kind != kind):
                 return (
@@ -205,8 +212,8 @@ def walk(
                 # A day against a datetime: at an equal day the key goes on with `T`.
                 steps.append(Step(ep.name, repr(operand), prefix, day=True))
                 if stop < 0:
-                    return Walk(tuple(steps), ">", "T")
-                return Walk(tuple(steps), "<" if rest[stop] > "T" else ">")
+                    return Walk(tuple(steps), ">", mark)
+                return Walk(tuple(steps), "<" if rest[stop] > mark else ">")
             domain = _union(entity.domains.get(ep.name), ValueDomain(CharSet.of(operand)))
             reason = order_safe(design, kind, ep.width, domain, following)
             width = ep.width if ep.width is not None else _FIXED_WIDTH.get(kind or "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,6 +20,8 @@ __all__ = ["MAX_CODE_POINT", "NAMED_CLASSES", "CharSet", "CharSetSyntaxError"]
 MAX_CODE_POINT = 0x10FFFF
 _SURROGATE_LO = 0xD800
 _SURROGATE_HI = 0xDFFF
+_MAX_ORDER_CHECK = 4096
+"""Most case-changing members `CharSet.lowering_keeps_order` compares one by one."""
 
 Interval = tuple[int, int]
 
@@ -238,6 +241,26 @@ class CharSet:
     def folds_to_one_character(self) -> bool:
         """True when every member lower-cases to exactly one character."""
         return all(len(m.lower()) == 1 for m in (self & _case_changing()).members())
+
+    @property
+    def lowering_keeps_order(self) -> bool:
+        """True when text over these members sorts, lowered, as it sorted before.
+
+        `str.lower()` must map the members one to one, each to one character, in order: no
+        member that stays lies between a moving one and its image (`[A-Z0-9-]` and a
+        datetime's `T`, `Z` keep their order; `[A-Za-z]` does not, `B` < `a` < `b`).
+        """
+        changed = self & _case_changing()
+        if changed.is_empty:
+            return True
+        if changed.size > _MAX_ORDER_CHECK or not self.folds_to_one_character:
+            return False
+        staying = self - changed
+        images = [(member, member.lower()) for member in changed.members()]
+        for (_, a), (_, b) in itertools.pairwise(images):
+            if a >= b:
+                return False
+        return all((staying & CharSet.range(min(c, i), max(c, i))).is_empty for c, i in images)
 
     def case_pair(self) -> tuple[str, str] | None:
         """Two members that `str.lower()` makes equal (`A` and `a`), or None when none do."""

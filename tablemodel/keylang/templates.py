@@ -96,6 +96,12 @@ class KeyTemplate:
         """True when the last part is a variable (so a key may continue past any prefix)."""
         return bool(self.parts) and isinstance(self.parts[-1], Variable)
 
+    def lowered(self) -> KeyTemplate:
+        """The template as a key folded to lower case holds it: its literal text lowered, as
+        `runtime.keys` folds it (`source` stays as written, for messages)."""
+        parts = tuple(Literal(p.text.lower()) if isinstance(p, Literal) else p for p in self.parts)
+        return KeyTemplate(self.source, parts)
+
     def render(self, values: Mapping[str, str]) -> str:
         """Substitute already-encoded values; KeyError when one is missing."""
         return "".join(p.text if isinstance(p, Literal) else values[p.name] for p in self.parts)

@@ -382,6 +382,23 @@ class _Run:
         error = None
         if [self._identity(item.serialize(null_check=False)) for item in paged] != typed_keys:
             error = "the _page function's cursor pages returned other items than the iterator"
+        # What the service sees is what the function yields: an item of a returned entity
+        # that the pages held but the function could not identify is lost to its caller.
+        yielded = set(typed_keys)
+        lost = [
+            i
+            for item, i in zip(raw, actual, strict=True)
+            if i is not None
+            and self.samples[i].entity in pattern.returns
+            and self._identity(item) not in yielded
+        ]
+        if lost and error is None:
+            first = self.samples[lost[0]]
+            key = self.samples_view(pattern, lost[0]).key
+            error = (
+                f"the function did not yield {len(lost)} item(s) of {first.entity} that the"
+                f" query read: it could not tell their entity (the first at key {key})"
+            )
         ordered = [self.samples_view(pattern, i) for i in known]
         expected_flat = [i for group in expected.groups for i in group]
         break_at = outcome.misordered

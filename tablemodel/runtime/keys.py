@@ -231,6 +231,13 @@ class KeyCodec:
 
     def compose(self, values: Mapping[str, object]) -> str | int | Decimal:
         """The key for `values` (every variable given); a number for an `N` key."""
+        return self._compose(values)
+
+    def _compose(
+        self, values: Mapping[str, object], *, written: bool = False
+    ) -> str | int | Decimal:
+        """`compose`; `written`: string values are checked against each part's charset as a
+        folded key writes it (a value parsed back from such a key is folded already)."""
         self._check_names(values)
         if self.key_type == "N":
             part = self._parts[0]
@@ -246,7 +253,7 @@ class KeyCodec:
                     f"{part.name} is missing; every part of the key must be given "
                     "(a missing part never makes a shorter key)"
                 )
-            encoded[part.name] = self._encode(part, value)
+            encoded[part.name] = self._encode(part, value, written=written)
         key = "".join(
             self._literal(p) if isinstance(p, Literal) else encoded[p.name]
             for p in self.template.parts
@@ -341,7 +348,8 @@ class KeyCodec:
         except (ValueError, InvalidOperation) as err:
             self._fail(f"key {key!r} does not match template {source!r}: {err}")
         try:
-            canonical = self.compose(values)
+            # A folded key holds folded values: they keep to the charset as the key writes it.
+            canonical = self._compose(values, written=self.fold_case)
         except KeyValueError as err:
             self._fail(f"key {key!r} does not match template {source!r}: {err.reason}")
         if canonical != key:
@@ -380,8 +388,9 @@ class KeyCodec:
             f"it ends, so {text!r} would also match {text + extra!r}"
         )
 
-    def _encode(self, part: _Part, value: object) -> str:
+    def _encode(self, part: _Part, value: object, *, written: bool = False) -> str:
         name = part.name
+        charset = part.charset.lowered() if written else part.charset
         if part.kind == "string":
             if not isinstance(value, str):
                 self._fail(f"{name} must be a str, got {type(value).__name__}")
@@ -393,8 +402,8 @@ class KeyCodec:
                     f"{name} is {len(text):,} characters long, over its max_length of "
                     f"{part.max_length:,}"
                 )
-            for ch in text if not part.charset.is_any else _surrogates(text):
-                if ch not in part.charset:
+            for ch in text if not charset.is_any else _surrogates(text):
+                if ch not in charset:
                     if 0xD800 <= ord(ch) <= 0xDFFF:
                         self._fail(
                             f"{name} holds a lone surrogate U+{ord(ch):04X}, which UTF-8 "
@@ -402,7 +411,7 @@ class KeyCodec:
                         )
                     self._fail(
                         f"{name} holds {ch!r} (U+{ord(ch):04X}), outside its charset "
-                        f"{part.charset.describe()}"
+                        f"{charset.describe()}"
                     )
         elif part.kind == "integer":
             number = self._integer(part, value)

@@ -412,7 +412,8 @@ class PatternSpec(Generic[T]):
         op = term.operator
         if op == "exists":
             return target.exists() if operands[0] else target.does_not_exist()
-        checked = [rule.check(spec.name, term.attribute, o) for o in operands]
+        operand = rule.operand()
+        checked = [operand.check(spec.name, term.attribute, o) for o in operands]
         if op == "in":
             return target.is_in(*checked)
         if op == "between":

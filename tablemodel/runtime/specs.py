@@ -257,7 +257,9 @@ class EntitySpec:
         """Whether the stored `item`'s primary key is one this entity writes.
 
         Each table key must parse with the entity's template (anchored, canonical form) into
-        values the entity's rules accept: exactly the keys its constructor can compose. The
+        values the entity's rules accept: exactly the keys its constructor can compose (a
+        value folded to lower case is held to its charset, length and the template as
+        folded; its rules speak of the value before folding). The
         checker proves (TM501) that no two entities can write one primary key.
         """
         for key_attr in self.table.primary_key:
@@ -271,6 +273,8 @@ class EntitySpec:
             try:
                 parts = codec.parse(raw)
                 for name, part in parts.items():
+                    if name not in codec.recoverable:
+                        continue  # folded: the parse held it to the charset as folded
                     rule = self.rules[name]
                     rule.check(self.name, name, rule.from_key_part(part))
             except (ValueError, TypeError):

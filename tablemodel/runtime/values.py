@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal, assert_never
 
@@ -141,6 +141,20 @@ class Rule:
     def __post_init__(self) -> None:
         if self.charset is not None:
             object.__setattr__(self, "_chars", CharSet.parse(self.charset))
+
+    def operand(self) -> Rule:
+        """The rule a filter's operand keeps to: the attribute's type (an enum's values
+        included) without its bounds. `total >= -1`, or a `begins_with` prefix shorter than
+        `min_length`, asks about stored values; it is not a value to store."""
+        return replace(
+            self,
+            min_length=None,
+            max_length=None,
+            charset=None,
+            minimum=None,
+            maximum=None,
+            max_items=None,
+        )
 
     # -- writing -----------------------------------------------------------------------------
 
