@@ -25,14 +25,19 @@ from pydantic_core import ErrorDetails
 
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, PathPart, did_you_mean, format_path
 from tablemodel.schema._positions import (
+    MAX_PROBLEMS,
     Format,
     ModelPath,
     PositionMap,
+    capped,
     error,
     key_part,
     line_column,
+    lone_in,
+    lone_surrogate_diagnostic,
     parse,
     too_large,
+    with_snippets,
 )
 from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
 
@@ -256,12 +261,24 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
             line=line,
             column=column,
         )
-    parsed = parse(text, source, cast(Format, format))
-    if not parsed.complete:
-        # Values behind unreadable tags or keys were dropped: validating what is left would
-        # only add confusing follow-on errors.
-        raise ModelLoadError(parsed.problems)
-    return _validate(parsed.data, source, parsed.positions, base_dir, parsed.problems)
+    try:
+        parsed = parse(text, source, cast(Format, format))
+        if not parsed.complete:
+            # Values behind unreadable tags or keys were dropped: validating what is left
+            # would only add confusing follow-on errors.
+            raise capped(parsed.problems, source, parsed.unreported)
+        return _validate(
+            parsed.data,
+            source,
+            parsed.positions,
+            base_dir,
+            parsed.problems,
+            unreported=parsed.unreported,
+        )
+    except ModelLoadError as exc:
+        # Show the line each problem points at (TOML positions count lines at \n only).
+        breaks: Literal["yaml", "plain"] = "plain" if format == "toml" else "yaml"
+        raise ModelLoadError(with_snippets(exc.diagnostics, text, source, breaks=breaks)) from None
 
 
 def _load_object(display: str, module_name: str, attribute: str) -> LoadedModel:
@@ -397,6 +414,8 @@ def _validate(
     positions: PositionMap,
     base_dir: Path | None,
     problems: Sequence[Diagnostic] = (),
+    *,
+    unreported: int = 0,
 ) -> LoadedModel:
     diagnostics = list(problems)
     if isinstance(data, Model):
@@ -415,12 +434,17 @@ def _validate(
                 "`access_patterns`, `write_patterns`, `sample`",
             )
         )
-        raise ModelLoadError(diagnostics)
+        raise capped(diagnostics, source, unreported)
+    lone = _lone_surrogates(data, source, positions)
+    if lone:
+        # Checked before validation: every later message would quote the string, and text
+        # holding a surrogate cannot be printed or written as UTF-8.
+        raise capped([*diagnostics, *lone], source, unreported)
     try:
         model = Model.model_validate(data)
     except ValidationError as exc:
-        diagnostics.extend(_from_validation(exc, data, source, positions))
-        raise ModelLoadError(diagnostics) from None
+        found, more = _from_validation(exc, data, source, positions)
+        raise capped([*diagnostics, *found], source, unreported + more) from None
     except _VALIDATOR_CRASHES as exc:
         # A validator tripped over a shape it did not expect (a list where a shorthand wants
         # names, say); the exception names the problem but not its place, so search for it.
@@ -438,10 +462,40 @@ def _validate(
                 hint="check the shorthand forms (lists and mappings where names are expected)",
             )
         )
-        raise ModelLoadError(diagnostics) from None
-    if diagnostics:
-        raise ModelLoadError(diagnostics)
+        raise capped(diagnostics, source, unreported) from None
+    if diagnostics or unreported:
+        raise capped(diagnostics, source, unreported)
     return LoadedModel(model, source, positions, base_dir)
+
+
+def _lone_surrogates(data: object, source: str, positions: PositionMap) -> list[Diagnostic]:
+    """TM008 for every key and string value holding a lone surrogate (JSON and Python data).
+
+    YAML and TOML refuse them while parsing; JSON's `\\ud800` escape and Python strings let
+    them through. Iterative, so that it is safe on data of any depth.
+    """
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, ModelPath]] = [(data, ())]
+    while stack and len(found) <= MAX_PROBLEMS:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            char = lone_in(value)
+            if char:
+                line, column = _locate(positions, path, key=False)
+                found.append(lone_surrogate_diagnostic(source, char, line, column, path, key=False))
+        elif isinstance(value, Mapping):
+            for key, child in value.items():
+                part = key_part(key)
+                char = lone_in(key) if isinstance(key, str) else None
+                if char:
+                    line, column = _locate(positions, (*path, part), key=True)
+                    found.append(
+                        lone_surrogate_diagnostic(source, char, line, column, path, key=True)
+                    )
+                stack.append((child, (*path, part)))
+        elif isinstance(value, list | tuple):
+            stack.extend((child, (*path, i)) for i, child in enumerate(value))
+    return found
 
 
 _VALIDATOR_CRASHES = (ValueError, TypeError, AttributeError, LookupError)
@@ -498,7 +552,10 @@ def _crash_path(data: object) -> ModelPath:
 def _value_at(data: object, path: ModelPath) -> object:
     for part in path:
         if isinstance(data, Mapping):
-            data = data[_real_key(data, part)]
+            key = _Keys().find(data, part)
+            if key is _ABSENT:
+                break
+            data = data[key]
         elif isinstance(data, list | tuple) and isinstance(part, int):
             data = data[part]
     return data
@@ -573,7 +630,12 @@ _MODEL_NAMES = _model_names()
 
 
 def _clean_loc(
-    loc: tuple[int | str, ...], data: object, *, missing: bool = False, invalid_key: bool = False
+    loc: tuple[int | str, ...],
+    data: object,
+    *,
+    missing: bool = False,
+    invalid_key: bool = False,
+    keys: _Keys | None = None,
 ) -> _Where:
     """Translate a pydantic `loc` into the path the user wrote.
 
@@ -582,6 +644,7 @@ def _clean_loc(
     validator expanded (`templates` of `SK: {begins_with: x}`) and ends the path there, so
     the error points at what the user wrote.
     """
+    keys = keys or _Keys()
     path: list[PathPart] = []
     node: object = data
     key_error = union = False
@@ -596,8 +659,9 @@ def _clean_loc(
             path.append(key_part(part))
             key_error = True
             break
-        if isinstance(node, Mapping) and _has_key(node, part):
-            key = _real_key(node, part)
+        key = keys.find(node, part) if isinstance(node, Mapping) else _ABSENT
+        if key is not _ABSENT:
+            assert isinstance(node, Mapping)
             path.append(key_part(key))
             node = node[key]
             continue
@@ -622,33 +686,59 @@ def _clean_loc(
     return _Where(tuple(path), key_error, union, exists)
 
 
-def _has_key(node: Mapping[Any, Any], part: object) -> bool:
-    try:
-        return part in node or any(key_part(k) == part for k in node)
-    except TypeError:
-        return False
+_ABSENT = object()
 
 
-def _real_key(node: Mapping[Any, Any], part: object) -> object:
-    # The key as written: `1` and `true` are equal in Python, and a loc may hold either.
-    if part in node:
-        same_type = [k for k in node if k == part and type(k) is type(part)]
-        return same_type[0] if same_type else next(k for k in node if k == part)
-    return next(k for k in node if key_part(k) == part)
+class _Keys:
+    """Finds the key a path segment names in a mapping of the data, in O(1) per lookup.
+
+    A segment may name a key by value (`1` and `true` are equal in Python, and a loc may hold
+    either) or by its path form (`key_part`). Each mapping is indexed once, on its first
+    lookup, so that thousands of errors in one wide mapping stay linear.
+    """
+
+    def __init__(self) -> None:
+        self._index: dict[int, tuple[Mapping[Any, Any], dict[object, object]]] = {}
+
+    def find(self, node: Mapping[Any, Any], part: object) -> object:
+        """The key as written, or `_ABSENT`."""
+        try:
+            if type(part) is str and part in node:
+                return part
+            entry = self._index.get(id(node))
+            if entry is None or entry[0] is not node:
+                by: dict[object, object] = {}
+                for key in node:
+                    by.setdefault((type(key), key), key)
+                for key in node:
+                    by.setdefault(("part", key_part(key)), key)
+                entry = self._index[id(node)] = (node, by)
+            found = entry[1].get((type(part), part), _ABSENT)
+            if found is _ABSENT and part in node:
+                found = next(key for key in node if key == part)
+            if found is _ABSENT:
+                found = entry[1].get(("part", part), _ABSENT)
+        except TypeError:
+            return _ABSENT
+        return found
 
 
 def _from_validation(
     exc: ValidationError, data: object, source: str, positions: PositionMap
-) -> list[Diagnostic]:
+) -> tuple[list[Diagnostic], int]:
+    """Pydantic's errors as located diagnostics (the first `MAX_PROBLEMS`), and how many more."""
     merged: dict[tuple[ModelPath, bool], list[tuple[ErrorDetails, _Where]]] = {}
     out: list[Diagnostic] = []
-    for detail in exc.errors(include_url=False):
+    keys = _Keys()
+    details = exc.errors(include_url=False)
+    for detail in details[: MAX_PROBLEMS + 1]:  # one more, to place TM009
         kind = detail["type"]
         where = _clean_loc(
             tuple(detail["loc"]),
             data,
             missing=kind == "missing",
             invalid_key=kind == "invalid_key",
+            keys=keys,
         )
         if kind == "invalid_key" and where.path:
             # Pydantic's loc shows the key as an int (True becomes 1); the input is the key.
@@ -661,7 +751,7 @@ def _from_validation(
             merged.setdefault((where.path, where.key_error), []).append((detail, where))
     for group in merged.values():
         out.append(_wrong(group, source, positions))
-    return out
+    return out, max(0, len(details) - MAX_PROBLEMS - 1)
 
 
 def _locate(positions: PositionMap, path: ModelPath, *, key: bool) -> tuple[int | None, int | None]:
