@@ -1020,9 +1020,14 @@ def test_every_command_refuses_a_lone_surrogate_the_same_way(tmp_path: Path, suf
 
 
 @in_a_process
-def test_the_command_reports_the_line_of_a_load_error(tmp_path: Path) -> None:
+def test_the_command_shows_the_line_and_a_caret(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text("table:\n  name: [alleycat\nentities: {}\n", encoding="utf-8")
+    human = tablemodel("check", str(model))
+    assert human.returncode == 2
+    lines = [line.rstrip() for line in human.stdout.splitlines()]
+    at = lines.index("  2 |   name: [alleycat")
+    assert lines[at + 1] == "    |         ^"
     machine = json.loads(tablemodel("check", str(model), "--format", "json").stdout)
     location = machine["diagnostics"][0]["location"]
     assert (location["line"], location["column"]) == (2, 9)
