@@ -23,6 +23,7 @@ from tablemodel.diagnostics import (
     PathPart,
     Severity,
     Snippet,
+    format_path,
 )
 from tablemodel.schema import _positions
 from tablemodel.schema._positions import (
@@ -1252,6 +1253,91 @@ def test_a_folded_key_cannot_use_a_letter_as_its_delimiter() -> None:
     )
 
 
+TYPES = (
+    "string, number, integer, boolean, binary, datetime, date, enum, list, map, string_set, "
+    "number_set, binary_set"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "path", "shorthand"),
+    [
+        ("strng", ("entities", "Racer", "attributes", "email"), True),
+        ("strng?", ("entities", "Racer", "attributes", "email"), True),
+        ("{type: strng}", ("entities", "Racer", "attributes", "email", "type"), False),
+        ("{type: list, items: strng}", ("entities", "Racer", "attributes", "email", "items"), True),
+    ],
+)
+def test_misspelt_attribute_types_say_so(
+    written: str, path: tuple[PathPart, ...], shorthand: bool
+) -> None:
+    text = BASE.replace(
+        "      racer_id: {type: string, max_length: 36}",
+        f"      racer_id: {{type: string, max_length: 36}}\n      email: {written}",
+    )
+    (found,) = errors(text)
+    assert found == diag(
+        "TM006",
+        f"invalid value for `{format_path(path)}`: unknown type `strng`",
+        line=9,
+        column=found.location.column,
+        path=path,
+        found=repr(written if shorthand and "items" not in written else "strng"),
+        expected=f"one of {TYPES}" + (" (with ? for optional)" if shorthand else ""),
+        hint="did you mean `string`?",
+    )
+    assert found.location.column is not None
+    assert text.splitlines()[8][found.location.column - 1 :].startswith("strng")
+
+
+def test_misspelt_parameter_types_say_so() -> None:
+    text = BASE.replace(
+        "    returns: [Racer]", "    parameters: {racer_id: numbr}\n    returns: [Racer]"
+    )
+    (found,) = errors(text)
+    assert found.message == (
+        "invalid value for `access_patterns.racer_profile.parameters.racer_id`: "
+        "unknown type `numbr`"
+    )
+    assert found.hint == "did you mean `number`?"
+
+
+def test_key_types_are_one_letter() -> None:
+    (found,) = errors(
+        BASE.replace(
+            "partition_key: {name: PK, type: S}", "partition_key: {name: PK, type: string}"
+        )
+    )
+    assert found == diag(
+        "TM006",
+        "invalid value for `table.partition_key.type`: `string` is not a key type",
+        line=3,
+        column=35,
+        path=("table", "partition_key", "type"),
+        found="'string'",
+        expected="S (string), N (number) or B (binary)",
+        hint="write `S`: key attributes take DynamoDB's one-letter types",
+    )
+
+
+def test_other_misspelt_words_list_the_choices_once_and_suggest_one() -> None:
+    text = BASE.replace(
+        "  sort_key: {name: SK, type: S}",
+        "  sort_key: {name: SK, type: S}\n  billing: {mode: PAY_PER_REQEST}",
+    )
+    (found,) = errors(text)
+    assert found == diag(
+        "TM006",
+        "invalid value for `table.billing.mode`: `PAY_PER_REQEST` is not allowed here",
+        line=5,
+        column=19,
+        path=("table", "billing", "mode"),
+        found="'PAY_PER_REQEST'",
+        expected="one of 'PAY_PER_REQUEST' or 'PROVISIONED'",
+        hint="did you mean `PAY_PER_REQUEST`?",
+    )
+
+
 def test_bad_key_operator_points_at_the_users_path() -> None:
     text = BASE.replace(
         '    key_condition: {PK: "racer-{racer_id}", SK: "profile"}',
@@ -1527,7 +1613,7 @@ def test_toml_errors_are_located() -> None:
     assert errors(text, "toml") == (
         diag(
             "TM006",
-            "invalid value for `table.partition_key.type`: expected one of 'S', 'N' or 'B'",
+            "invalid value for `table.partition_key.type`: `X` is not allowed here",
             line=5,
             column=39,
             path=("table", "partition_key", "type"),

@@ -890,7 +890,17 @@ def _wrong(
             hint=_quote_hint(value, detail, "key"),
         )
     line, column = _locate(positions, where.path, key=False)
-    if all(d["type"] in {"value_error", "assertion_error"} for d, _ in group):
+    hint = _quote_hint(value, detail, "value")
+    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
+    if len(alternatives) == 1 and detail["type"] in _OWN_ERRORS:
+        # The model's own errors say what is wrong; `expected` and `hint` travel in ctx.
+        message = f"invalid value for {_where_text(where.path)}: {detail['msg']}"
+        hint = ctx.get("hint")
+    elif len(alternatives) == 1 and detail["type"] == "literal_error" and isinstance(value, str):
+        # The allowed values are listed once, under `expected`, with the closest one.
+        message = f"invalid value for {_where_text(where.path)}: `{value}` is not allowed here"
+        hint = did_you_mean(value, re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+    elif all(d["type"] in {"value_error", "assertion_error"} for d, _ in group):
         message = f"invalid value for {_where_text(where.path)}: {expected}"
     else:
         message = f"invalid value for {_where_text(where.path)}: expected {expected}"
@@ -903,8 +913,12 @@ def _wrong(
         path=where.path,
         found=_short(value),
         expected=expected,
-        hint=_quote_hint(value, detail, "value"),
+        hint=hint,
     )
+
+
+# Error types the model raises itself (PydanticCustomError), with `expected` and maybe `hint`.
+_OWN_ERRORS = frozenset({"unknown_type"})
 
 
 def _quote_hint(value: object, detail: ErrorDetails, what: str) -> str | None:
@@ -946,6 +960,8 @@ def _expected(detail: ErrorDetails) -> str:
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
     if kind in _PLAIN:
         return _PLAIN[kind]
+    if kind in _OWN_ERRORS and "expected" in ctx:
+        return str(ctx["expected"])
     if kind == "literal_error" and "expected" in ctx:
         return f"one of {ctx['expected']}"
     if kind == "string_pattern_mismatch":
