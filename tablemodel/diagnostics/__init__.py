@@ -9,6 +9,7 @@ from tablemodel.diagnostics.diagnostic import (
     Snippet,
     TableModelError,
     did_you_mean,
+    exception_text,
     format_path,
     quoted,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Snippet",
     "TableModelError",
     "did_you_mean",
+    "exception_text",
     "format_path",
     "quoted",
 ]

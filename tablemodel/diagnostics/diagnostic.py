@@ -153,6 +153,12 @@ def quoted(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
+def exception_text(exc: BaseException) -> str:
+    """An exception as a message quotes it: `Type: message`, or the type alone."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
     if len(word) > 100:
