@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tablemodel import api
 from tablemodel.diagnostics import (
     Diagnostic,
     Location,
@@ -273,6 +275,7 @@ def module_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@in_a_process
 @pytest.mark.parametrize("attribute", ["MODEL", "DATA", "build", "build_data", "Holder.model"])
 def test_module_attribute_target(module_dir: Path, attribute: str) -> None:
     loaded = load_model(f"alley_models:{attribute}")
@@ -282,6 +285,7 @@ def test_module_attribute_target(module_dir: Path, attribute: str) -> None:
     assert len(loaded.positions) == 0
 
 
+@in_a_process
 def test_module_in_current_directory_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,6 +297,7 @@ def test_module_in_current_directory_is_found(
     assert sys.path == before
 
 
+@in_a_process
 def test_module_raising_on_import(module_dir: Path) -> None:
     assert file_errors("alley_broken:MODEL") == (
         diag(
@@ -304,6 +309,7 @@ def test_module_raising_on_import(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_calling_sys_exit_is_reported(module_dir: Path) -> None:
     assert file_errors("alley_exits:MODEL") == (
         diag(
@@ -315,6 +321,7 @@ def test_module_calling_sys_exit_is_reported(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_not_found() -> None:
     assert file_errors("alley_no_such_module:MODEL") == (
         diag(
@@ -326,6 +333,7 @@ def test_module_not_found() -> None:
     )
 
 
+@in_a_process
 def test_module_attribute_problems(module_dir: Path) -> None:
     assert file_errors("alley_models:MODLE") == (
         diag(
@@ -363,6 +371,7 @@ def test_module_attribute_problems(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_returning_invalid_data_is_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -383,6 +392,135 @@ def test_module_returning_invalid_data_is_validated(
             file="alley_invalid:MODEL",
             path=("table", "partition_key"),
             expected="a value for `partition_key`",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Python targets that end, hang or kill the process importing them
+
+ENDINGS = {
+    "SystemExit(0)": ("import sys\nsys.exit(0)\n", "cannot import `{m}`: SystemExit: 0"),
+    "SystemExit(3)": ("import sys\nsys.exit(3)\n", "cannot import `{m}`: SystemExit: 3"),
+    "KeyboardInterrupt": ("raise KeyboardInterrupt\n", "cannot import `{m}`: KeyboardInterrupt"),
+    "GeneratorExit": ("raise GeneratorExit('bye')\n", "cannot import `{m}`: GeneratorExit: bye"),
+    "importorskip": (
+        "import pytest\npytest.importorskip('no_such_module_here')\n",
+        "cannot import `{m}`: Skipped: could not import 'no_such_module_here': No module named "
+        "'no_such_module_here'",
+    ),
+    "os._exit(0)": (
+        "import os\nos._exit(0)\n",
+        "importing `{m}` ended its Python process (exit status 0) before `{m}:MODEL` was read",
+    ),
+    "os._exit(1)": (
+        "import os\nos._exit(1)\n",
+        "importing `{m}` ended its Python process (exit status 1) before `{m}:MODEL` was read",
+    ),
+    "SIGKILL": (
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+        "importing `{m}` killed its Python process with SIGKILL (9) before `{m}:MODEL` was read",
+    ),
+    "sleeps forever": (
+        "import time\nwhile True:\n    time.sleep(60)\n",
+        "importing `{m}` did not finish within 2 seconds",
+    ),
+}
+
+
+@in_a_process
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_module_that_ends_its_process_is_one_located_error(
+    ending: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: a traceback, `Aborted!`, or (os._exit(0)) exit 0 and no output at all.
+    body, message = ENDINGS[ending]
+    name = "alley_ends_" + re.sub(r"\W", "_", ending)
+    (tmp_path / f"{name}.py").write_text(body)
+    expected = message.format(m=name)
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "2")
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModelLoadError) as caught:
+        api.check(f"{name}:MODEL")
+    (found,) = caught.value.diagnostics
+    assert (found.code, found.message, found.location.file) == ("TM006", expected, f"{name}:MODEL")
+    if ending in {"SystemExit(0)", "SystemExit(3)", "KeyboardInterrupt", "GeneratorExit"}:
+        assert found.hint == f"raised at {tmp_path / name}.py:{body.count(chr(10))}"
+
+    done = tablemodel("check", f"{name}:MODEL", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"TM006 error  {name}:MODEL" in done.stdout.splitlines()
+    assert expected in " ".join(done.stdout.split())
+    assert done.stderr == ""
+
+
+@in_a_process
+def test_what_a_module_prints_does_not_spoil_the_report(tmp_path: Path) -> None:
+    (tmp_path / "alley_loud.py").write_text("print('hello from the module')\n" + MODULE)
+    done = tablemodel("check", "alley_loud:MODEL", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"] == "alley_loud:MODEL"
+    assert "hello from the module" in done.stderr
+
+
+@in_a_process
+def test_a_module_with_threads_and_exit_handlers_answers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A thread that never ends and an exit handler that hangs would keep a process open.
+    prelude = (
+        "import atexit, threading, time\n"
+        "threading.Thread(target=time.sleep, args=(3600,)).start()\n"
+        "atexit.register(time.sleep, 3600)\n"
+    )
+    (tmp_path / "alley_busy.py").write_text(prelude + MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "20")
+    assert_alleycat(load_model("alley_busy:MODEL"))
+
+
+@in_a_process
+def test_each_load_imports_the_module_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = tmp_path / "alley_edited.py"
+    module.write_text(MODULE)
+    assert load_model("alley_edited:MODEL").model.table.name == "alleycat"
+    module.write_text(MODULE.replace("name: alleycat", "name: alleycat-two"))
+    assert load_model("alley_edited:MODEL").model.table.name == "alleycat-two"
+
+
+@in_a_process
+def test_a_module_model_is_validated_again_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Text that cannot be encoded survives the trip as JSON and is refused here, as in files.
+    (tmp_path / "alley_lone.py").write_text(
+        MODULE + "\nODD = MODEL.model_copy(update={'description': 'caf\\ud800'})\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert file_errors("alley_lone:ODD") == (
+        diag(
+            "TM008",
+            "a value holds the lone surrogate \\ud800, half of a UTF-16 pair and not a character",
+            file="alley_lone:ODD",
+            path=("description",),
+            hint=SURROGATE_HINT,
+        ),
+    )
+    # What was written, and only that, comes back: the same model, field for field.
+    assert load_model("alley_lone:MODEL").model == load_model_from_text(BASE).model
+
+
+def test_the_import_timeout_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "soon")
+    assert file_errors("alley_models:MODEL") == (
+        diag(
+            "TM006",
+            "TABLEMODEL_IMPORT_TIMEOUT must be a number of seconds above 0, not 'soon'",
+            file="alley_models:MODEL",
         ),
     )
 

@@ -245,8 +245,9 @@ declare(
 
     Why: the model is a contract; a key type of `string` instead of `S`, a negative limit or an
     unknown operator would make every later conclusion wrong. A `module:attribute` target whose
-    module raises on import, or whose attribute is missing or not a model, is reported here
-    too, with the exception and where it was raised.
+    module raises on import (any exception, `SystemExit` and `KeyboardInterrupt` included),
+    ends, hangs or kills the process importing it, or whose attribute is missing or not a
+    model, is reported here too, with what happened and where it was raised.
 
     Bad:
         partition_key: {name: PK, type: string}

@@ -154,8 +154,14 @@ def quoted(names: Iterable[str]) -> str:
 
 
 def exception_text(exc: BaseException) -> str:
-    """An exception as a message quotes it: `Type: message`, or the type alone."""
-    text = str(exc)
+    """An exception as a message quotes it: `Type: message`, or the type alone.
+
+    Never fails, whatever the exception's `__str__` does.
+    """
+    try:
+        text = str(exc)
+    except Exception:
+        text = "(its message cannot be shown)"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

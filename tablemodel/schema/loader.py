@@ -8,15 +8,16 @@ of located problems, not a stack trace.
 
 from __future__ import annotations
 
-import importlib
+import contextlib
+import json
 import os
 import re
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-from tablemodel.diagnostics import ModelLoadError, did_you_mean, exception_text
+from tablemodel.diagnostics import ModelLoadError
+from tablemodel.schema._child import ANSWER_END, BOOTSTRAP, from_json
 from tablemodel.schema._positions import (
     Format,
     PositionMap,
@@ -27,7 +28,6 @@ from tablemodel.schema._positions import (
     too_large,
     with_snippets,
 )
-from tablemodel.schema.model import Model
 from tablemodel.schema.validation import LoadedModel, guarded, model_from_data, short, validate
 
 __all__ = [
@@ -225,95 +225,158 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
         raise ModelLoadError(with_snippets(exc.diagnostics, text, source, breaks=breaks)) from None
 
 
+IMPORT_TIMEOUT = 60.0
+"""Seconds a `module:attribute` target has to import and answer; TABLEMODEL_IMPORT_TIMEOUT
+sets another."""
+
+
 def _load_object(display: str, module_name: str, attribute: str) -> LoadedModel:
-    cwd = os.getcwd()
-    added = cwd not in sys.path
-    if added:
-        # Like `python -m`, let targets name modules in the current directory.
-        sys.path.insert(0, cwd)
+    """Import the target in a child Python process and validate the model it sends back.
+
+    The module is the user's code: it may exit (sys.exit, os._exit), raise anything (a
+    KeyboardInterrupt, pytest's Skipped), hang or kill itself. In a process of its own none of
+    that can end or stall tablemodel: the child sends the model back as JSON, validated, and
+    this process validates it again. A child that ends without a whole answer, whatever its
+    exit status, or that does not answer within the timeout, is a located load error. Each
+    load imports the module afresh.
+    """
+    answer = _ask_child(display, module_name, attribute)
+    problems = answer.get("diagnostics")
+    if isinstance(problems, list):
+        raise ModelLoadError([from_json(p) for p in problems])
+    base_dir = answer.get("base_dir")
+    return validate(
+        answer.get("model"),
+        display,
+        PositionMap(),
+        Path(base_dir) if isinstance(base_dir, str) else None,
+    )
+
+
+def _import_timeout(display: str) -> float:
+    text = os.environ.get("TABLEMODEL_IMPORT_TIMEOUT")
+    if text is None:
+        return IMPORT_TIMEOUT
     try:
-        module = importlib.import_module(module_name)
-    except (Exception, SystemExit) as exc:
-        return _fail(
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        _fail(
             "TM006",
-            f"cannot import `{module_name}`: {exception_text(exc)}",
+            f"TABLEMODEL_IMPORT_TIMEOUT must be a number of seconds above 0, not {text!r}",
             display,
-            hint=_raised_at(exc),
         )
+    return seconds
+
+
+def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]:
+    import signal  # noqa: PLC0415  (only for Python targets)
+    import subprocess  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    timeout = _import_timeout(display)
+    if not sys.executable:
+        _fail(
+            "TM006",
+            f"cannot import `{module_name}`: no Python interpreter to run it in "
+            "(sys.executable is empty)",
+            display,
+        )
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = "."
+    # Like `python -m`, let targets name modules in the current directory.
+    path = sys.path if cwd in sys.path else [cwd, *sys.path]
+    request = {
+        "path": path,
+        "argv": sys.argv,
+        "display": display,
+        "module": module_name,
+        "attribute": attribute,
+    }
+    posix = os.name == "posix"
+    process = subprocess.Popen(
+        [sys.executable, "-c", BOOTSTRAP],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        start_new_session=posix,  # its own process group: killed whole, spared the terminal's ^C
+    )
+    received: list[bytes] = []
+    answered = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        tail = b""
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            received.append(chunk)
+            tail = (tail + chunk)[-len(ANSWER_END) :]
+            if tail == ANSWER_END:
+                break
+        answered.set()
+
+    reader = threading.Thread(target=read, name="tablemodel-import", daemon=True)
+    try:
+        assert process.stdin is not None
+        with contextlib.suppress(OSError):  # a child gone already is reported below
+            process.stdin.write(json.dumps(request).encode("utf-8"))
+            process.stdin.close()
+        reader.start()
+        finished = answered.wait(timeout)
+        if finished:
+            # It ends right after answering; one that lingers is stopped below.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
     finally:
-        if added and cwd in sys.path:
-            sys.path.remove(cwd)
-    file = getattr(module, "__file__", None)
-    base_dir = Path(file).resolve().parent if isinstance(file, str) else None
-    value: object = module
-    walked = module_name
-    for name in attribute.split("."):
-        try:
-            value = getattr(value, name)
-        except AttributeError:
-            names = [n for n in dir(value) if not n.startswith("_")]
-            return _fail(
-                "TM006",
-                f"`{walked}` has no attribute `{name}`",
-                display,
-                hint=did_you_mean(name, names),
-            )
-        except (Exception, SystemExit) as exc:
-            return _fail(
-                "TM006",
-                f"reading `{walked}.{name}` raised {exception_text(exc)}",
-                display,
-                hint=_raised_at(exc),
-            )
-        walked += f".{name}"
-    wanted = "a Model, a dict, or a function taking no arguments that returns one"
-    if isinstance(value, type):
-        return _fail(
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                if posix:
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
+    data = b"".join(received)
+    if not finished:
+        _fail(
             "TM006",
-            f"`{display}` is a class, not a model",
+            f"importing `{module_name}` did not finish within {timeout:g} seconds",
             display,
-            found=f"class {value.__name__}",
-            expected=wanted,
+            hint="a module that defines a model should import in moments; set "
+            "TABLEMODEL_IMPORT_TIMEOUT (seconds) if it really needs longer",
         )
-    if not isinstance(value, Model | Mapping) and callable(value):
-        try:
-            value = value()
-        except (Exception, SystemExit) as exc:
-            return _fail(
-                "TM006",
-                f"calling `{display}` raised {exception_text(exc)}",
-                display,
-                hint=_raised_at(exc),
-            )
-    if not isinstance(value, Model | Mapping):
-        return _fail(
+    if not data.endswith(ANSWER_END):
+        _fail(
             "TM006",
-            f"`{display}` is not a model",
+            f"importing `{module_name}` {_ended(process.returncode, signal)} before "
+            f"`{display}` was read",
             display,
-            found=type(value).__name__,
-            expected=wanted,
+            hint="a module that defines a model must not end the process while it is imported",
         )
-    if isinstance(value, Mapping) and not isinstance(value, dict):
-        value = dict(value)  # pydantic validates models from dicts, not other mappings
-    return validate(value, display, PositionMap(), base_dir)
+    try:
+        answer = json.loads(data[: -len(ANSWER_END)])
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        _fail("TM006", f"importing `{module_name}` gave an answer that cannot be read", display)
+    return cast(dict[str, Any], answer)
 
 
-def _raised_at(exc: BaseException) -> str | None:
-    # Where in the user's code: the innermost frame outside the import machinery.
-    if isinstance(exc, SyntaxError) and exc.filename:
-        return f"at {exc.filename}:{exc.lineno}"
-    import traceback  # noqa: PLC0415  (only when a user's module failed to import)
-
-    machinery = (os.path.dirname(importlib.__file__) + os.sep, os.path.abspath(__file__))
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if not frame.filename.startswith("<frozen")
-        and not os.path.abspath(frame.filename).startswith(machinery)
-    ]
-    if not frames:
-        return None
-    return f"raised at {frames[-1].filename}:{frames[-1].lineno}"
+def _ended(status: int | None, signal: Any) -> str:
+    if status is not None and status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = "a signal"
+        return f"killed its Python process with {name} ({-status})"
+    return f"ended its Python process (exit status {status})"
 
 
 def _fail(
