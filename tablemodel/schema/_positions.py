@@ -327,26 +327,47 @@ def with_snippets(
     `breaks` is how the positions count lines: as YAML does (also for JSON, whose positions
     come from reading it as YAML) or at `\\n` only (JSON syntax errors, TOML).
     """
-    starts: list[int] | None = None
+    listed = list(diagnostics)
+    wanted: set[int | None] = {
+        d.location.line
+        for d in listed
+        if d.location.file == source
+        and d.location.line is not None
+        and d.location.column is not None
+        and d.location.snippet is None
+    }
+    lines = _lines(text, wanted, _LINE_BREAK[breaks])
     out: list[Diagnostic] = []
-    for d in diagnostics:
+    for d in listed:
         where = d.location
-        if where.file != source or where.line is None or where.column is None or where.snippet:
-            out.append(d)
-            continue
-        if starts is None:
-            starts = [0, *(m.end() for m in _LINE_BREAK[breaks].finditer(text))]
-        snippet = _snippet(text, starts, where.line, where.column)
+        content = lines.get(where.line) if d.location.line in wanted else None
+        snippet = (
+            None if content is None or where.column is None else _snippet(content, where.column)
+        )
         out.append(d if snippet is None else replace(d, location=replace(where, snippet=snippet)))
     return out
 
 
-def _snippet(text: str, starts: list[int], line: int, column: int) -> Snippet | None:
-    if not 1 <= line <= len(starts):
-        return None
-    start = starts[line - 1]
-    end = starts[line] if line < len(starts) else len(text)
-    content = text[start:end].rstrip("\r\n\x85\u2028\u2029")
+def _lines(text: str, wanted: set[int | None], breaks: re.Pattern[str]) -> dict[int | None, str]:
+    """The text of each wanted line (1-based), in one pass that stops after the last of them.
+
+    Only those lines are kept: a ten-megabyte file of short lines has millions of them.
+    """
+    found: dict[int | None, str] = {}
+    last = max((line for line in wanted if line is not None), default=0)
+    start, line = 0, 1
+    for match in breaks.finditer(text):
+        if line > last:
+            return found
+        if line in wanted:
+            found[line] = text[start : match.start()].rstrip("\r")
+        start, line = match.end(), line + 1
+    if line in wanted:
+        found[line] = text[start:].rstrip("\r")
+    return found
+
+
+def _snippet(content: str, column: int) -> Snippet | None:
     if column > len(content) + 1:
         return None
     first = 0
@@ -375,8 +396,9 @@ def check_size(data: object, source: str) -> None:
         value, depth = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            raise too_large(source, f"more than {MAX_NODES:,} values")
+            raise too_large(source, f"more than {MAX_NODES:,} nodes")
         if isinstance(value, dict):
+            nodes += len(value)  # keys count, as they do in YAML
             children: Iterable[object] = value.values()
         elif isinstance(value, list):
             children = value
@@ -665,6 +687,13 @@ class _YamlBuilder:
             )
         )
 
+    def reported(self) -> bool:
+        """Whether one more problem would be kept; if not, it is only counted, as here."""
+        if self.muted or len(self.problems) <= MAX_PROBLEMS:
+            return True
+        self.unreported += 1
+        return False
+
     def count(self, mark: _Mark, nodes: int = 1) -> None:
         self.nodes += nodes
         if self.nodes > MAX_NODES:
@@ -913,7 +942,7 @@ class _YamlBuilder:
                 continue
             part = key_part(key)
             here = _packed(key_mark)
-            if key in first_seen:
+            if key in first_seen and self.reported():
                 before = _unpack(first_seen[key])
                 at = _unpack(here)
                 self.problem(
