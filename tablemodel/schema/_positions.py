@@ -741,12 +741,19 @@ class _YamlBuilder:
         if event.anchor is not None:
             return self.anchored(event, link)
         if kind is yaml.ScalarEvent:
-            self.count(event.start_mark)
-            value = self.scalar(event, self.tag(event), link, key=False)
-            return value, _Spot(_packed(event.start_mark)), _SCALAR
+            return (*self.leaf(event, link), _SCALAR)
         if kind is yaml.SequenceStartEvent:
             return self.sequence(event, link)
         return self.mapping(event, link)
+
+    def leaf(self, event: Any, link: _Link) -> tuple[object, _Spot]:
+        """A scalar without an anchor, the most frequent node: counted, read and placed."""
+        mark = event.start_mark
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.count(mark, 0)  # raises
+        value = self.scalar(event, self.tag(event), link, key=False)
+        return value, _Spot((mark.line + 1) << 32 | (mark.column + 1))
 
     def tag(self, event: Any) -> str:
         """The scalar's tag, resolved from its text when it has none (`1` is an int)."""
@@ -756,6 +763,8 @@ class _YamlBuilder:
         value: str = event.value
         if not event.implicit[0]:  # quoted, or a block scalar
             return _YAML_STR
+        if value.isdigit() and value.isascii() and value[0] != "0":
+            return _YAML_INT  # what the int resolver says of plain decimals, sooner
         # What Resolver.resolve does, without building a list per call.
         for tag, pattern in self.implicit.get(value[:1], ()):
             if pattern.match(value):
@@ -892,15 +901,19 @@ class _YamlBuilder:
             self.muted += 1
         items: list[object] = []
         spots: list[_Spot] = []
-        get, node = self.get, self.node
+        get, node, leaf = self.get, self.node, self.leaf
         index = 0
         while True:
             child: _Link = (link, index)
             self.where = (child, False)
             event = get()
-            if type(event) is yaml.SequenceEndEvent:
+            kind = type(event)
+            if kind is yaml.SequenceEndEvent:
                 break
-            value, spot, _ = node(event, child)
+            if kind is yaml.ScalarEvent and event.anchor is None:
+                value, spot = leaf(event, child)
+            else:
+                value, spot, _ = node(event, child)
             items.append(value)
             spots.append(spot)
             index += 1
@@ -959,9 +972,12 @@ class _YamlBuilder:
             child: _Link = (link, part)
             self.where = (child, False)
             value_event = get()
-            value, spot, _ = self.node(value_event, child)
-            if self.libyaml and _is_empty(value_event):
-                spot.value = self.after_colon(event.end_mark) or spot.value
+            if type(value_event) is yaml.ScalarEvent and value_event.anchor is None:
+                value, spot = self.leaf(value_event, child)
+                if self.libyaml and _is_empty(value_event):
+                    spot.value = self.after_colon(event.end_mark) or spot.value
+            else:
+                value, spot, _ = self.node(value_event, child)
             spot.key = here
             entries.append((key, part, value, spot))
         self.depth -= 1
