@@ -46,8 +46,8 @@ MEMORY_TARGET_MB = 300.0
 # Runs in the child: load the file, report seconds, the outcome and peak RSS.
 LOAD = """
 import json, resource, sys, time
-from tablemodel.schema import _positions
-_positions.YAML_PARSER = sys.argv[2]
+from tablemodel.schema import yaml_reader
+yaml_reader.YAML_PARSER = sys.argv[2]
 from tablemodel.diagnostics import ModelLoadError
 from tablemodel.schema.loader import load_model
 start = time.perf_counter()
@@ -119,6 +119,7 @@ def _unknown_keys() -> str:
 
 
 CASES: dict[str, Callable[[], str]] = {
+    "issue 9: 2 MB list of 990k scalars": lambda: "x: [" + "a," * 990_000 + "a]\n",
     "wide flow list (x: [a, a, ...])": lambda: _fill("x: [", "a,", "a]\n"),
     "wide block list (- a)": lambda: _fill("", "- a\n"),
     "wide mapping (k1: 1, ...)": lambda: _numbered("", lambda i: f"k{i}: {i}\n"),

@@ -27,14 +27,7 @@ from tablemodel.diagnostics import (
     Snippet,
     format_path,
 )
-from tablemodel.schema import _positions
-from tablemodel.schema._positions import (
-    MAX_DEPTH,
-    MAX_NODES,
-    MAX_PROBLEMS,
-    PositionMap,
-    parse_toml,
-)
+from tablemodel.schema import yaml_reader
 from tablemodel.schema.loader import (
     MAX_FILE_BYTES,
     LoadedModel,
@@ -43,6 +36,9 @@ from tablemodel.schema.loader import (
     model_from_data,
 )
 from tablemodel.schema.model import Model
+from tablemodel.schema.positions import PositionMap
+from tablemodel.schema.problems import MAX_DEPTH, MAX_NODES, MAX_PROBLEMS
+from tablemodel.schema.toml_reader import parse_toml
 
 DATA = Path(__file__).parent / "data" / "loader"
 
@@ -73,7 +69,7 @@ def in_a_process(test: F) -> F:
 @pytest.fixture
 def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     parser: str = request.param
-    monkeypatch.setattr(_positions, "YAML_PARSER", parser)
+    monkeypatch.setattr(yaml_reader, "YAML_PARSER", parser)
     return parser
 
 
@@ -1825,9 +1821,9 @@ def test_both_yaml_parsers_give_the_same_data_positions_and_problems(
 ) -> None:
     outcomes: list[object] = []
     for parser in ("libyaml", "python"):
-        monkeypatch.setattr(_positions, "YAML_PARSER", parser)
+        monkeypatch.setattr(yaml_reader, "YAML_PARSER", parser)
         try:
-            parsed = _positions.parse_yaml(text, "x.yaml")
+            parsed = yaml_reader.parse_yaml(text, "x.yaml")
         except ModelLoadError as exc:
             outcomes.append(("refused", [(d.code, d.location, d.message) for d in exc.diagnostics]))
             continue

@@ -30,6 +30,7 @@ from tablemodel.diagnostics import (
     did_you_mean,
     exception_text,
 )
+from tablemodel.schema.problems import MODEL_NOT_FOUND
 
 ANSWER_END = b"\n--tablemodel-answer-end--\n"
 """Ends a whole answer: a child that stops before writing it did not answer."""
@@ -67,7 +68,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         return {"diagnostics": [to_json(d) for d in exc.diagnostics]}
     except Exception as exc:
         failure = _error(
-            "TM001",
+            MODEL_NOT_FOUND,
             f"unexpected error while loading: {exception_text(exc)}",
             display,
             hint="this is a bug in tablemodel; please report it with the model module",
@@ -193,8 +194,15 @@ def _failure(
     hint: str | None = None,
 ) -> ModelLoadError:
     return ModelLoadError(
-        [_error("TM006", message, source, found=found, expected=expected, hint=hint)]
+        [_error(_invalid_value(), message, source, found=found, expected=expected, hint=hint)]
     )
+
+
+def _invalid_value() -> str:
+    # Declared with the validation, which this process imports only to validate a mapping.
+    from tablemodel.schema.validation import INVALID_VALUE  # noqa: PLC0415
+
+    return INVALID_VALUE
 
 
 def to_json(d: Diagnostic) -> dict[str, Any]:
@@ -226,7 +234,7 @@ def from_json(data: object) -> Diagnostic:
 
     path = item.get("path")
     return Diagnostic(
-        code=text("code") or "TM006",
+        code=text("code") or _invalid_value(),
         severity=Severity.ERROR,
         message=text("message") or "the module could not be loaded",
         location=Location(

@@ -18,17 +18,27 @@ from typing import Any, Literal, cast
 
 from tablemodel.diagnostics import ModelLoadError
 from tablemodel.schema._child import ANSWER_END, BOOTSTRAP, from_json
-from tablemodel.schema._positions import (
-    Format,
-    PositionMap,
+from tablemodel.schema.json_reader import parse_json
+from tablemodel.schema.positions import ParsedDocument, PositionMap, line_column
+from tablemodel.schema.problems import (
+    MODEL_NOT_FOUND,
+    SYNTAX_ERROR,
     capped,
+    check_text,
     error,
-    line_column,
-    parse,
     too_large,
     with_snippets,
 )
-from tablemodel.schema.validation import LoadedModel, guarded, model_from_data, short, validate
+from tablemodel.schema.toml_reader import parse_toml
+from tablemodel.schema.validation import (
+    INVALID_VALUE,
+    LoadedModel,
+    guarded,
+    model_from_data,
+    short,
+    validate,
+)
+from tablemodel.schema.yaml_reader import parse_yaml
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -44,6 +54,8 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 
 MODEL_FILE_NAMES = ("tablemodel.yaml", "tablemodel.yml", "tablemodel.json", "tablemodel.toml")
 """File names looked for, in this order, when the target is a folder."""
+
+Format = Literal["yaml", "json", "toml"]
 
 _FORMATS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
@@ -65,7 +77,7 @@ def load_model(target: str | os.PathLike[str]) -> LoadedModel:
         display = None
     if not isinstance(display, str):
         raise ModelLoadError(
-            [error("TM001", f"cannot load a model from {short(target)}", "<model>")]
+            [error(MODEL_NOT_FOUND, f"cannot load a model from {short(target)}", "<model>")]
         )
     return guarded(display, lambda: _load_target(display))
 
@@ -96,7 +108,7 @@ def _load_target(display: str) -> LoadedModel:
             if candidate.is_file():
                 return _load_file(candidate, os.path.join(display, name))
         return _fail(
-            "TM001",
+            MODEL_NOT_FOUND,
             f"no model file in folder `{display}`",
             display,
             expected="one of " + ", ".join(MODEL_FILE_NAMES),
@@ -104,13 +116,13 @@ def _load_target(display: str) -> LoadedModel:
         )
     if not os.path.lexists(display):
         return _fail(
-            "TM001",
+            MODEL_NOT_FOUND,
             f"no such file or folder: `{display}`",
             display,
             hint="pass a model file, a folder holding tablemodel.yaml, or package.module:attr",
         )
     if not path.is_file():
-        return _fail("TM001", f"`{display}` is not a regular file", display)
+        return _fail(MODEL_NOT_FOUND, f"`{display}` is not a regular file", display)
     return _load_file(path, display)
 
 
@@ -123,7 +135,7 @@ def _load_file(path: Path, display: str) -> LoadedModel:
             # Read one byte past the limit: the file may have grown since stat().
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return _fail("TM001", f"cannot read `{display}`: {exc.strerror or exc}", display)
+        return _fail(MODEL_NOT_FOUND, f"cannot read `{display}`: {exc.strerror or exc}", display)
     if len(raw) > MAX_FILE_BYTES:
         raise _file_too_large(display, len(raw))
     text = _decode(raw, display)
@@ -149,7 +161,7 @@ def _decode(raw: bytes, display: str) -> str:
             raise ModelLoadError(
                 [
                     error(
-                        "TM004",
+                        SYNTAX_ERROR,
                         f"the file holds a NUL byte at byte offset {nul}: it looks binary, "
                         "not like a YAML, JSON or TOML model",
                         display,
@@ -168,7 +180,7 @@ def _decode(raw: bytes, display: str) -> str:
         raise ModelLoadError(
             [
                 error(
-                    "TM004",
+                    SYNTAX_ERROR,
                     f"the file is not valid {encoding.upper()}: invalid byte at byte offset "
                     f"{exc.start}",
                     display,
@@ -190,7 +202,9 @@ def _byte_line_column(raw: bytes, offset: int) -> tuple[int, int]:
 
 def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> LoadedModel:
     if format not in {"yaml", "json", "toml"}:
-        return _fail("TM001", f"unknown format `{format}`", source, expected="yaml, json or toml")
+        return _fail(
+            MODEL_NOT_FOUND, f"unknown format `{format}`", source, expected="yaml, json or toml"
+        )
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise too_large(source, f"over the limit of {MAX_FILE_BYTES:,} bytes")
     # A byte order mark is not content: JSON refuses it and YAML would count it as a column.
@@ -199,7 +213,7 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
     if nul >= 0:
         line, column = line_column(text, nul)
         return _fail(
-            "TM004",
+            SYNTAX_ERROR,
             f"the text holds a NUL character at offset {nul}: it looks binary",
             source,
             line=line,
@@ -263,7 +277,7 @@ def _import_timeout(display: str) -> float:
         seconds = 0.0
     if not 0 < seconds < float("inf"):
         _fail(
-            "TM006",
+            INVALID_VALUE,
             f"TABLEMODEL_IMPORT_TIMEOUT must be a number of seconds above 0, not {text!r}",
             display,
         )
@@ -278,7 +292,7 @@ def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]
     timeout = _import_timeout(display)
     if not sys.executable:
         _fail(
-            "TM006",
+            INVALID_VALUE,
             f"cannot import `{module_name}`: no Python interpreter to run it in "
             "(sys.executable is empty)",
             display,
@@ -346,7 +360,7 @@ def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]
     data = b"".join(received)
     if not finished:
         _fail(
-            "TM006",
+            INVALID_VALUE,
             f"importing `{module_name}` did not finish within {timeout:g} seconds",
             display,
             hint="a module that defines a model should import in moments; set "
@@ -354,7 +368,7 @@ def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]
         )
     if not data.endswith(ANSWER_END):
         _fail(
-            "TM006",
+            INVALID_VALUE,
             f"importing `{module_name}` {_ended(process.returncode, signal)} before "
             f"`{display}` was read",
             display,
@@ -365,7 +379,9 @@ def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        _fail("TM006", f"importing `{module_name}` gave an answer that cannot be read", display)
+        _fail(
+            INVALID_VALUE, f"importing `{module_name}` gave an answer that cannot be read", display
+        )
     return cast(dict[str, Any], answer)
 
 
@@ -404,3 +420,14 @@ def _fail(
             )
         ]
     )
+
+
+def parse(text: str, source: str, format: Format) -> ParsedDocument:
+    """Parse `text` in `format` into plain data, positions and non-fatal problems."""
+    if format != "yaml":
+        check_text(text, source, yaml_text=False)
+    if format == "json":
+        return parse_json(text, source)
+    if format == "toml":
+        return parse_toml(text, source)
+    return parse_yaml(text, source)

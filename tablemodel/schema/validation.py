@@ -27,20 +27,87 @@ from tablemodel.diagnostics import (
     PathPart,
     did_you_mean,
     exception_text,
-    format_path,
 )
-from tablemodel.schema._positions import (
+from tablemodel.diagnostics.codes import declare
+from tablemodel.diagnostics.diagnostic import Severity
+from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
+from tablemodel.schema.positions import ModelPath, PositionMap, key_part
+from tablemodel.schema.problems import (
     MAX_PROBLEMS,
-    ModelPath,
-    PositionMap,
+    MODEL_NOT_FOUND,
     capped,
     error,
-    key_part,
     lone_in,
     lone_surrogate_diagnostic,
     too_large,
+    where_text,
 )
-from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
+
+UNKNOWN_FIELD = "TM005"
+declare(
+    UNKNOWN_FIELD,
+    "unknown-field",
+    Severity.ERROR,
+    "load",
+    """A key that the model language does not have (often a typo).
+
+    Why: an unknown key is ignored by lax loaders, so a misspelt `sort_key` would silently
+    give a table without a sort key. tablemodel rejects it and suggests the closest name.
+
+    Bad:
+        table: {name: alleycat, partion_key: {name: PK}}
+
+    Good:
+        table: {name: alleycat, partition_key: {name: PK}}
+    """,
+)
+
+INVALID_VALUE = "TM006"
+declare(
+    INVALID_VALUE,
+    "invalid-value",
+    Severity.ERROR,
+    "load",
+    """A value of the wrong type or outside what the field allows, or a Python model that fails.
+
+    Why: the model is a contract; a key type of `string` instead of `S`, a negative limit or an
+    unknown operator would make every later conclusion wrong. A `module:attribute` target whose
+    module raises on import (any exception, `SystemExit` and `KeyboardInterrupt` included),
+    ends, hangs or kills the process importing it, or whose attribute is missing or not a
+    model, is reported here too, with what happened and where it was raised.
+
+    Bad:
+        partition_key: {name: PK, type: string}
+
+    Good:
+        partition_key: {name: PK, type: S}
+    """,
+)
+
+MISSING_FIELD = "TM007"
+declare(
+    MISSING_FIELD,
+    "missing-field",
+    Severity.ERROR,
+    "load",
+    """A required field is missing.
+
+    Why: without it the design is incomplete: an access pattern without `intent` has no
+    oracle, an entity without `keys` writes nothing.
+
+    Bad:
+        access_patterns:
+          racer_profile: {description: a racer, key_condition: {PK: "racer-{racer_id}"}}
+
+    Good:
+        access_patterns:
+          racer_profile:
+            description: a racer
+            key_condition: {PK: "racer-{racer_id}", SK: profile}
+            returns: [Racer]
+            intent: {select: {Racer: {racer_id: $racer_id}}}
+    """,
+)
 
 __all__ = ["LoadedModel", "guarded", "model_from_data", "short", "validate"]
 
@@ -82,7 +149,7 @@ def guarded(source: str, load: Callable[[], LoadedModel]) -> LoadedModel:
         raise ModelLoadError(
             [
                 error(
-                    "TM001",
+                    MODEL_NOT_FOUND,
                     f"unexpected error while loading: {type(exc).__name__}: {exc}",
                     source,
                     hint="this is a bug in tablemodel; please report it with the model file",
@@ -108,7 +175,7 @@ def validate(
         at = positions.value_position(())
         diagnostics.append(
             error(
-                "TM005",
+                UNKNOWN_FIELD,
                 "the top level of a model must be a mapping",
                 source,
                 line=at[0] if at else None,
@@ -136,8 +203,8 @@ def validate(
         line, column = _locate(positions, path, key=False)
         diagnostics.append(
             error(
-                "TM006",
-                f"invalid value for {_where_text(path)}: {exception_text(exc)}",
+                INVALID_VALUE,
+                f"invalid value for {where_text(path)}: {exception_text(exc)}",
                 source,
                 line=line,
                 column=column,
@@ -449,10 +516,6 @@ def _locate(positions: PositionMap, path: ModelPath, *, key: bool) -> tuple[int 
     return (at[0], at[1]) if at else (None, None)
 
 
-def _where_text(path: ModelPath) -> str:
-    return f"`{format_path(path)}`" if path else "the top level"
-
-
 def _missing(
     detail: ErrorDetails, where: _Where, source: str, positions: PositionMap
 ) -> Diagnostic:
@@ -462,8 +525,8 @@ def _missing(
     # Point at the mapping that lacks the field: its key, or the nearest thing above it.
     line, column = _locate(positions, parent, key=True)
     return error(
-        "TM007",
-        f"missing required field `{name}` in {_where_text(parent)}",
+        MISSING_FIELD,
+        f"missing required field `{name}` in {where_text(parent)}",
         source,
         line=line,
         column=column,
@@ -478,8 +541,8 @@ def _unknown(where: _Where, source: str, positions: PositionMap) -> Diagnostic:
     allowed = _allowed_keys(parent)
     line, column = _locate(positions, where.path, key=True)
     return error(
-        "TM005",
-        f"unknown key `{key}` in {_where_text(parent)}",
+        UNKNOWN_FIELD,
+        f"unknown key `{key}` in {where_text(parent)}",
         source,
         line=line,
         column=column,
@@ -563,8 +626,8 @@ def _wrong(
         parent = where.path[:-1]
         line, column = _locate(positions, where.path, key=True)
         return error(
-            "TM006",
-            f"invalid name `{key}` in {_where_text(parent)}: expected {expected}",
+            INVALID_VALUE,
+            f"invalid name `{key}` in {where_text(parent)}: expected {expected}",
             source,
             line=line,
             column=column,
@@ -578,18 +641,18 @@ def _wrong(
     ctx: dict[str, Any] = dict(detail.get("ctx") or {})
     if len(alternatives) == 1 and detail["type"] in _OWN_ERRORS:
         # The model's own errors say what is wrong; `expected` and `hint` travel in ctx.
-        message = f"invalid value for {_where_text(where.path)}: {detail['msg']}"
+        message = f"invalid value for {where_text(where.path)}: {detail['msg']}"
         hint = ctx.get("hint")
     elif len(alternatives) == 1 and detail["type"] == "literal_error" and isinstance(value, str):
         # The allowed values are listed once, under `expected`, with the closest one.
-        message = f"invalid value for {_where_text(where.path)}: `{value}` is not allowed here"
+        message = f"invalid value for {where_text(where.path)}: `{value}` is not allowed here"
         hint = did_you_mean(value, re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
     elif all(d["type"] in {"value_error", "assertion_error"} for d, _ in group):
-        message = f"invalid value for {_where_text(where.path)}: {expected}"
+        message = f"invalid value for {where_text(where.path)}: {expected}"
     else:
-        message = f"invalid value for {_where_text(where.path)}: expected {expected}"
+        message = f"invalid value for {where_text(where.path)}: expected {expected}"
     return error(
-        "TM006",
+        INVALID_VALUE,
         message,
         source,
         line=line,
