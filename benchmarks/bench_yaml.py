@@ -9,11 +9,12 @@ and against the targets: answered (loaded or refused) within 5 s and 300 MB. The
 near the node limit is loaded in time; checking it takes the checker longer, which is the
 checker's matter and reported apart.
 
-Cases: wide flow and block lists, a wide mapping, deep nesting (with a wide list at the
-bottom), alias bombs (nested and wide), long scalars and keys, duplicate keys, timestamps
-(the slowest scalars to construct), a valid model near the node limit, and a model with one
-invalid value per node. Both YAML parsers are measured for the library call: libyaml and the
-pure-Python fallback (`--parsers`).
+Cases: a list of 990k scalars in 2 MB (issue 9's case), wide flow and block lists, a wide
+mapping, deep nesting (with a wide list at the bottom, in YAML and in JSON, which is read
+whole: under the node limit), alias bombs (nested and wide), long scalars and keys, duplicate
+keys, timestamps (the slowest scalars to construct), a valid model near the node limit, and a
+model with one invalid value per node. Both YAML parsers are measured for the library call:
+libyaml and the pure-Python fallback (`--parsers`).
 
 Run: python benchmarks/bench_yaml.py [--repeat N] [--parsers libyaml,python] [--only NAME]
 """
@@ -133,6 +134,9 @@ CASES: dict[str, Callable[[], str]] = {
     "duplicate keys (a: 1, a: 1, ...)": lambda: _fill("", "a: 1\n"),
     "duplicate keys, under the node limit": lambda: "a: 1\n" * (UNDER // 2),
     "timestamps (x: [2001-12-14, ...])": lambda: _fill("x: [", "2001-12-14, ", "1]\n"),
+    "199 levels, then a wide list (JSON)": lambda: (
+        '{"x": ' + "[" * 198 + ",".join(['"a"'] * (UNDER + 4_000)) + "]" * 198 + "}"
+    ),
     "valid model, 800 entities, 4,000 patterns": _near_the_limit,
     "invalid value in every node, under the node limit": _invalid_everywhere,
     "unknown keys, under the node limit": _unknown_keys,
@@ -210,7 +214,7 @@ def main() -> None:
             text = make()
             size = len(text.encode("utf-8"))
             assert size <= LIMIT, (name, size)
-            path = Path(folder) / "case.yaml"
+            path = Path(folder) / ("case.json" if name.endswith("(JSON)") else "case.yaml")
             path.write_text(text, encoding="utf-8")
             for p in parsers:
                 runs = [_child_load(path, p) for _ in range(args.repeat)]

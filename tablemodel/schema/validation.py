@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -219,19 +219,26 @@ def validate(
     return LoadedModel(model, source, positions, base_dir)
 
 
+_Chain = tuple[object, PathPart] | None
+"""A path as (parent chain, part) pairs: one pair per node, spelled out only when needed."""
+
+
 def _lone_surrogates(data: object, source: str, positions: PositionMap) -> list[Diagnostic]:
     """TM008 for every key and string value holding a lone surrogate (JSON and Python data).
 
     YAML and TOML refuse them while parsing; JSON's `\\ud800` escape and Python strings let
-    them through. Iterative, so that it is safe on data of any depth.
+    them through. Iterative, so that it is safe on data of any depth; a path is kept as a
+    chain and spelled out only for a string found wanting, so that a wide list deep down costs
+    one pair per item, not a tuple as long as its depth.
     """
     found: list[Diagnostic] = []
-    stack: list[tuple[object, ModelPath]] = [(data, ())]
+    stack: list[tuple[object, _Chain]] = [(data, None)]
     while stack and len(found) <= MAX_PROBLEMS:
-        value, path = stack.pop()
+        value, chain = stack.pop()
         if isinstance(value, str):
             char = lone_in(value)
             if char:
+                path = _spelled(chain)
                 line, column = _locate(positions, path, key=False)
                 found.append(lone_surrogate_diagnostic(source, char, line, column, path, key=False))
         elif isinstance(value, Mapping):
@@ -239,14 +246,23 @@ def _lone_surrogates(data: object, source: str, positions: PositionMap) -> list[
                 part = key_part(key)
                 char = lone_in(key) if isinstance(key, str) else None
                 if char:
+                    path = _spelled(chain)
                     line, column = _locate(positions, (*path, part), key=True)
                     found.append(
                         lone_surrogate_diagnostic(source, char, line, column, path, key=True)
                     )
-                stack.append((child, (*path, part)))
+                stack.append((child, (chain, part)))
         elif isinstance(value, list | tuple):
-            stack.extend((child, (*path, i)) for i, child in enumerate(value))
+            stack.extend((child, (chain, i)) for i, child in enumerate(value))
     return found
+
+
+def _spelled(chain: _Chain) -> ModelPath:
+    parts: list[PathPart] = []
+    while chain is not None:
+        chain, part = cast(tuple[_Chain, PathPart], chain)
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 _VALIDATOR_CRASHES = (ValueError, TypeError, AttributeError, LookupError)
