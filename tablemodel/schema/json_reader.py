@@ -9,10 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from tablemodel.diagnostics import (
-    Diagnostic,
-    ModelLoadError,
-)
+from tablemodel.diagnostics import Diagnostic, ModelLoadError
 from tablemodel.schema.positions import ModelPath, ParsedDocument, PositionMap, line_column
 from tablemodel.schema.problems import (
     MAX_DEPTH,

@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tablemodel.diagnostics import (
-    Diagnostic,
-    PathPart,
-)
+from tablemodel.diagnostics import Diagnostic, PathPart
 
 ModelPath = tuple[PathPart, ...]
 Position = tuple[int, int]

@@ -8,9 +8,7 @@ import json
 import re
 import tomllib
 
-from tablemodel.diagnostics import (
-    ModelLoadError,
-)
+from tablemodel.diagnostics import ModelLoadError
 from tablemodel.schema.positions import (
     ModelPath,
     ParsedDocument,

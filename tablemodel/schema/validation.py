@@ -25,11 +25,11 @@ from tablemodel.diagnostics import (
     Diagnostic,
     ModelLoadError,
     PathPart,
+    Severity,
     did_you_mean,
     exception_text,
 )
 from tablemodel.diagnostics.codes import declare
-from tablemodel.diagnostics.diagnostic import Severity
 from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
 from tablemodel.schema.positions import ModelPath, PositionMap, key_part
 from tablemodel.schema.problems import (

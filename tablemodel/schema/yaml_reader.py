@@ -20,11 +20,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from tablemodel.diagnostics import (
-    Diagnostic,
-    ModelLoadError,
-    PathPart,
-)
+from tablemodel.diagnostics import Diagnostic, ModelLoadError, PathPart
 from tablemodel.schema.positions import (
     ModelPath,
     ParsedDocument,
@@ -54,9 +50,6 @@ _YAML_SEQ = "tag:yaml.org,2002:seq"
 _YAML_MERGE = "tag:yaml.org,2002:merge"
 _YAML_NULL = "tag:yaml.org,2002:null"
 
-
-# ---------------------------------------------------------------------------------------------
-# YAML
 
 YamlParser = Literal["libyaml", "python"]
 

@@ -13,10 +13,7 @@ import yaml
 from yaml.error import MarkedYAMLError
 from yaml.reader import ReaderError
 
-from tablemodel.diagnostics import (
-    ModelLoadError,
-    PathPart,
-)
+from tablemodel.diagnostics import ModelLoadError, PathPart
 from tablemodel.schema.positions import ModelPath, Position, line_column
 from tablemodel.schema.problems import (
     MAX_DEPTH,
