@@ -28,7 +28,7 @@ import tablemodel
 from tablemodel.cli.catalogue import every_code
 from tablemodel.cli.human import CI_WIDTH, make_console
 from tablemodel.cli.main import cli
-from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, codes
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, Snippet, codes
 from tablemodel.results.check_report import CheckReport, PatternSummary, Verdict
 from tablemodel.results.formats import render, render_load_error
 
@@ -350,6 +350,22 @@ def test_load_error_exits_2_human(api: FakeApi) -> None:
     assert result.exit_code == 2
     assert result.stderr == ""
     assert_snapshot("check_load_error.txt", result.stdout)
+
+
+def test_a_load_error_shows_its_line_with_a_caret(api: FakeApi) -> None:
+    # Wide characters take two cells: the caret must still sit under the column.
+    where = Location("bad.yaml", 12, 9, ("table", "name"), snippet=Snippet("名前: [alleycat", 5))
+    error = Diagnostic(
+        "TM004", Severity.ERROR, "YAML syntax error: the `[` here is not closed", where
+    )
+    api.results["bad.yaml"] = ModelLoadError([error])
+
+    result = invoke("check", "bad.yaml")
+
+    assert result.exit_code == 2
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    at = lines.index("  12 | 名前: [alleycat")
+    assert lines[at + 1] == "     |       ^"
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "github"])

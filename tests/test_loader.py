@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, PathPart, Severity
-from tablemodel.schema._positions import MAX_DEPTH, PositionMap, parse_toml
+from tablemodel import api
+from tablemodel.diagnostics import (
+    Diagnostic,
+    Location,
+    ModelLoadError,
+    PathPart,
+    Severity,
+    Snippet,
+    format_path,
+)
+from tablemodel.schema import yaml_reader
 from tablemodel.schema.loader import (
     MAX_FILE_BYTES,
     LoadedModel,
@@ -23,8 +36,42 @@ from tablemodel.schema.loader import (
     model_from_data,
 )
 from tablemodel.schema.model import Model
+from tablemodel.schema.positions import PositionMap
+from tablemodel.schema.problems import MAX_DEPTH, MAX_NODES, MAX_PROBLEMS
+from tablemodel.schema.toml_reader import parse_toml
 
 DATA = Path(__file__).parent / "data" / "loader"
+
+PARSERS = ["libyaml", "python"] if yaml.__with_libyaml__ else ["python"]
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every loader test runs with libyaml's parser and with PyYAML's pure-Python one.
+
+    Tests of the command in a process of its own run once: the process picks its parser.
+    """
+    if "yaml_parser" in metafunc.fixturenames:
+        once = getattr(metafunc.function, "in_a_process", False)
+        metafunc.parametrize("yaml_parser", PARSERS[:1] if once else PARSERS, indirect=True)
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def in_a_process(test: F) -> F:
+    """Mark a test that runs `tablemodel` as a process: the parser fixture cannot reach it."""
+    setattr(test, "in_a_process", True)  # noqa: B010
+    return test
+
+
+@pytest.fixture
+def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    parser: str = request.param
+    monkeypatch.setattr(yaml_reader, "YAML_PARSER", parser)
+    return parser
+
 
 BASE = """\
 table:
@@ -224,6 +271,7 @@ def module_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@in_a_process
 @pytest.mark.parametrize("attribute", ["MODEL", "DATA", "build", "build_data", "Holder.model"])
 def test_module_attribute_target(module_dir: Path, attribute: str) -> None:
     loaded = load_model(f"alley_models:{attribute}")
@@ -233,6 +281,7 @@ def test_module_attribute_target(module_dir: Path, attribute: str) -> None:
     assert len(loaded.positions) == 0
 
 
+@in_a_process
 def test_module_in_current_directory_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,6 +293,7 @@ def test_module_in_current_directory_is_found(
     assert sys.path == before
 
 
+@in_a_process
 def test_module_raising_on_import(module_dir: Path) -> None:
     assert file_errors("alley_broken:MODEL") == (
         diag(
@@ -255,6 +305,7 @@ def test_module_raising_on_import(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_calling_sys_exit_is_reported(module_dir: Path) -> None:
     assert file_errors("alley_exits:MODEL") == (
         diag(
@@ -266,6 +317,7 @@ def test_module_calling_sys_exit_is_reported(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_not_found() -> None:
     assert file_errors("alley_no_such_module:MODEL") == (
         diag(
@@ -277,6 +329,7 @@ def test_module_not_found() -> None:
     )
 
 
+@in_a_process
 def test_module_attribute_problems(module_dir: Path) -> None:
     assert file_errors("alley_models:MODLE") == (
         diag(
@@ -314,6 +367,7 @@ def test_module_attribute_problems(module_dir: Path) -> None:
     )
 
 
+@in_a_process
 def test_module_returning_invalid_data_is_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -334,6 +388,135 @@ def test_module_returning_invalid_data_is_validated(
             file="alley_invalid:MODEL",
             path=("table", "partition_key"),
             expected="a value for `partition_key`",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Python targets that end, hang or kill the process importing them
+
+ENDINGS = {
+    "SystemExit(0)": ("import sys\nsys.exit(0)\n", "cannot import `{m}`: SystemExit: 0"),
+    "SystemExit(3)": ("import sys\nsys.exit(3)\n", "cannot import `{m}`: SystemExit: 3"),
+    "KeyboardInterrupt": ("raise KeyboardInterrupt\n", "cannot import `{m}`: KeyboardInterrupt"),
+    "GeneratorExit": ("raise GeneratorExit('bye')\n", "cannot import `{m}`: GeneratorExit: bye"),
+    "importorskip": (
+        "import pytest\npytest.importorskip('no_such_module_here')\n",
+        "cannot import `{m}`: Skipped: could not import 'no_such_module_here': No module named "
+        "'no_such_module_here'",
+    ),
+    "os._exit(0)": (
+        "import os\nos._exit(0)\n",
+        "importing `{m}` ended its Python process (exit status 0) before `{m}:MODEL` was read",
+    ),
+    "os._exit(1)": (
+        "import os\nos._exit(1)\n",
+        "importing `{m}` ended its Python process (exit status 1) before `{m}:MODEL` was read",
+    ),
+    "SIGKILL": (
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+        "importing `{m}` killed its Python process with SIGKILL (9) before `{m}:MODEL` was read",
+    ),
+    "sleeps forever": (
+        "import time\nwhile True:\n    time.sleep(60)\n",
+        "importing `{m}` did not finish within 2 seconds",
+    ),
+}
+
+
+@in_a_process
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_module_that_ends_its_process_is_one_located_error(
+    ending: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: a traceback, `Aborted!`, or (os._exit(0)) exit 0 and no output at all.
+    body, message = ENDINGS[ending]
+    name = "alley_ends_" + re.sub(r"\W", "_", ending)
+    (tmp_path / f"{name}.py").write_text(body)
+    expected = message.format(m=name)
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "2")
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModelLoadError) as caught:
+        api.check(f"{name}:MODEL")
+    (found,) = caught.value.diagnostics
+    assert (found.code, found.message, found.location.file) == ("TM006", expected, f"{name}:MODEL")
+    if ending in {"SystemExit(0)", "SystemExit(3)", "KeyboardInterrupt", "GeneratorExit"}:
+        assert found.hint == f"raised at {tmp_path / name}.py:{body.count(chr(10))}"
+
+    done = tablemodel("check", f"{name}:MODEL", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"TM006 error  {name}:MODEL" in done.stdout.splitlines()
+    assert expected in " ".join(done.stdout.split())
+    assert done.stderr == ""
+
+
+@in_a_process
+def test_what_a_module_prints_does_not_spoil_the_report(tmp_path: Path) -> None:
+    (tmp_path / "alley_loud.py").write_text("print('hello from the module')\n" + MODULE)
+    done = tablemodel("check", "alley_loud:MODEL", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["source"] == "alley_loud:MODEL"
+    assert "hello from the module" in done.stderr
+
+
+@in_a_process
+def test_a_module_with_threads_and_exit_handlers_answers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A thread that never ends and an exit handler that hangs would keep a process open.
+    prelude = (
+        "import atexit, threading, time\n"
+        "threading.Thread(target=time.sleep, args=(3600,)).start()\n"
+        "atexit.register(time.sleep, 3600)\n"
+    )
+    (tmp_path / "alley_busy.py").write_text(prelude + MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "20")
+    assert_alleycat(load_model("alley_busy:MODEL"))
+
+
+@in_a_process
+def test_each_load_imports_the_module_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = tmp_path / "alley_edited.py"
+    module.write_text(MODULE)
+    assert load_model("alley_edited:MODEL").model.table.name == "alleycat"
+    module.write_text(MODULE.replace("name: alleycat", "name: alleycat-two"))
+    assert load_model("alley_edited:MODEL").model.table.name == "alleycat-two"
+
+
+@in_a_process
+def test_a_module_model_is_validated_again_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Text that cannot be encoded survives the trip as JSON and is refused here, as in files.
+    (tmp_path / "alley_lone.py").write_text(
+        MODULE + "\nODD = MODEL.model_copy(update={'description': 'caf\\ud800'})\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert file_errors("alley_lone:ODD") == (
+        diag(
+            "TM008",
+            "a value holds the lone surrogate \\ud800, half of a UTF-16 pair and not a character",
+            file="alley_lone:ODD",
+            path=("description",),
+            hint=SURROGATE_HINT,
+        ),
+    )
+    # What was written, and only that, comes back: the same model, field for field.
+    assert load_model("alley_lone:MODEL").model == load_model_from_text(BASE).model
+
+
+def test_the_import_timeout_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLEMODEL_IMPORT_TIMEOUT", "soon")
+    assert file_errors("alley_models:MODEL") == (
+        diag(
+            "TM006",
+            "TABLEMODEL_IMPORT_TIMEOUT must be a number of seconds above 0, not 'soon'",
+            file="alley_models:MODEL",
         ),
     )
 
@@ -380,9 +563,9 @@ def test_alias_bomb_is_stopped() -> None:
     assert errors("\n".join(lines)) == (
         diag(
             "TM002",
-            "document too large: more than 1,000,000 nodes once aliases are expanded",
-            line=1,
-            column=15,  # the node that crossed the limit, inside the first anchored list
+            f"document too large: more than {MAX_NODES:,} nodes once aliases are expanded",
+            line=6,
+            column=12,  # the alias that crossed the limit: the second `*e` of `f`
             hint=TOO_LARGE_HINT,
         ),
     )
@@ -392,9 +575,10 @@ def test_recursive_alias_is_stopped() -> None:
     assert errors("a: &a [*a]\n") == (
         diag(
             "TM002",
-            f"document too large: nested deeper than {MAX_DEPTH} levels",
+            f"document too large: nested deeper than {MAX_DEPTH} levels: the alias `*a` is "
+            "inside the node it names, which repeats it without end",
             line=1,
-            column=4,
+            column=8,
             hint=TOO_LARGE_HINT,
         ),
     )
@@ -434,6 +618,91 @@ def test_deep_json_within_parser_limits_is_still_capped() -> None:
             column=1,
             hint=TOO_LARGE_HINT,
         ),
+    )
+
+
+def test_wide_yaml_is_refused_while_it_is_read() -> None:
+    # A list of scalars one past the node limit, then a syntax error: the limit is met while
+    # parsing, at the node that crosses it, before the parser ever reaches the error.
+    text = "- a\n" * MAX_NODES + "- [unclosed\n"
+    assert errors(text) == (
+        diag(
+            "TM002",
+            f"document too large: more than {MAX_NODES:,} nodes",
+            line=MAX_NODES,  # the list itself is the first node
+            column=3,
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+def test_wide_mapping_is_refused_at_the_key_that_crosses_the_limit() -> None:
+    # The mapping, then a key and a value per line: the value on line MAX_NODES / 2 is one
+    # node too many.
+    line = MAX_NODES // 2
+    assert errors("".join(f"k{i}: 1\n" for i in range(line + 5))) == (
+        diag(
+            "TM002",
+            f"document too large: more than {MAX_NODES:,} nodes",
+            line=line,
+            column=len(f"k{line - 1}: ") + 1,
+            hint=TOO_LARGE_HINT,
+        ),
+    )
+
+
+def test_an_alias_counts_the_nodes_it_repeats() -> None:
+    # `b` names `a` (3 nodes) MAX_NODES // 3 times: past the limit once aliases are expanded,
+    # though the text holds few nodes.
+    count = MAX_NODES // 3 + 1
+    text = "a: &a [x, y]\nb: [" + ", ".join(["*a"] * count) + "]\n"
+    (found,) = errors(text)
+    assert found.code == "TM002"
+    assert found.message.endswith("once aliases are expanded")
+    assert found.location.line == 2
+
+
+def test_too_many_problems_are_counted_not_listed() -> None:
+    # Every item of `returns` is a number where a name is expected: one error each, and one
+    # for the list, which holds no name after all.
+    count = 1001
+    text = BASE.replace("returns: [Racer]", "returns: [" + ", ".join(["1"] * (count - 1)) + "]")
+    found = errors(text)
+    assert len(found) == MAX_PROBLEMS + 1
+    assert all(d.code == "TM006" for d in found[:-1])
+    last = found[-1]
+    assert last.code == "TM009"
+    assert last.message == (
+        f"{count - MAX_PROBLEMS:,} more problems from here on not reported: only the first "
+        f"{MAX_PROBLEMS} are"
+    )
+    # It sits where the first problem left out is: item MAX_PROBLEMS of the list.
+    assert last.location.path == ("access_patterns", "racer_profile", "returns", MAX_PROBLEMS)
+    assert last.location.line == 14
+
+
+def test_too_many_duplicate_keys_are_counted_not_listed() -> None:
+    found = errors(BASE + "description: x\n" * 500)
+    assert [d.code for d in found] == ["TM004"] * MAX_PROBLEMS + ["TM009"]
+    assert found[-1].message.startswith(f"{499 - MAX_PROBLEMS} more problems from here on")
+    assert found[-1].location.line == BASE.count("\n") + 2 + MAX_PROBLEMS
+
+
+def test_unknown_keys_in_a_wide_mapping_stay_fast() -> None:
+    # Each unknown key's path is found among 20,000 keys: once per mapping, not per error.
+    text = BASE + "".join(f"tabel{i}: 1\n" for i in range(20_000))
+    found = errors(text)
+    assert len(found) == MAX_PROBLEMS + 1
+    assert found[0] == diag(
+        "TM005",
+        "unknown key `tabel0` in the top level",
+        line=17,
+        column=1,
+        path=("tabel0",),
+        found="tabel0",
+        expected="one of version, description, table, entities, access_patterns, "
+        "write_patterns, sample",
+        hint="did you mean `table`?",
     )
 
 
@@ -485,15 +754,88 @@ def test_several_yaml_documents() -> None:
     )
 
 
-def test_yaml_syntax_error_is_located() -> None:
+def test_yaml_syntax_error_points_at_the_unclosed_bracket() -> None:
+    # The parser notices at line 3 (`entities:` inside the list); the mistake is on line 2.
     assert errors("table:\n  name: [alleycat\nentities: {}\n") == (
         diag(
             "TM004",
-            "YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)",
-            line=3,
+            "YAML syntax error: the `[` here is not closed: expected ',' or ']', but got ':' "
+            "at line 3, column 9",
+            line=2,
             column=9,
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column", "hint"),
+    [
+        (
+            'table:\n  name: "alleycat\n  partition_key: {name: PK}\n',
+            "YAML syntax error: the quoted text that starts here is never closed",
+            2,
+            9,
+            "add the closing quote; the parser reached line 4, column 1 looking for it",
+        ),
+        (
+            "table:\n  name: alleycat\n  partition_key\nentities: {}\n",
+            "YAML syntax error: could not find the `:` expected after this key",
+            3,
+            3,
+            None,
+        ),
+        (
+            "entities:\n  Racer\n  attributes: {racer_id: string}\n",
+            "YAML syntax error: expected `:` after `Racer`",
+            2,
+            8,
+            "without it, the next line reads as part of this value (mapping values are not "
+            "allowed here at line 3, column 13)",
+        ),
+        (
+            "table:\n\tname: alleycat\n",
+            "YAML syntax error: found character '\\t' that cannot start any token (while "
+            "scanning for the next token)",
+            2,
+            1,
+            "YAML indents with spaces; replace the tab by spaces",
+        ),
+    ],
+)
+def test_yaml_syntax_errors_point_at_the_mistake(
+    text: str, message: str, line: int, column: int, hint: str | None
+) -> None:
+    assert errors(text) == (diag("TM004", message, line=line, column=column, hint=hint),)
+
+
+def test_load_errors_carry_the_line_they_point_into() -> None:
+    (found,) = errors("table:\n  name: [alleycat\nentities: {}\n")
+    assert found.location.snippet == Snippet("  name: [alleycat", 9)
+    assert found.location.to_dict()["snippet"] == {"text": "  name: [alleycat", "column": 9}
+    # Every located load error gets one, not only syntax errors; JSON and TOML too.
+    (typo,) = errors(BASE.replace("max_length: 36", "max_length: many"))
+    assert typo.location.snippet == Snippet("      racer_id: {type: string, max_length: many}", 44)
+    (json_error,) = errors('{\n  "table": {"name": "alleycat",}\n}', "json")
+    assert json_error.location.snippet == Snippet('  "table": {"name": "alleycat",}', 32)
+    (toml_error,) = errors('[table]\r\nname = "alleycat"\r\nkey = { x = }\r\n', "toml")
+    assert toml_error.location.snippet == Snippet("key = { x = }", 13)
+
+
+def test_long_lines_are_cut_around_the_column_in_snippets() -> None:
+    text = "table: [" + "a, " * 100 + "b]]" + " " * 300 + "\n"
+    (found,) = errors(text)  # the second `]` closes nothing
+    assert found.location.column == text.index("]]") + 2
+    snippet = found.location.snippet
+    assert snippet is not None
+    assert snippet.text.startswith("…")
+    assert snippet.text.endswith("…")
+    assert len(snippet.text) == 102  # 100 characters and the two marks of the cuts
+    # The caret still points at the same character.
+    assert snippet.text[snippet.column - 2 : snippet.column] == "]]"
+    # Tabs and characters a terminal would act on keep their width of one.
+    found, *_ = errors('{"table":\t"\x7f\x9b", "entities": 1}', "json")
+    assert found.location.path == ("table",)
+    assert found.location.snippet == Snippet('{"table": "\ufffd\ufffd", "entities": 1}', 11)
 
 
 def test_json_syntax_error_is_located() -> None:
@@ -678,6 +1020,153 @@ def test_merge_keys_and_aliases_work() -> None:
     # Merged keys point at where they are written; explicit keys at themselves.
     assert loaded.positions.key_position(("table", "sort_key", "type")) == (3, 34)
     assert loaded.positions.key_position(("table", "sort_key", "name")) == (4, 24)
+
+
+# ---------------------------------------------------------------------------------------------
+# TM008 lone surrogates
+
+SURROGATE_HINT = (
+    "write the character itself, or both halves of its pair (in JSON, \\ud83d\\ude00 is one "
+    "character)"
+)
+
+
+def surrogate(
+    line: int | None, column: int | None, path: tuple[PathPart, ...], *, key: bool = False
+) -> Diagnostic:
+    return diag(
+        "TM008",
+        f"{'a key' if key else 'a value'} holds the lone surrogate \\ud800, half of a UTF-16 "
+        "pair and not a character",
+        line=line,
+        column=column,
+        path=path,
+        hint=SURROGATE_HINT,
+    )
+
+
+def test_lone_surrogate_escapes_in_yaml() -> None:
+    # libyaml refuses the escape, the pure-Python parser makes a string of it: both the same.
+    assert errors(BASE.replace("description: Get", 'description: "\\ud800 Get')) == (
+        surrogate(12, 18, ("access_patterns", "racer_profile", "description")),
+    )
+    assert errors('table: {"x\\U0000d800y": 1}\n') == (surrogate(1, 9, ("table",), key=True),)
+
+
+def test_lone_surrogate_escapes_in_json() -> None:
+    text = json.dumps(json.loads((DATA / "alleycat.json").read_text()), indent=2)
+    text = text.replace('"name": "alleycat"', '"name": "alley\\ud800cat"', 1)
+    assert errors(text, "json") == (surrogate(3, 13, ("table", "name")),)
+    keyed = text.replace('"name": "alley\\ud800cat"', '"na\\ud800me": "alleycat"', 1)
+    # Where the key is cannot be told (positions come from reading JSON as YAML, and YAML
+    # refuses the escape): the nearest place is the mapping that holds it.
+    assert errors(keyed, "json") == (surrogate(2, 3, ("table",), key=True),)
+    # A pair is one character: it loads.
+    paired = text.replace("{", '{"description": "alley\\ud83d\\ude00cat", ', 1)
+    paired = paired.replace("alley\\ud800cat", "alleycat")
+    loaded = load_model_from_text(paired, format="json")
+    assert loaded.model.description == "alley\U0001f600cat"
+
+
+def test_lone_surrogate_escapes_in_toml() -> None:
+    text = (DATA / "alleycat.toml").read_text().replace('name = "alleycat"', 'name = "\\ud800"', 1)
+    (found,) = errors(text, "toml")
+    assert found == surrogate(found.location.line, 9, ())
+    assert found.location.line == text.splitlines().index('name = "\\ud800"') + 1
+
+
+@pytest.mark.parametrize("format", ["yaml", "json", "toml"])
+def test_lone_surrogate_characters_in_text(format: str) -> None:
+    # Only text handed over as a str can hold one; files are decoded strictly.
+    text = {
+        "yaml": "a: x\nb: y\ud800\n",
+        "json": '{"a": "x",\n"b": "y\ud800"}',
+        "toml": 'a = "x"\nb = "y\ud800"',
+    }
+    (found,) = errors(text[format], format)
+    assert found.code == "TM008"
+    assert (found.location.line, found.location.column) == (
+        2,
+        text[format].splitlines()[1].index("\ud800") + 1,
+    )
+
+
+def test_lone_surrogates_in_python_data() -> None:
+    data = yaml.safe_load(BASE)
+    data["description"] = "caf\ud800"
+    with pytest.raises(ModelLoadError) as caught:
+        model_from_data(data, source="python")
+    assert caught.value.diagnostics == (
+        diag(
+            "TM008",
+            "a value holds the lone surrogate \\ud800, half of a UTF-16 pair and not a character",
+            file="python",
+            path=("description",),
+            hint=SURROGATE_HINT,
+        ),
+    )
+
+
+def tablemodel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command in a process of its own: exit code, stdout and stderr as a user sees."""
+    return subprocess.run(
+        [sys.executable, "-m", "tablemodel", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+        check=False,
+    )
+
+
+@in_a_process
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_every_command_refuses_a_lone_surrogate_the_same_way(tmp_path: Path, suffix: str) -> None:
+    # Was: an internal error (UnicodeEncodeError) in human output and from generate -o, and
+    # exit 0 with --format json.
+    model = tmp_path / f"model{suffix}"
+    if suffix == ".json":
+        text = json.dumps({**yaml.safe_load(BASE), "description": "caf@"}).replace("@", "\\ud800")
+    else:
+        text = BASE + 'description: "caf\\ud800"\n'
+    model.write_text(text, encoding="utf-8")
+    assert '"caf\\ud800"' in model.read_text(encoding="utf-8")
+
+    human = tablemodel("check", str(model))
+    assert human.returncode == 2, human.stderr
+    assert "TM008" in human.stdout
+    assert "internal error" not in human.stderr
+
+    machine = tablemodel("check", str(model), "--format", "json")
+    assert machine.returncode == 2, machine.stderr
+    report = json.loads(machine.stdout)
+    assert [d["code"] for d in report["diagnostics"]] == ["TM008"]
+    assert report["diagnostics"][0]["location"]["path"] == "description"
+
+    target = tmp_path / "models.py"
+    generated = tablemodel("generate", str(model), "-o", str(target))
+    assert generated.returncode == 2, generated.stderr
+    assert "TM008" in generated.stdout + generated.stderr
+    assert "internal error" not in generated.stderr
+    assert not target.exists()
+
+
+@in_a_process
+def test_the_command_shows_the_line_and_a_caret(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text("table:\n  name: [alleycat\nentities: {}\n", encoding="utf-8")
+    human = tablemodel("check", str(model))
+    assert human.returncode == 2
+    lines = [line.rstrip() for line in human.stdout.splitlines()]
+    at = lines.index("  2 |   name: [alleycat")
+    assert lines[at + 1] == "    |         ^"
+    machine = json.loads(tablemodel("check", str(model), "--format", "json").stdout)
+    location = machine["diagnostics"][0]["location"]
+    assert (location["line"], location["column"]) == (2, 9)
+    assert location["snippet"] == {"text": "  name: [alleycat", "column": 9}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -895,6 +1384,91 @@ def test_a_folded_key_cannot_use_a_letter_as_its_delimiter() -> None:
         "TM006",
         f"invalid value for `table`: {message}",
         ("table",),
+    )
+
+
+TYPES = (
+    "string, number, integer, boolean, binary, datetime, date, enum, list, map, string_set, "
+    "number_set, binary_set"
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "path", "shorthand"),
+    [
+        ("strng", ("entities", "Racer", "attributes", "email"), True),
+        ("strng?", ("entities", "Racer", "attributes", "email"), True),
+        ("{type: strng}", ("entities", "Racer", "attributes", "email", "type"), False),
+        ("{type: list, items: strng}", ("entities", "Racer", "attributes", "email", "items"), True),
+    ],
+)
+def test_misspelt_attribute_types_say_so(
+    written: str, path: tuple[PathPart, ...], shorthand: bool
+) -> None:
+    text = BASE.replace(
+        "      racer_id: {type: string, max_length: 36}",
+        f"      racer_id: {{type: string, max_length: 36}}\n      email: {written}",
+    )
+    (found,) = errors(text)
+    assert found == diag(
+        "TM006",
+        f"invalid value for `{format_path(path)}`: unknown type `strng`",
+        line=9,
+        column=found.location.column,
+        path=path,
+        found=repr(written if shorthand and "items" not in written else "strng"),
+        expected=f"one of {TYPES}" + (" (with ? for optional)" if shorthand else ""),
+        hint="did you mean `string`?",
+    )
+    assert found.location.column is not None
+    assert text.splitlines()[8][found.location.column - 1 :].startswith("strng")
+
+
+def test_misspelt_parameter_types_say_so() -> None:
+    text = BASE.replace(
+        "    returns: [Racer]", "    parameters: {racer_id: numbr}\n    returns: [Racer]"
+    )
+    (found,) = errors(text)
+    assert found.message == (
+        "invalid value for `access_patterns.racer_profile.parameters.racer_id`: "
+        "unknown type `numbr`"
+    )
+    assert found.hint == "did you mean `number`?"
+
+
+def test_key_types_are_one_letter() -> None:
+    (found,) = errors(
+        BASE.replace(
+            "partition_key: {name: PK, type: S}", "partition_key: {name: PK, type: string}"
+        )
+    )
+    assert found == diag(
+        "TM006",
+        "invalid value for `table.partition_key.type`: `string` is not a key type",
+        line=3,
+        column=35,
+        path=("table", "partition_key", "type"),
+        found="'string'",
+        expected="S (string), N (number) or B (binary)",
+        hint="write `S`: key attributes take DynamoDB's one-letter types",
+    )
+
+
+def test_other_misspelt_words_list_the_choices_once_and_suggest_one() -> None:
+    text = BASE.replace(
+        "  sort_key: {name: SK, type: S}",
+        "  sort_key: {name: SK, type: S}\n  billing: {mode: PAY_PER_REQEST}",
+    )
+    (found,) = errors(text)
+    assert found == diag(
+        "TM006",
+        "invalid value for `table.billing.mode`: `PAY_PER_REQEST` is not allowed here",
+        line=5,
+        column=19,
+        path=("table", "billing", "mode"),
+        found="'PAY_PER_REQEST'",
+        expected="one of 'PAY_PER_REQUEST' or 'PROVISIONED'",
+        hint="did you mean `PAY_PER_REQUEST`?",
     )
 
 
@@ -1173,7 +1747,7 @@ def test_toml_errors_are_located() -> None:
     assert errors(text, "toml") == (
         diag(
             "TM006",
-            "invalid value for `table.partition_key.type`: expected one of 'S', 'N' or 'B'",
+            "invalid value for `table.partition_key.type`: `X` is not allowed here",
             line=5,
             column=39,
             path=("table", "partition_key", "type"),
@@ -1211,6 +1785,55 @@ def test_python_data_errors_have_paths_but_no_lines() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Positions
+
+
+REPO = Path(__file__).resolve().parent.parent
+EDGE_DOCUMENTS = [
+    "a: &x {b: 1, c: [2, 3]}\nd: *x\ne: {<<: *x, c: 4}\nf: {<<: [*x, {g: 5}], b: 6}\n",
+    "a: 1\na: 2\nb: {c: 1, c: 2}\n",
+    "a:\n  name:\n  other: {x: , y: 1}\n- b\n",
+    "a:\n  name:\n  other: {x: , y: 1}\n",
+    "é: [ü, '𝄞', \"\\u00e9\"]\r\nb: x\x85c: y\u2028d: z\n",
+    "? [a, b]\n: c\n? {d: e}\n: f\n&k g: 1\nh: {*k : 2}\n",
+    "a: !!set {x, y}\nb: !custom [1]\nc: !!binary aGk=\nd: 2001-12-14\ne: 1e3\nf: 0x1F\n",
+    "a: |\n  block\n  text\nb: >-\n  folded\n  text\nc: 'single'\nd: ~\ne: yes\n",
+    "a: [1, [2, [3, [4]]]]\nb: {c: {d: {e: {}}}}\nc: &y [*y]\n",
+    "a: *missing\n",
+    "a: &d 1\nb: &d 2\n",
+    "--- \na: 1\n...\n",
+]
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML has no libyaml here")
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(
+            pytest.param(path.read_text(encoding="utf-8"), id=str(path.relative_to(REPO)))
+            for path in sorted(REPO.glob("**/*.yaml"))
+            if ".venv" not in path.parts and "node_modules" not in path.parts
+        ),
+        *EDGE_DOCUMENTS,
+    ],
+)
+def test_both_yaml_parsers_give_the_same_data_positions_and_problems(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcomes: list[object] = []
+    for parser in ("libyaml", "python"):
+        monkeypatch.setattr(yaml_reader, "YAML_PARSER", parser)
+        try:
+            parsed = yaml_reader.parse_yaml(text, "x.yaml")
+        except ModelLoadError as exc:
+            outcomes.append(("refused", [(d.code, d.location, d.message) for d in exc.diagnostics]))
+            continue
+        positions = {
+            str(path): (parsed.positions.key_position(path), parsed.positions.value_position(path))
+            for path in parsed.positions.paths()
+        }
+        problems = [(d.code, d.message, d.location) for d in parsed.problems]
+        outcomes.append(("parsed", repr(parsed.data), positions, problems, parsed.complete))
+    assert outcomes[0] == outcomes[1]
 
 
 def test_position_map_api() -> None:

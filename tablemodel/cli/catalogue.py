@@ -11,7 +11,9 @@ def every_code() -> list[codes.CodeInfo]:
     import tablemodel.export.iam  # noqa: PLC0415
     import tablemodel.generate.validate  # noqa: PLC0415
     import tablemodel.importers.workbench  # noqa: PLC0415
-    import tablemodel.run.findings  # noqa: F401, PLC0415
+    import tablemodel.run.findings  # noqa: PLC0415
+    import tablemodel.schema.problems  # noqa: PLC0415  (TM001-TM004, TM008, TM009)
+    import tablemodel.schema.validation  # noqa: F401, PLC0415  (TM005-TM007)
     from tablemodel import design  # noqa: F401, PLC0415  (TM101-TM107)
 
     return codes.all_codes()

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, codes
+from tablemodel.diagnostics import Diagnostic, Location, ModelLoadError, Severity, Snippet, codes
 from tablemodel.diagnostics.codes import FAMILIES, CodeInfo
 from tablemodel.results.check_report import CheckReport, Verdict
 from tablemodel.results.formats import LoadFailure, Outcome, rule_help_uri
@@ -126,9 +127,23 @@ def diagnostic_view(d: Diagnostic) -> RenderableType:
         if value is not None:
             details.add_row(Text(label), Text(value))
     body: list[RenderableType] = [Text(d.message)]
+    if d.location.snippet is not None:
+        body.append(_snippet_view(d.location, d.location.snippet))
     if details.row_count:
         body.append(details)
     return Group(head, _indented(Group(*body)))
+
+
+def _snippet_view(location: Location, snippet: Snippet) -> Text:
+    """The source line with a caret under the column, as Python and ruff show them."""
+    gutter = str(location.line or "")
+    pad = cell_len(snippet.text[: snippet.column - 1])  # wide characters take two cells
+    view = Text(no_wrap=True, overflow="ellipsis")
+    view.append(f"{gutter} | ", style="dim")
+    view.append(snippet.text)
+    view.append(f"\n{' ' * len(gutter)} | {' ' * pad}", style="dim")
+    view.append("^", style="bold red")
+    return view
 
 
 def _where(location: Location) -> str:

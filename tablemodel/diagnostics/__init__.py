@@ -6,8 +6,10 @@ from tablemodel.diagnostics.diagnostic import (
     ModelLoadError,
     PathPart,
     Severity,
+    Snippet,
     TableModelError,
     did_you_mean,
+    exception_text,
     format_path,
     quoted,
 )
@@ -18,8 +20,10 @@ __all__ = [
     "ModelLoadError",
     "PathPart",
     "Severity",
+    "Snippet",
     "TableModelError",
     "did_you_mean",
+    "exception_text",
     "format_path",
     "quoted",
 ]

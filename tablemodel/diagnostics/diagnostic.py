@@ -38,13 +38,34 @@ def format_path(path: Sequence[PathPart]) -> str:
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """The source line a location points into, to show under the message with a caret.
+
+    `text` is the line as written (cut around the column when it is long, with `…` where it
+    was cut; characters a terminal would act on shown as `�`); `column` is the 1-based
+    position of the caret in `text`.
+    """
+
+    text: str
+    column: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "column": self.column}
+
+
+@dataclass(frozen=True)
 class Location:
-    """Where a problem is: a file position (when known) and the path inside the model."""
+    """Where a problem is: a file position (when known) and the path inside the model.
+
+    `snippet` is derived from the rest (the text at that line), so it takes no part in
+    comparing locations.
+    """
 
     file: str | None = None
     line: int | None = None
     column: int | None = None
     path: tuple[PathPart, ...] = ()
+    snippet: Snippet | None = field(default=None, compare=False)
 
     @property
     def dotted_path(self) -> str:
@@ -59,12 +80,15 @@ class Location:
         return f"{where} ({self.dotted_path})" if self.path else where
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "file": self.file,
             "line": self.line,
             "column": self.column,
             "path": self.dotted_path if self.path else None,
         }
+        if self.snippet is not None:
+            out["snippet"] = self.snippet.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -129,8 +153,22 @@ def quoted(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
+def exception_text(exc: BaseException) -> str:
+    """An exception as a message quotes it: `Type: message`, or the type alone.
+
+    Never fails, whatever the exception's `__str__` does.
+    """
+    try:
+        text = str(exc)
+    except Exception:
+        text = "(its message cannot be shown)"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    if len(word) > 100:
+        return None  # not a misspelt name; and difflib's time grows with the square of it
     from difflib import get_close_matches  # noqa: PLC0415  (only misspelt names need it)
 
     pool = sorted(set(candidates))

@@ -8,33 +8,37 @@ of located problems, not a stack trace.
 
 from __future__ import annotations
 
-import copy
-import importlib
+import contextlib
+import json
 import os
 import re
 import sys
-import types
-import typing
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast, get_args, get_origin
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
-
-from tablemodel.diagnostics import Diagnostic, ModelLoadError, PathPart, did_you_mean, format_path
-from tablemodel.schema._positions import (
-    Format,
-    ModelPath,
-    PositionMap,
+from tablemodel.diagnostics import ModelLoadError
+from tablemodel.schema._child import ANSWER_END, BOOTSTRAP, from_json
+from tablemodel.schema.json_reader import parse_json
+from tablemodel.schema.positions import ParsedDocument, PositionMap, line_column
+from tablemodel.schema.problems import (
+    MODEL_NOT_FOUND,
+    SYNTAX_ERROR,
+    capped,
+    check_text,
     error,
-    key_part,
-    line_column,
-    parse,
     too_large,
+    with_snippets,
 )
-from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
+from tablemodel.schema.toml_reader import parse_toml
+from tablemodel.schema.validation import (
+    INVALID_VALUE,
+    LoadedModel,
+    guarded,
+    model_from_data,
+    short,
+    validate,
+)
+from tablemodel.schema.yaml_reader import parse_yaml
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -51,19 +55,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MODEL_FILE_NAMES = ("tablemodel.yaml", "tablemodel.yml", "tablemodel.json", "tablemodel.toml")
 """File names looked for, in this order, when the target is a folder."""
 
+Format = Literal["yaml", "json", "toml"]
+
 _FORMATS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _OBJECT_TARGET = re.compile(rf"^({_DOTTED}):({_DOTTED})$")
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A validated model, where it came from, and where each of its parts is written."""
-
-    model: Model
-    source: str
-    positions: PositionMap
-    base_dir: Path | None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,9 +77,9 @@ def load_model(target: str | os.PathLike[str]) -> LoadedModel:
         display = None
     if not isinstance(display, str):
         raise ModelLoadError(
-            [error("TM001", f"cannot load a model from {_short(target)}", "<model>")]
+            [error(MODEL_NOT_FOUND, f"cannot load a model from {short(target)}", "<model>")]
         )
-    return _guarded(display, lambda: _load_target(display))
+    return guarded(display, lambda: _load_target(display))
 
 
 def load_model_from_text(
@@ -93,42 +89,7 @@ def load_model_from_text(
     format: Literal["yaml", "json", "toml"] = "yaml",
 ) -> LoadedModel:
     """Load a model from text in YAML, JSON or TOML; `source` names it in diagnostics."""
-    return _guarded(source, lambda: _load_text(text, source, format, None))
-
-
-def model_from_data(
-    data: object, *, source: str, positions: PositionMap | None = None
-) -> LoadedModel:
-    """Validate plain data (or pass a `Model` through); positions locate errors if given."""
-    return _guarded(
-        source,
-        lambda: _validate(
-            data, source, positions if positions is not None else PositionMap(), None
-        ),
-    )
-
-
-def _guarded(source: str, load: Callable[[], LoadedModel]) -> LoadedModel:
-    # The last line of defence for the "no exception but ModelLoadError" promise.
-    try:
-        return load()
-    except ModelLoadError:
-        raise
-    except RecursionError:
-        raise too_large(source, "nested too deeply") from None
-    except MemoryError:
-        raise too_large(source, "not enough memory to load it") from None
-    except Exception as exc:
-        raise ModelLoadError(
-            [
-                error(
-                    "TM001",
-                    f"unexpected error while loading: {type(exc).__name__}: {exc}",
-                    source,
-                    hint="this is a bug in tablemodel; please report it with the model file",
-                )
-            ]
-        ) from None
+    return guarded(source, lambda: _load_text(text, source, format, None))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +108,7 @@ def _load_target(display: str) -> LoadedModel:
             if candidate.is_file():
                 return _load_file(candidate, os.path.join(display, name))
         return _fail(
-            "TM001",
+            MODEL_NOT_FOUND,
             f"no model file in folder `{display}`",
             display,
             expected="one of " + ", ".join(MODEL_FILE_NAMES),
@@ -155,13 +116,13 @@ def _load_target(display: str) -> LoadedModel:
         )
     if not os.path.lexists(display):
         return _fail(
-            "TM001",
+            MODEL_NOT_FOUND,
             f"no such file or folder: `{display}`",
             display,
             hint="pass a model file, a folder holding tablemodel.yaml, or package.module:attr",
         )
     if not path.is_file():
-        return _fail("TM001", f"`{display}` is not a regular file", display)
+        return _fail(MODEL_NOT_FOUND, f"`{display}` is not a regular file", display)
     return _load_file(path, display)
 
 
@@ -174,7 +135,7 @@ def _load_file(path: Path, display: str) -> LoadedModel:
             # Read one byte past the limit: the file may have grown since stat().
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return _fail("TM001", f"cannot read `{display}`: {exc.strerror or exc}", display)
+        return _fail(MODEL_NOT_FOUND, f"cannot read `{display}`: {exc.strerror or exc}", display)
     if len(raw) > MAX_FILE_BYTES:
         raise _file_too_large(display, len(raw))
     text = _decode(raw, display)
@@ -200,7 +161,7 @@ def _decode(raw: bytes, display: str) -> str:
             raise ModelLoadError(
                 [
                     error(
-                        "TM004",
+                        SYNTAX_ERROR,
                         f"the file holds a NUL byte at byte offset {nul}: it looks binary, "
                         "not like a YAML, JSON or TOML model",
                         display,
@@ -219,7 +180,7 @@ def _decode(raw: bytes, display: str) -> str:
         raise ModelLoadError(
             [
                 error(
-                    "TM004",
+                    SYNTAX_ERROR,
                     f"the file is not valid {encoding.upper()}: invalid byte at byte offset "
                     f"{exc.start}",
                     display,
@@ -241,7 +202,9 @@ def _byte_line_column(raw: bytes, offset: int) -> tuple[int, int]:
 
 def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> LoadedModel:
     if format not in {"yaml", "json", "toml"}:
-        return _fail("TM001", f"unknown format `{format}`", source, expected="yaml, json or toml")
+        return _fail(
+            MODEL_NOT_FOUND, f"unknown format `{format}`", source, expected="yaml, json or toml"
+        )
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise too_large(source, f"over the limit of {MAX_FILE_BYTES:,} bytes")
     # A byte order mark is not content: JSON refuses it and YAML would count it as a column.
@@ -250,114 +213,186 @@ def _load_text(text: str, source: str, format: str, base_dir: Path | None) -> Lo
     if nul >= 0:
         line, column = line_column(text, nul)
         return _fail(
-            "TM004",
+            SYNTAX_ERROR,
             f"the text holds a NUL character at offset {nul}: it looks binary",
             source,
             line=line,
             column=column,
         )
-    parsed = parse(text, source, cast(Format, format))
-    if not parsed.complete:
-        # Values behind unreadable tags or keys were dropped: validating what is left would
-        # only add confusing follow-on errors.
-        raise ModelLoadError(parsed.problems)
-    return _validate(parsed.data, source, parsed.positions, base_dir, parsed.problems)
+    try:
+        parsed = parse(text, source, cast(Format, format))
+        if not parsed.complete:
+            # Values behind unreadable tags or keys were dropped: validating what is left
+            # would only add confusing follow-on errors.
+            raise capped(parsed.problems, source, parsed.unreported)
+        return validate(
+            parsed.data,
+            source,
+            parsed.positions,
+            base_dir,
+            parsed.problems,
+            unreported=parsed.unreported,
+        )
+    except ModelLoadError as exc:
+        # Show the line each problem points at (TOML positions count lines at \n only).
+        breaks: Literal["yaml", "plain"] = "plain" if format == "toml" else "yaml"
+        raise ModelLoadError(with_snippets(exc.diagnostics, text, source, breaks=breaks)) from None
+
+
+IMPORT_TIMEOUT = 60.0
+"""Seconds a `module:attribute` target has to import and answer; TABLEMODEL_IMPORT_TIMEOUT
+sets another."""
 
 
 def _load_object(display: str, module_name: str, attribute: str) -> LoadedModel:
-    cwd = os.getcwd()
-    added = cwd not in sys.path
-    if added:
-        # Like `python -m`, let targets name modules in the current directory.
-        sys.path.insert(0, cwd)
+    """Import the target in a child Python process and validate the model it sends back.
+
+    The module is the user's code: it may exit (sys.exit, os._exit), raise anything (a
+    KeyboardInterrupt, pytest's Skipped), hang or kill itself. In a process of its own none of
+    that can end or stall tablemodel: the child sends the model back as JSON, validated, and
+    this process validates it again. A child that ends without a whole answer, whatever its
+    exit status, or that does not answer within the timeout, is a located load error. Each
+    load imports the module afresh.
+    """
+    answer = _ask_child(display, module_name, attribute)
+    problems = answer.get("diagnostics")
+    if isinstance(problems, list):
+        raise ModelLoadError([from_json(p) for p in problems])
+    base_dir = answer.get("base_dir")
+    return validate(
+        answer.get("model"),
+        display,
+        PositionMap(),
+        Path(base_dir) if isinstance(base_dir, str) else None,
+    )
+
+
+def _import_timeout(display: str) -> float:
+    text = os.environ.get("TABLEMODEL_IMPORT_TIMEOUT")
+    if text is None:
+        return IMPORT_TIMEOUT
     try:
-        module = importlib.import_module(module_name)
-    except (Exception, SystemExit) as exc:
-        return _fail(
-            "TM006",
-            f"cannot import `{module_name}`: {_exception_text(exc)}",
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        _fail(
+            INVALID_VALUE,
+            f"TABLEMODEL_IMPORT_TIMEOUT must be a number of seconds above 0, not {text!r}",
             display,
-            hint=_raised_at(exc),
         )
+    return seconds
+
+
+def _ask_child(display: str, module_name: str, attribute: str) -> dict[str, Any]:
+    import signal  # noqa: PLC0415  (only for Python targets)
+    import subprocess  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    timeout = _import_timeout(display)
+    if not sys.executable:
+        _fail(
+            INVALID_VALUE,
+            f"cannot import `{module_name}`: no Python interpreter to run it in "
+            "(sys.executable is empty)",
+            display,
+        )
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = "."
+    # Like `python -m`, let targets name modules in the current directory.
+    path = sys.path if cwd in sys.path else [cwd, *sys.path]
+    request = {
+        "path": path,
+        "argv": sys.argv,
+        "display": display,
+        "module": module_name,
+        "attribute": attribute,
+    }
+    posix = os.name == "posix"
+    process = subprocess.Popen(
+        [sys.executable, "-c", BOOTSTRAP],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        start_new_session=posix,  # its own process group: killed whole, spared the terminal's ^C
+    )
+    received: list[bytes] = []
+    answered = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        tail = b""
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            received.append(chunk)
+            tail = (tail + chunk)[-len(ANSWER_END) :]
+            if tail == ANSWER_END:
+                break
+        answered.set()
+
+    reader = threading.Thread(target=read, name="tablemodel-import", daemon=True)
+    try:
+        assert process.stdin is not None
+        with contextlib.suppress(OSError):  # a child gone already is reported below
+            process.stdin.write(json.dumps(request).encode("utf-8"))
+            process.stdin.close()
+        reader.start()
+        finished = answered.wait(timeout)
+        if finished:
+            # It ends right after answering; one that lingers is stopped below.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
     finally:
-        if added and cwd in sys.path:
-            sys.path.remove(cwd)
-    file = getattr(module, "__file__", None)
-    base_dir = Path(file).resolve().parent if isinstance(file, str) else None
-    value: object = module
-    walked = module_name
-    for name in attribute.split("."):
-        try:
-            value = getattr(value, name)
-        except AttributeError:
-            names = [n for n in dir(value) if not n.startswith("_")]
-            return _fail(
-                "TM006",
-                f"`{walked}` has no attribute `{name}`",
-                display,
-                hint=did_you_mean(name, names),
-            )
-        except (Exception, SystemExit) as exc:
-            return _fail(
-                "TM006",
-                f"reading `{walked}.{name}` raised {_exception_text(exc)}",
-                display,
-                hint=_raised_at(exc),
-            )
-        walked += f".{name}"
-    wanted = "a Model, a dict, or a function taking no arguments that returns one"
-    if isinstance(value, type):
-        return _fail(
-            "TM006",
-            f"`{display}` is a class, not a model",
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                if posix:
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
+    data = b"".join(received)
+    if not finished:
+        _fail(
+            INVALID_VALUE,
+            f"importing `{module_name}` did not finish within {timeout:g} seconds",
             display,
-            found=f"class {value.__name__}",
-            expected=wanted,
+            hint="a module that defines a model should import in moments; set "
+            "TABLEMODEL_IMPORT_TIMEOUT (seconds) if it really needs longer",
         )
-    if not isinstance(value, Model | Mapping) and callable(value):
-        try:
-            value = value()
-        except (Exception, SystemExit) as exc:
-            return _fail(
-                "TM006",
-                f"calling `{display}` raised {_exception_text(exc)}",
-                display,
-                hint=_raised_at(exc),
-            )
-    if not isinstance(value, Model | Mapping):
-        return _fail(
-            "TM006",
-            f"`{display}` is not a model",
+    if not data.endswith(ANSWER_END):
+        _fail(
+            INVALID_VALUE,
+            f"importing `{module_name}` {_ended(process.returncode, signal)} before "
+            f"`{display}` was read",
             display,
-            found=type(value).__name__,
-            expected=wanted,
+            hint="a module that defines a model must not end the process while it is imported",
         )
-    if isinstance(value, Mapping) and not isinstance(value, dict):
-        value = dict(value)  # pydantic validates models from dicts, not other mappings
-    return _validate(value, display, PositionMap(), base_dir)
+    try:
+        answer = json.loads(data[: -len(ANSWER_END)])
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        _fail(
+            INVALID_VALUE, f"importing `{module_name}` gave an answer that cannot be read", display
+        )
+    return cast(dict[str, Any], answer)
 
 
-def _exception_text(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _raised_at(exc: BaseException) -> str | None:
-    # Where in the user's code: the innermost frame outside the import machinery.
-    if isinstance(exc, SyntaxError) and exc.filename:
-        return f"at {exc.filename}:{exc.lineno}"
-    import traceback  # noqa: PLC0415  (only when a user's module failed to import)
-
-    machinery = (os.path.dirname(importlib.__file__) + os.sep, os.path.abspath(__file__))
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if not frame.filename.startswith("<frozen")
-        and not os.path.abspath(frame.filename).startswith(machinery)
-    ]
-    if not frames:
-        return None
-    return f"raised at {frames[-1].filename}:{frames[-1].lineno}"
+def _ended(status: int | None, signal: Any) -> str:
+    if status is not None and status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = "a signal"
+        return f"killed its Python process with {name} ({-status})"
+    return f"ended its Python process (exit status {status})"
 
 
 def _fail(
@@ -387,494 +422,12 @@ def _fail(
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Validation
-
-
-def _validate(
-    data: object,
-    source: str,
-    positions: PositionMap,
-    base_dir: Path | None,
-    problems: Sequence[Diagnostic] = (),
-) -> LoadedModel:
-    diagnostics = list(problems)
-    if isinstance(data, Model):
-        return LoadedModel(data, source, positions, base_dir)
-    if not isinstance(data, Mapping):
-        at = positions.value_position(())
-        diagnostics.append(
-            error(
-                "TM005",
-                "the top level of a model must be a mapping",
-                source,
-                line=at[0] if at else None,
-                column=at[1] if at else None,
-                found=_kind(data),
-                expected="a mapping with `table`, `entities` and optionally "
-                "`access_patterns`, `write_patterns`, `sample`",
-            )
-        )
-        raise ModelLoadError(diagnostics)
-    try:
-        model = Model.model_validate(data)
-    except ValidationError as exc:
-        diagnostics.extend(_from_validation(exc, data, source, positions))
-        raise ModelLoadError(diagnostics) from None
-    except _VALIDATOR_CRASHES as exc:
-        # A validator tripped over a shape it did not expect (a list where a shorthand wants
-        # names, say); the exception names the problem but not its place, so search for it.
-        path = _crash_path(data)
-        line, column = _locate(positions, path, key=False)
-        diagnostics.append(
-            error(
-                "TM006",
-                f"invalid value for {_where_text(path)}: {_exception_text(exc)}",
-                source,
-                line=line,
-                column=column,
-                path=path,
-                found=_short(_value_at(data, path)),
-                hint="check the shorthand forms (lists and mappings where names are expected)",
-            )
-        )
-        raise ModelLoadError(diagnostics) from None
-    if diagnostics:
-        raise ModelLoadError(diagnostics)
-    return LoadedModel(model, source, positions, base_dir)
-
-
-_VALIDATOR_CRASHES = (ValueError, TypeError, AttributeError, LookupError)
-_CRASH_SEARCH_BUDGET = 2_000
-
-
-def _crashes(data: object) -> bool:
-    try:
-        Model.model_validate(data)
-    except ValidationError:
-        return False
-    except _VALIDATOR_CRASHES:
-        return True
-    return False
-
-
-def _crash_path(data: object) -> ModelPath:
-    """The deepest path whose value alone makes validation crash rather than fail cleanly.
-
-    Descends from the top: a child is to blame when blanking it out stops the crash. Works on
-    a copy; the budget bounds the validations on large documents.
-    """
-    try:
-        work = copy.deepcopy(data)
-    except Exception:
-        return ()
-    path: list[PathPart] = []
-    node = work
-    budget = _CRASH_SEARCH_BUDGET
-    while budget > 0:
-        children: list[tuple[Any, Any]]
-        if isinstance(node, dict):
-            children = list(node.items())
-        elif isinstance(node, list):
-            children = list(enumerate(node))
-        else:
-            break
-        for key, child in children:
-            budget -= 1
-            node[key] = None
-            try:
-                still = _crashes(work)
-            finally:
-                node[key] = child
-            if not still:
-                path.append(key if isinstance(node, list) else key_part(key))
-                node = child
-                break
-        else:
-            break
-    return tuple(path)
-
-
-def _value_at(data: object, path: ModelPath) -> object:
-    for part in path:
-        if isinstance(data, Mapping):
-            data = data[_real_key(data, part)]
-        elif isinstance(data, list | tuple) and isinstance(part, int):
-            data = data[part]
-    return data
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return f"text {_short(value)}"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"{type(value).__name__} {_short(value)}"
-
-
-def _short(value: object, limit: int = 80) -> str:
-    """A repr of the input, cut to `limit` characters."""
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass
-class _Where:
-    """A pydantic location translated into the user's path."""
-
-    path: ModelPath
-    key_error: bool  # the error is about a mapping key itself (pydantic's `[key]`)
-    union: bool  # a union branch tag was dropped: several errors may be alternatives
-    exists: bool  # the whole path exists in the document
-
-
-# Segments pydantic adds to `loc` that are not part of the document: union branches and
-# internal validator names such as `function-before[...]`, `constrained-str`, `list[str]`.
-_INTERNAL = re.compile(r"^[a-z][a-z0-9-]*\[.*\]$|^(?:constrained|lax|strict)-[a-z-]+$")
-_TYPE_NAMES = frozenset(
-    {"str", "int", "float", "bool", "bytes", "none", "dict", "list", "tuple", "set"}
-    | {"frozenset", "date", "datetime", "time", "decimal", "any", "is-instance"}
-)
-
-
-def _is_internal(part: object) -> bool:
-    return isinstance(part, str) and (
-        part in _TYPE_NAMES
-        or bool(_INTERNAL.match(part))
-        or (part[:1].isupper() and part in _MODEL_NAMES)
-    )
-
-
-def _model_names() -> frozenset[str]:
-    names: set[str] = set()
-    pending: list[type[BaseModel]] = [Model]
-    while pending:
-        cls = pending.pop()
-        if cls.__name__ in names:
-            continue
-        names.add(cls.__name__)
-        for info in cls.model_fields.values():
-            pending.extend(_models_in(info.annotation))
-    return frozenset(names)
-
-
-def _models_in(annotation: object) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _models_in(arg)]
-
-
-_MODEL_NAMES = _model_names()
-
-
-def _clean_loc(
-    loc: tuple[int | str, ...], data: object, *, missing: bool = False, invalid_key: bool = False
-) -> _Where:
-    """Translate a pydantic `loc` into the path the user wrote.
-
-    Walks the data alongside the loc: segments found in the data are the user's path;
-    union branches and internal tags are dropped; anything else comes from a shorthand that a
-    validator expanded (`templates` of `SK: {begins_with: x}`) and ends the path there, so
-    the error points at what the user wrote.
-    """
-    path: list[PathPart] = []
-    node: object = data
-    key_error = union = False
-    exists = True
-    for i, part in enumerate(loc):
-        following = loc[i + 1] if i + 1 < len(loc) else None
-        if part == "[key]":
-            key_error = True
-            break
-        if invalid_key and following is None:
-            # A model given a non-string key: the last segment is that key.
-            path.append(key_part(part))
-            key_error = True
-            break
-        if isinstance(node, Mapping) and _has_key(node, part):
-            key = _real_key(node, part)
-            path.append(key_part(key))
-            node = node[key]
-            continue
-        if (
-            isinstance(node, list | tuple)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-            and following != "[key]"  # a key of a mapping built from a list shorthand
-        ):
-            path.append(part)
-            node = node[part]
-            continue
-        if missing and following is None and isinstance(node, Mapping):
-            path.append(part)
-            exists = False
-            break
-        if _is_internal(part):
-            union = True
-            continue
-        # The rest lies inside a shorthand's expansion: stop at what the user wrote.
-        break
-    return _Where(tuple(path), key_error, union, exists)
-
-
-def _has_key(node: Mapping[Any, Any], part: object) -> bool:
-    try:
-        return part in node or any(key_part(k) == part for k in node)
-    except TypeError:
-        return False
-
-
-def _real_key(node: Mapping[Any, Any], part: object) -> object:
-    # The key as written: `1` and `true` are equal in Python, and a loc may hold either.
-    if part in node:
-        same_type = [k for k in node if k == part and type(k) is type(part)]
-        return same_type[0] if same_type else next(k for k in node if k == part)
-    return next(k for k in node if key_part(k) == part)
-
-
-def _from_validation(
-    exc: ValidationError, data: object, source: str, positions: PositionMap
-) -> list[Diagnostic]:
-    merged: dict[tuple[ModelPath, bool], list[tuple[ErrorDetails, _Where]]] = {}
-    out: list[Diagnostic] = []
-    for detail in exc.errors(include_url=False):
-        kind = detail["type"]
-        where = _clean_loc(
-            tuple(detail["loc"]),
-            data,
-            missing=kind == "missing",
-            invalid_key=kind == "invalid_key",
-        )
-        if kind == "invalid_key" and where.path:
-            # Pydantic's loc shows the key as an int (True becomes 1); the input is the key.
-            where.path = (*where.path[:-1], key_part(detail["input"]))
-        if kind == "missing":
-            out.append(_missing(detail, where, source, positions))
-        elif kind == "extra_forbidden":
-            out.append(_unknown(where, source, positions))
-        else:
-            merged.setdefault((where.path, where.key_error), []).append((detail, where))
-    for group in merged.values():
-        out.append(_wrong(group, source, positions))
-    return out
-
-
-def _locate(positions: PositionMap, path: ModelPath, *, key: bool) -> tuple[int | None, int | None]:
-    # The key or the value as asked, else the other one, else the nearest ancestor.
-    at = positions.key_position(path) if key else positions.value_position(path)
-    if at is None:
-        at = positions.value_position(path) if key else positions.key_position(path)
-    if at is None:
-        near = positions.nearest(path)
-        at = near[1] if near else None
-    return (at[0], at[1]) if at else (None, None)
-
-
-def _where_text(path: ModelPath) -> str:
-    return f"`{format_path(path)}`" if path else "the top level"
-
-
-def _missing(
-    detail: ErrorDetails, where: _Where, source: str, positions: PositionMap
-) -> Diagnostic:
-    name = str(detail["loc"][-1])
-    # When the loc ran into a shorthand's expansion the path stops at what the user wrote.
-    parent = where.path if where.exists else where.path[:-1]
-    # Point at the mapping that lacks the field: its key, or the nearest thing above it.
-    line, column = _locate(positions, parent, key=True)
-    return error(
-        "TM007",
-        f"missing required field `{name}` in {_where_text(parent)}",
-        source,
-        line=line,
-        column=column,
-        path=where.path,
-        expected=f"a value for `{name}`",
-    )
-
-
-def _unknown(where: _Where, source: str, positions: PositionMap) -> Diagnostic:
-    key = str(where.path[-1]) if where.path else "?"
-    parent = where.path[:-1]
-    allowed = _allowed_keys(parent)
-    line, column = _locate(positions, where.path, key=True)
-    return error(
-        "TM005",
-        f"unknown key `{key}` in {_where_text(parent)}",
-        source,
-        line=line,
-        column=column,
-        path=where.path,
-        found=key,
-        expected=("one of " + ", ".join(allowed)) if allowed else None,
-        hint=did_you_mean(key, allowed) if allowed else None,
-    )
-
-
-def _allowed_keys(path: ModelPath) -> list[str]:
-    """Field names (aliases where set) of the model class found at `path`, if any."""
-    annotation: object = Model
-    for part in path:
-        cls = _model_class(annotation)
-        if cls is not None:
-            field = _field(cls, str(part))
-            if field is None:
-                return []
-            annotation = field
-            continue
-        annotation = _element_type(annotation, part)
-        if annotation is None:
-            return []
-    cls = _model_class(annotation)
-    if cls is None:
-        return []
-    return [info.alias or name for name, info in cls.model_fields.items()]
-
-
-def _field(cls: type[BaseModel], name: str) -> object | None:
-    for field_name, info in cls.model_fields.items():
-        if name in {field_name, info.alias}:
-            return info.annotation
-    return None
-
-
-def _branches(annotation: object) -> list[object]:
-    # Unwrap Annotated and unions (None excluded) into candidate types.
-    origin = get_origin(annotation)
-    if origin is typing.Annotated:
-        return _branches(get_args(annotation)[0])
-    if origin is typing.Union or origin is types.UnionType:
-        return [b for arg in get_args(annotation) if arg is not type(None) for b in _branches(arg)]
-    return [annotation]
-
-
-def _model_class(annotation: object) -> type[BaseModel] | None:
-    for branch in _branches(annotation):
-        if isinstance(branch, type) and issubclass(branch, BaseModel):
-            return branch
-    return None
-
-
-def _element_type(annotation: object, part: PathPart) -> object | None:
-    for branch in _branches(annotation):
-        origin = get_origin(branch)
-        args = get_args(branch)
-        if origin is dict and len(args) == 2:
-            value: object = args[1]
-            return value
-        if origin in {tuple, list} and args and isinstance(part, int):
-            item: object = args[0]
-            return item
-    return None
-
-
-def _wrong(
-    group: list[tuple[ErrorDetails, _Where]], source: str, positions: PositionMap
-) -> Diagnostic:
-    detail, where = group[0]
-    alternatives = list(dict.fromkeys(_expected(d) for d, _ in group))
-    if any(w.union for _, w in group) and len(alternatives) > 1:
-        # Union branches each failed: the value may be any one of them.
-        expected = ", ".join(alternatives[:-1]) + " or " + alternatives[-1]
-    else:
-        expected = "; ".join(alternatives)
-    value: object = detail["input"]
-    if where.key_error:
-        key = where.path[-1] if where.path else "?"
-        parent = where.path[:-1]
-        line, column = _locate(positions, where.path, key=True)
-        return error(
-            "TM006",
-            f"invalid name `{key}` in {_where_text(parent)}: expected {expected}",
-            source,
-            line=line,
-            column=column,
-            path=where.path,
-            found=_short(value),
-            expected=expected,
-            hint=_quote_hint(value, detail, "key"),
-        )
-    line, column = _locate(positions, where.path, key=False)
-    if all(d["type"] in {"value_error", "assertion_error"} for d, _ in group):
-        message = f"invalid value for {_where_text(where.path)}: {expected}"
-    else:
-        message = f"invalid value for {_where_text(where.path)}: expected {expected}"
-    return error(
-        "TM006",
-        message,
-        source,
-        line=line,
-        column=column,
-        path=where.path,
-        found=_short(value),
-        expected=expected,
-        hint=_quote_hint(value, detail, "value"),
-    )
-
-
-def _quote_hint(value: object, detail: ErrorDetails, what: str) -> str | None:
-    # YAML reads unquoted 1.0, yes, null and dates as numbers, booleans, null and dates.
-    wants_text = detail["type"] in {"string_type", "invalid_key"}
-    if wants_text and value is not None and not isinstance(value, str | list | tuple | dict):
-        return f"quote the {what} to make it text: '{key_part(value)}'"
-    return None
-
-
-_PATTERNS = {
-    IDENTIFIER: "a name: a letter or _, then letters, digits or _ (at most 255 characters)",
-    INDEX_NAME: "3 to 255 letters, digits, _, . or -",
-}
-
-_PLAIN = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "list_type": "a list",
-    "tuple_type": "a list",
-    "set_type": "a list",
-    "none_required": "null",
-    "invalid_key": "a string",
-}
-
-
-def _expected(detail: ErrorDetails) -> str:
-    """Pydantic's message for one error, made readable as what was expected."""
-    kind = detail["type"]
-    ctx: dict[str, Any] = dict(detail.get("ctx") or {})
-    if kind in _PLAIN:
-        return _PLAIN[kind]
-    if kind == "literal_error" and "expected" in ctx:
-        return f"one of {ctx['expected']}"
-    if kind == "string_pattern_mismatch":
-        pattern = str(ctx.get("pattern", ""))
-        return _PATTERNS.get(pattern, f"text matching {pattern}")
-    if kind in {"too_short", "too_long"}:
-        bound = "at least" if kind == "too_short" else "at most"
-        count = ctx.get("min_length" if kind == "too_short" else "max_length")
-        noun = "item" if count == 1 else "items"
-        return f"{bound} {count} {noun}"
-    if kind in {"string_too_short", "string_too_long"}:
-        bound = "at least" if kind == "string_too_short" else "at most"
-        count = ctx.get("min_length" if kind == "string_too_short" else "max_length")
-        noun = "character" if count == 1 else "characters"
-        return f"{bound} {count} {noun}"
-    message = detail["msg"]
-    if kind == "value_error" and "error" in ctx:
-        return str(ctx["error"])
-    for prefix in ("Value error, ", "Assertion failed, ", "Input should be "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-    return message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
+def parse(text: str, source: str, format: Format) -> ParsedDocument:
+    """Parse `text` in `format` into plain data, positions and non-fatal problems."""
+    if format != "yaml":
+        check_text(text, source, yaml_text=False)
+    if format == "json":
+        return parse_json(text, source)
+    if format == "toml":
+        return parse_toml(text, source)
+    return parse_yaml(text, source)

@@ -20,7 +20,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from tablemodel.diagnostics import did_you_mean
 from tablemodel.runtime.values import AttributeType as AttributeType  # noqa: PLC0414 (re-export)
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,254}$"
@@ -83,6 +85,7 @@ KeyType = Literal["S", "N", "B"]
 
 
 KeyCase = Literal["preserve", "lower"]
+_KEY_TYPE_WORDS = {"string": "S", "number": "N", "binary": "B", "integer": "N"}
 
 
 class KeyAttribute(_Strict):
@@ -99,6 +102,23 @@ class KeyAttribute(_Strict):
         description="lower: fold this key to lower case (as ElectroDB does); preserve: never;"
         " unset: the table's key_codec.case",
     )
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _one_letter(cls, value: Any) -> Any:
+        # `type: string` is the natural thing to write; DynamoDB's key types are one letter.
+        if isinstance(value, str) and value.lower() in _KEY_TYPE_WORDS:
+            letter = _KEY_TYPE_WORDS[value.lower()]
+            raise PydanticCustomError(
+                "unknown_type",
+                "`{type}` is not a key type",
+                {
+                    "type": value,
+                    "expected": "S (string), N (number) or B (binary)",
+                    "hint": f"write `{letter}`: key attributes take DynamoDB's one-letter types",
+                },
+            )
+        return value
 
 
 class Projection(_Strict):
@@ -304,6 +324,18 @@ class Table(_Strict):
 # Entities
 
 _SHORTHAND_TYPES = set(get_args(AttributeType))
+_TYPE_NAMES = ", ".join(get_args(AttributeType))
+
+
+def _unknown_type(word: str, *, shorthand: bool) -> PydanticCustomError:
+    ctx: dict[str, str] = {
+        "type": word,
+        "expected": f"one of {_TYPE_NAMES}" + (" (with ? for optional)" if shorthand else ""),
+    }
+    hint = did_you_mean(word, _SHORTHAND_TYPES)
+    if hint:
+        ctx["hint"] = hint
+    return PydanticCustomError("unknown_type", "unknown type `{type}`", ctx)
 
 
 class AttributeSpec(_Strict):
@@ -336,6 +368,14 @@ class AttributeSpec(_Strict):
             word = value[:-1] if optional else value
             if word in _SHORTHAND_TYPES:
                 return {"type": word, "optional": optional}
+            raise _unknown_type(word, shorthand=True)
+        return value
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in _SHORTHAND_TYPES:
+            raise _unknown_type(value, shorthand=False)
         return value
 
     @model_validator(mode="after")
