@@ -22,6 +22,7 @@ ODD_NAMES = ROOT / "tests" / "data" / "names" / "odd_names.yaml"
 LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
 MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
 SOCIAL_NETWORK = ROOT / "tests" / "data" / "published" / "social_network.yaml"
+TASK_QUEUE = ROOT / "tests" / "data" / "writes" / "task_queue.yaml"
 ELECTRODB_LIBRARY = ROOT / "tests" / "data" / "published" / "electrodb_library.yaml"
 
 _counter = itertools.count()

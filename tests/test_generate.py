@@ -36,6 +36,7 @@ from tests.generated import (
     ODD_NAMES,
     PUBLISHED,
     ROOT,
+    TASK_QUEUE,
     fetching_lsi_model,
     generate_and_import,
 )
@@ -101,6 +102,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         (ODD_NAMES, False),
         (LOBBY, False),
         (MEMBERS, False),
+        (TASK_QUEUE, False),
         *((PUBLISHED / name, False) for name in PUBLISHED_DESIGNS),
     ],
     ids=[
@@ -113,6 +115,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         "odd_names",
         "lobby",
         "members",
+        "task_queue",
         *(name.removesuffix(".yaml") for name in PUBLISHED_DESIGNS),
     ],
 )

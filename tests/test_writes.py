@@ -59,6 +59,7 @@ def test_every_task_write_respects_the_declared_life_cycle() -> None:
         "complete_task": [("TAKEN", "SUCCESS")],
         "fail_task": [("TAKEN", "FAILED")],
         "release_task": [("TAKEN", "PENDING")],
+        "note_attempt": [],
         "drop_task": [],
     }
 
