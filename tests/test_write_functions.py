@@ -10,7 +10,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
+from tablemodel.run.check import check_and_run
+from tablemodel.run.runner import RunOptions
 from tablemodel.runtime.errors import (
     ConditionFailedError,
     IdempotencyMismatchError,
@@ -147,3 +150,54 @@ def test_a_retry_with_the_same_idempotency_key_applies_once(
         _add(models, "t-6")
         with pytest.raises(IdempotencyMismatchError):
             models.note_attempt(taskId="t-6", request_id="req-2")  # same key, other task
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_task_write_pattern_runs_as_declared(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    if engine == "dynamodb-local":
+        request.getfixturevalue("dynamodb_local")
+    report, run = check_and_run(TASK_QUEUE, RunOptions(engine=engine))
+    assert run is not None, report.diagnostics
+    assert report.diagnostics == ()
+    writes = {p.name: p for p in run.patterns if p.name != "newest_pending"}
+    assert set(writes) == set(yaml.safe_load(TASK_QUEUE.read_text())["write_patterns"])
+    assert {name: p.verdict for name, p in writes.items()} == dict.fromkeys(writes, "pass")
+    tried = [str(c.parameters["call"]) for c in writes["take_task"].calls]
+    assert tried == [
+        "allowed: PENDING -> TAKEN",
+        "undeclared: TAKEN -> TAKEN",
+        "undeclared: SUCCESS -> TAKEN",
+        "undeclared: FAILED -> TAKEN",
+        "item missing (write pattern `take_task`)",
+    ]
+    summary = {s.name: s.verdict.value for s in report.patterns}
+    assert summary["take_task"] == "proven"
+    assert summary["add_task"] == "proven"
+
+
+def test_the_planted_shortcut_is_caught_by_the_run(tmp_path: Path, aws_credentials: None) -> None:
+    data = yaml.safe_load(TASK_QUEUE.read_text(encoding="utf-8"))
+    data["write_patterns"]["shortcut"] = {
+        "description": "Mark a task done, whatever its state.",
+        "operation": "update",
+        "entity": "Task",
+        "condition": {"taskStatus": {"ne": "FAILED"}},
+        "set": {"taskStatus": "SUCCESS"},
+    }
+    model = tmp_path / "task_queue.yaml"
+    model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    report, run = check_and_run(model, RunOptions())
+    assert run is not None
+    codes = sorted(d.code for d in report.diagnostics)
+    assert codes == ["TM854", "TM872"]
+    found = next(d for d in report.diagnostics if d.code == "TM854")
+    assert found.pattern == "shortcut"
+    assert found.location.dotted_path == "write_patterns.shortcut"
+    assert "undeclared: PENDING -> SUCCESS" in found.message
+    assert "the call succeeded" in found.message
+    shortcut = next(p for p in run.patterns if p.name == "shortcut")
+    failed = [str(c.parameters["call"]) for c in shortcut.calls if not c.ok]
+    assert failed == ["undeclared: PENDING -> SUCCESS", "undeclared: SUCCESS -> SUCCESS"]
+    assert next(s for s in report.patterns if s.name == "shortcut").verdict.value == "fails"
