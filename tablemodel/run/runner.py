@@ -253,7 +253,7 @@ class _Run:
             self._progress("patterns", done, len(names))
             runs.append(self._run_pattern(self.design.patterns[name], static.get(name, "")))
         self._progress("patterns", len(names), len(names))
-        runs += run_write_patterns(self.design, self.module, static)
+        runs += run_write_patterns(self.design, self.module, static, self.notes)
         counts: dict[str, int] = {}
         for item in self.samples:
             counts[item.entity] = counts.get(item.entity, 0) + 1

@@ -61,13 +61,16 @@ class _Plan:
 
 
 def run_write_patterns(
-    design: Design, module: ModuleType, static: Mapping[str, str]
+    design: Design, module: ModuleType, static: Mapping[str, str], notes: list[str]
 ) -> list[PatternRun]:
-    """Every write pattern's calls, as pattern runs of the run report."""
-    return [
-        _Writes(design, module, name, write).run(static.get(name, ""))
-        for name, write in design.model.write_patterns.items()
-    ]
+    """Every write pattern's calls, as pattern runs of the run report; calls the run could
+    not build go to `notes`."""
+    runs = []
+    for name, write in design.model.write_patterns.items():
+        writes = _Writes(design, module, name, write)
+        runs.append(writes.run(static.get(name, "")))
+        notes.extend(f"write pattern `{name}`, call not made ({why})" for why in writes.unmet)
+    return runs
 
 
 class _Writes:
@@ -82,6 +85,8 @@ class _Writes:
         self.ctx = dataclasses.replace(context_of(design), hostile=False)
         self.pools: dict[tuple[str, str], list[object]] = {}
         self.calls = 0
+        self.keys = self._keys()
+        self.unmet: list[str] = []
 
     # -- plans -------------------------------------------------------------------------------
 
@@ -151,12 +156,14 @@ class _Writes:
         skipped = None
         if unmet and not calls:
             skipped = "the run could not meet the conditions of any call: " + "; ".join(unmet)
+        elif unmet:
+            self.unmet = unmet
         return PatternRun(self.name, static, tuple(calls), skipped=skipped, write=True)
 
     def call(self, plan: _Plan) -> CallResult:
         params: dict[str, object] = {}
         for name, (spec, required) in self.params.items():
-            if required or name in self._keys():
+            if required or name in self.keys:
                 params[name] = self.fresh(name, spec)
         items: dict[int, dict[str, object] | None] = {}
         for i, step in enumerate(self.steps):
@@ -305,7 +312,7 @@ class _Writes:
         present = {
             spec.py(a): _typed(v, attrs[a]) if attrs[a].type == "integer" else v
             for a, v in values.items()
-            if v is not None
+            if v is not None and v != set()  # DynamoDB stores no empty set: absent
         }
         checked: dict[str, object] = spec.check(present, partial=True)
         return {a: v for a, v in checked.items() if v is not None}
@@ -390,7 +397,7 @@ def _meet(
     if current is None:
         current = item[attr] = writes.fresh(attr, spec)
     chosen = _around(operator, current, attr, spec, writes)
-    if ref in params and params[ref] != chosen:
+    if ref in writes.keys and ref in params and params[ref] != chosen:
         msg = f"`${ref}` is both a key and compared with `{attr}`"
         raise _Unmet(msg)
     params[ref] = [chosen] if operator == "in" else chosen

@@ -20,9 +20,9 @@ is in a state the write does not move from) or `ConditionFailedError` with the c
 that did not hold, naming the pattern, the key and the action.
 
 Idempotency: a pattern with an `idempotency_key` is always sent as TransactWriteItems (a
-transaction of one for a single write) with a `ClientRequestToken` derived from the pattern
-and the key's value. DynamoDB applies a token once for 10 minutes: a retry within them
-succeeds without writing again (`IdempotencyMismatchError` if the parameters differ). After
+transaction of one for a single write) with a `ClientRequestToken` derived from the table,
+the pattern and the key's value. DynamoDB applies a token once for 10 minutes: a retry within
+them succeeds without writing again (`IdempotencyMismatchError` if the parameters differ). After
 10 minutes a retry is a new request, and the pattern's own condition answers it (a create
 finds its key taken; a transition finds the item moved on), so only conditions that a second
 application fails make a write idempotent forever.
@@ -166,9 +166,10 @@ class WriteSpec:
         else:
             self._single(client, table, requests[0])
 
-    def client_request_token(self, key_value: object) -> str:
-        """The ClientRequestToken for an idempotency key's value (32 hex characters)."""
-        digest = hashlib.sha256(f"{self.name}\x00{key_value!r}".encode())
+    def client_request_token(self, table: str, key_value: object) -> str:
+        """The ClientRequestToken for an idempotency key's value on `table`: the same table,
+        pattern and value give the same token (32 hex characters)."""
+        digest = hashlib.sha256(f"{table}\x00{self.name}\x00{key_value!r}".encode())
         return digest.hexdigest()[:32]
 
     # -- building ----------------------------------------------------------------------------
@@ -224,7 +225,8 @@ class WriteSpec:
             items.append({kinds[request.action.operation]: body})
         call: dict[str, Any] = {"TransactItems": items}
         if self.idempotency_key is not None:
-            call["ClientRequestToken"] = self.client_request_token(params[self.idempotency_key])
+            token = self.client_request_token(table, params[self.idempotency_key])
+            call["ClientRequestToken"] = token
         try:
             client._make_api_call("TransactWriteItems", call)
         except ClientError as err:
