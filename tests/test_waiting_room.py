@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -18,6 +19,7 @@ from tablemodel.run.check import check_and_run
 from tablemodel.run.runner import RunOptions
 from tablemodel.runtime.errors import (
     ConditionFailedError,
+    IdempotencyMismatchError,
     TransactionConflictError,
     TransitionRefusedError,
 )
@@ -153,3 +155,43 @@ def test_a_token_is_consumed_once(room: ModuleType) -> None:
     assert again.value.state == "purchased"
     token = room.AccessToken.fetch(zone_id="z1", visitor_token="v-1", consistent_read=True)
     assert token.status == "used"
+
+
+@pytest.mark.engine
+def test_the_simulation_keeps_every_invariant_at_a_reduced_size(
+    dynamodb_local: str, aws_credentials: None, tmp_path: Path
+) -> None:
+    """simulate.py at a CI size, bounded in time: no overselling, the rate of a compressed
+    minute honoured, FIFO within each tier, no duplicate or lost token, one state each."""
+    simulation = import_path(WAITING_ROOM / "simulate.py")
+    settings = simulation.Settings(
+        visitors=300, tickets=30, workers=6, per_minute=6, seconds_per_minute=1.0, time_bound=90
+    )
+    outcome = simulation.simulate(dynamodb_local, settings)
+    assert outcome.violations == []
+    assert outcome.stopped_by == "sold out"
+    assert len(outcome.admitted) == 30
+    assert outcome.minute_full > 0  # the rate was reached, so it was tested
+    assert outcome.seconds >= 30 / 6 - 1  # at 6 a minute, 30 tickets take 5 minutes at least
+    assert sum(outcome.final_states.values()) == 300
+    simulation._chart(outcome, tmp_path / "room.png")
+    assert (tmp_path / "room.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.engine
+def test_an_idempotency_key_names_a_request_on_its_own_items(room: ModuleType) -> None:
+    """A visitor token reused in another zone is another request (its items differ), while a
+    retry in the same zone is not applied twice and raises nothing."""
+    _zone(room, remaining=5)
+    room.create_zone(
+        zone_id="z2", mode="both", capacity=5, remaining=5, per_minute=10, sale_start=SALE
+    )
+    room.open_zone(zone_id="z2")
+    room.enqueue(zone_id="z1", visitor_token="v-1", tier=1, arrival=1)
+    room.enqueue(zone_id="z1", visitor_token="v-1", tier=1, arrival=1)  # a retry
+    room.enqueue(zone_id="z2", visitor_token="v-1", tier=0, arrival=7)  # another zone
+    one = room.Visitor.fetch(zone_id="z1", visitor_token="v-1", consistent_read=True)
+    two = room.Visitor.fetch(zone_id="z2", visitor_token="v-1", consistent_read=True)
+    assert (one.tier, one.arrival, two.tier, two.arrival) == (1, 1, 0, 7)
+    with pytest.raises(IdempotencyMismatchError):  # the same request, other parameters
+        room.enqueue(zone_id="z1", visitor_token="v-1", tier=0, arrival=1)

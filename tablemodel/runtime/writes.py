@@ -21,11 +21,14 @@ that did not hold, naming the pattern, the key and the action.
 
 Idempotency: a pattern with an `idempotency_key` is always sent as TransactWriteItems (a
 transaction of one for a single write) with a `ClientRequestToken` derived from the table,
-the pattern and the key's value. DynamoDB applies a token once for 10 minutes: a retry within
-them succeeds without writing again (`IdempotencyMismatchError` if the parameters differ). After
-10 minutes a retry is a new request, and the pattern's own condition answers it (a create
-finds its key taken; a transition finds the item moved on), so only conditions that a second
-application fails make a write idempotent forever.
+the pattern, the key's value and the keys of the items written. DynamoDB applies a token
+once for 10 minutes: a retry within them succeeds without writing again
+(`IdempotencyMismatchError` if the parameters differ). After 10 minutes a retry is a new
+request, and the pattern's own condition answers it (a create finds its key taken; a
+transition finds the item moved on), so only conditions that a second application fails
+make a write idempotent forever. Two callers that send the same key value for the same
+items are one request to DynamoDB: both succeed, once; a key shared by competing callers
+(two workers admitting one visitor) must not be an idempotency key.
 """
 
 from __future__ import annotations
@@ -166,11 +169,15 @@ class WriteSpec:
         else:
             self._single(client, table, requests[0])
 
-    def client_request_token(self, table: str, key_value: object) -> str:
-        """The ClientRequestToken for an idempotency key's value on `table`: the same table,
-        pattern and value give the same token (32 hex characters)."""
-        digest = hashlib.sha256(f"{table}\x00{self.name}\x00{key_value!r}".encode())
-        return digest.hexdigest()[:32]
+    def client_request_token(
+        self, table: str, key_value: object, items: Sequence[Mapping[str, Any]] = ()
+    ) -> str:
+        """The ClientRequestToken of a call: the same table, pattern, idempotency key value
+        and item keys (`items`, wire form) give the same token (32 hex characters), so a key
+        value names a request among the calls on those items only."""
+        keys = sorted(repr(sorted(key.items())) for key in items)
+        text = "\x00".join([table, self.name, repr(key_value), *keys])
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     # -- building ----------------------------------------------------------------------------
 
@@ -225,7 +232,9 @@ class WriteSpec:
             items.append({kinds[request.action.operation]: body})
         call: dict[str, Any] = {"TransactItems": items}
         if self.idempotency_key is not None:
-            token = self.client_request_token(table, params[self.idempotency_key])
+            token = self.client_request_token(
+                table, params[self.idempotency_key], [r.wire_key for r in requests]
+            )
             call["ClientRequestToken"] = token
         try:
             client._make_api_call("TransactWriteItems", call)
