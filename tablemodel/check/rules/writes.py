@@ -279,8 +279,9 @@ def check_write_references(design: Design, analysis: Analysis) -> Iterator[Findi
 
     Why: the generated function and the engine request are built from these names: an
     attribute the entity does not declare, a change to an attribute that composes the table
-    key (the item would move), a counter that is not a number, or an idempotency key that is
-    not a parameter cannot be written.
+    key (the item would move), a change to an attribute an index key is built from without
+    the template's other attributes (the key is recomposed in the same request), a counter
+    that is not a number, or an idempotency key that is not a parameter cannot be written.
 
     Bad:
         take: {operation: update, entity: Task, set: {stauts: TAKEN}}
@@ -367,6 +368,8 @@ def _step_references(design: Design, step: Step) -> Iterator[Finding]:
                     pattern=step.pattern,
                     entity=step.entity.name,
                 )
+    if action.operation == "update":
+        yield from _index_keys_rebuilt(step, frozen)
     machine = step.entity.spec.states
     if machine is not None and machine.attribute in action.set:
         value = action.set[machine.attribute]
@@ -381,3 +384,36 @@ def _step_references(design: Design, step: Step) -> Iterator[Finding]:
                 pattern=step.pattern,
                 entity=step.entity.name,
             )
+
+
+def _index_keys_rebuilt(step: Step, known: set[str]) -> Iterator[Finding]:
+    """An update that changes an attribute an index key template is built from must know
+    every other attribute of that template (set in it, or a key attribute), and cannot
+    `add` to one: the key is recomposed in the same request, from values the update has."""
+    action = step.action
+    changed = {*action.set, *action.remove, *action.add}
+    for key_attr, template in step.entity.templates.items():
+        if key_attr in step.entity.plain:
+            continue  # the attribute itself is the key
+        names = set(template.variable_names)
+        if not names & changed:
+            continue
+        unknown = sorted(names - set(action.set) - set(action.add) - known)
+        added = sorted(names & set(action.add))
+        if not unknown and not added:
+            continue
+        yield Finding(
+            (*step.path, "add" if added else "set"),
+            f"{step.label} changes `{sorted(names & changed)[0]}`, which the key `{key_attr}` of"
+            f" `{step.entity.name}` is built from, without "
+            + (
+                f"knowing `{'`, `'.join(unknown)}`"
+                if unknown
+                else f"a value for `{added[0]}` (an `add` leaves it to the engine)"
+            ),
+            found=f"{key_attr}: {template.source}",
+            expected="an update that sets every attribute of the key's template it changes",
+            hint="set the other attributes of the template in the same update",
+            pattern=step.pattern,
+            entity=step.entity.name,
+        )
