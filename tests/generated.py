@@ -23,6 +23,8 @@ LOBBY = ROOT / "tests" / "data" / "scan" / "lobby.yaml"
 MEMBERS = ROOT / "tests" / "data" / "folding" / "members.yaml"
 SHOP = ROOT / "tests" / "data" / "shop" / "shop.yaml"
 SOCIAL_NETWORK = ROOT / "tests" / "data" / "published" / "social_network.yaml"
+TASK_QUEUE = ROOT / "tests" / "data" / "writes" / "task_queue.yaml"
+WAITING_ROOM = ROOT / "examples" / "waiting_room"
 ELECTRODB_LIBRARY = ROOT / "tests" / "data" / "published" / "electrodb_library.yaml"
 
 _counter = itertools.count()

@@ -37,6 +37,7 @@ from tests.generated import (
     PUBLISHED,
     ROOT,
     SHOP,
+    TASK_QUEUE,
     fetching_lsi_model,
     generate_and_import,
 )
@@ -103,6 +104,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         (LOBBY, False),
         (MEMBERS, False),
         (SHOP, False),
+        (TASK_QUEUE, False),
         *((PUBLISHED / name, False) for name in PUBLISHED_DESIGNS),
     ],
     ids=[
@@ -116,6 +118,7 @@ def _far_away_copy(model: Path, tmp_path: Path) -> Path:
         "lobby",
         "members",
         "shop",
+        "task_queue",
         *(name.removesuffix(".yaml") for name in PUBLISHED_DESIGNS),
     ],
 )

@@ -52,6 +52,7 @@ entities:
       tags: {type: list, items: string, max_items: 10}
       category: {type: enum, values: [open, women]}
     keys: {PK: "racer-{racer_id}", SK: profile}
+    states: {attribute: category, initial: open, transitions: {open: women, women: ~}}
   RaceResult:
     attributes:
       race_id: {type: string, charset: "[a-z0-9-]", max_length: 20}
@@ -113,7 +114,14 @@ write_patterns:
     operation: update
     entity: RaceResult
     condition: {output: {exists: false}, race_id: $race_id}
-    transition: {attribute: category, from: open, to: women}
+    set: {category: women}
+    add: {output: 1}
+  enter:
+    description: Enter twice.
+    operation: transact
+    actions:
+      - {operation: check, entity: Racer, condition: {category: {in: [open, women]}}}
+      - {operation: create, entity: RaceResult, set: {output: 0}}
 sample:
   seed: 7
   entities:

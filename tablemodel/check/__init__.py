@@ -10,6 +10,7 @@ from tablemodel.check.registry import registered_rules
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, Severity
 from tablemodel.results.check_report import CheckReport, PatternSummary, Verdict
+from tablemodel.schema.model import WritePattern
 
 __all__ = [
     "CheckReport",
@@ -107,4 +108,39 @@ def summarise(
                 run_verdict=run_verdict,
             )
         )
+    for name, write in design.model.write_patterns.items():
+        mine = [d for d in diagnostics if d.pattern == name]
+        run_verdict = run_verdicts.get(name) if run_verdicts is not None else None
+        entities = tuple(dict.fromkeys(a.entity for a in write.steps))
+        out.append(
+            PatternSummary(
+                name=name,
+                description=write.description,
+                index="table",
+                key_condition=write_text(write),
+                returns=entities,
+                verdict=pattern_verdict(mine, run_verdict),
+                reasons=tuple(
+                    f"{d.code}: {d.message}" for d in mine if d.severity is not Severity.INFO
+                ),
+                static_verdict=static_verdicts.get(name) if run_verdicts is not None else None,
+                run_verdict=run_verdict,
+            )
+        )
     return tuple(out)
+
+
+def write_text(write: WritePattern) -> str:
+    """A write pattern in one line, for the summary's key-condition column."""
+    parts = []
+    for action in write.steps:
+        text = f"{action.operation} {action.entity}"
+        conditions = [
+            f"{attr} {term.operator} {', '.join(map(str, term.operands))}"
+            for attr, predicate in action.condition.items()
+            for term in predicate.terms
+        ]
+        if conditions:
+            text += " if " + " and ".join(conditions)
+        parts.append(text)
+    return ("transact: " if write.operation == "transact" else "") + "; ".join(parts)

@@ -405,7 +405,8 @@ class RunView:
                 f"{ran} returned what their intent says{skips}{nothing}", style="bold yellow"
             )
         else:
-            yield Text(f"All {total} returned what their intent says", style="bold green")
+            wrote = " (writes as declared)" if any(p.write for p in run.patterns) else ""
+            yield Text(f"All {total} returned what their intent says{wrote}", style="bold green")
 
     def _table(self) -> Table:
         table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, show_edge=False)

@@ -212,13 +212,21 @@ def build_design(model: Model, loaded: LoadedModel | None = None) -> Design:
         )
 
     for name, write in model.write_patterns.items():
-        if write.entity not in entities:
+        if write.entity is not None and write.entity not in entities:
             problems.unknown_entity(
                 ("write_patterns", name, "entity"),
                 write.entity,
                 entities,
                 referrer=f"write pattern `{name}` writes",
             )
+        for i, action in enumerate(write.actions):
+            if action.entity not in entities:
+                problems.unknown_entity(
+                    ("write_patterns", name, "actions", i, "entity"),
+                    action.entity,
+                    entities,
+                    referrer=f"action {i + 1} of write pattern `{name}` writes",
+                )
     for name, sample in model.sample.entities.items():
         spath: tuple[PathPart, ...] = ("sample", "entities", name)
         if name not in entities:

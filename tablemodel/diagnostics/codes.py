@@ -36,6 +36,7 @@ FAMILIES: dict[str, str] = {
     "hazard": "Prefix and delimiter hazards",
     "projection": "Projection",
     "intent": "Intent versus keys",
+    "write": "Write patterns",
     "generate": "Code generation",
     "run": "Engine run",
     "interchange": "Imports and exports",

@@ -117,6 +117,7 @@ MODULE_NAMES = frozenset(
         "create_table",
         "vacuum_chunks",
         "VacuumStats",
+        "WRITE_PATTERNS",
         "datetime",
         "delete_table",
         "overload",

@@ -15,6 +15,10 @@ from typing import assert_never
 
 from tablemodel.design import TABLE as TABLE_INDEX
 from tablemodel.design import ConditionDesign, Design, EntityDesign, IndexDesign, PatternDesign
+from tablemodel.design.writes import Step
+from tablemodel.design.writes import parameters as write_parameters
+from tablemodel.design.writes import steps as write_steps
+from tablemodel.design.writes import transitions as write_transitions
 from tablemodel.generate.naming import (
     PATTERN_OPTIONS,
     RESERVED_MEMBERS,
@@ -37,7 +41,7 @@ from tablemodel.generate.text import (
 )
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 from tablemodel.runtime.values import AttributeType
-from tablemodel.schema.model import AttributeSpec
+from tablemodel.schema.model import AttributeSpec, WritePattern
 
 __all__ = ["ModuleWriter"]
 
@@ -195,6 +199,8 @@ class ModuleWriter:
             body += ["", "", *self._view_class(entity_name, index_name)]
         for pattern in self.design.patterns.values():
             body += ["", "", *self._pattern(pattern)]
+        for name, write in self.model.write_patterns.items():
+            body += ["", "", *self._write_pattern(name, write)]
         body += ["", "", *self._module_functions()]
         text = fit_lines("\n".join(body))
         return "\n".join([*self._head(text), "", text]) + "\n"
@@ -234,6 +240,8 @@ class ModuleWriter:
             lines += ["from tablemodel.runtime import chunked as _chunked"]
         lines += ["from tablemodel.runtime import entities as _entities"]
         lines += ["from tablemodel.runtime import table as _table"]
+        if "_writes" in body:
+            lines += ["from tablemodel.runtime import writes as _writes"]
         runtime_attrs = sorted(self.used_attribute_classes & _RUNTIME_ATTRIBUTES)
         lines += import_from("tablemodel.runtime.attributes", runtime_attrs)
         lines += ["from tablemodel.runtime.batch import BatchStats"]
@@ -898,6 +906,77 @@ class ModuleWriter:
         )
         return lines
 
+    def _write_pattern(self, name: str, write: WritePattern) -> list[str]:
+        """A write pattern's `WriteSpec` and its typed function."""
+        const = "_WRITE_" + name.upper()
+        steps = write_steps(self.design, name, write)
+        params = write_parameters(self.design, name, write)
+        actions = [self._write_action(step) for step in steps]
+        inline = f"({actions[0]},)," if len(actions) == 1 else ""
+        if inline and "\n" not in inline and len(INDENT + inline) <= LINE:
+            args = [pystr(name), inline[:-1]]
+        else:  # one action per line (a trailing comma keeps the tuple expanded)
+            args = [pystr(name), "(\n" + "".join(f"{_indented(a)},\n" for a in actions) + ")"]
+        args.append("parameters=" + mapping([(pystr(n), _rule(s)) for n, (s, _) in params.items()]))
+        if write.operation == "transact":
+            args.append("transaction=True")
+        if write.idempotency_key is not None:
+            args.append(f"idempotency_key={pystr(write.idempotency_key)}")
+        lines = call(f"{const} = _writes.WriteSpec(", args, "")
+        required = [n for n, (_, needed) in params.items() if needed]
+        optional = [n for n, (_, needed) in params.items() if not needed]
+        signature = ["*"] if params else []
+        signature += [f"{python_name(n)}: {_python_type(params[n][0])}" for n in required]
+        signature += [
+            f"{python_name(n)}: {_python_type(params[n][0])} | None = None" for n in optional
+        ]
+        lines += ["", ""]
+        lines += define(name, signature, "None", "")
+        doc = [first_line(write.description) or name, ""]
+        doc += [_step_text(step) for step in steps]
+        if write.operation == "transact":
+            doc += ["All actions are written in one TransactWriteItems, or none."]
+        if write.idempotency_key is not None:
+            doc += [
+                f"Idempotent per {write.idempotency_key} for 10 minutes (ClientRequestToken).",
+            ]
+        doc += [
+            "",
+            "Raises ConditionFailedError (KeyTakenError, ItemMissingError,",
+            "TransitionRefusedError) when a condition does not hold: nothing is written.",
+        ]
+        lines += docstring(doc, INDENT)
+        values = mapping([(pystr(n), python_name(n)) for n in params])
+        lines += call(f"{const}.run(", [values], INDENT)
+        return lines
+
+    def _write_action(self, step: Step) -> str:
+        action = step.action
+        args = [pystr(action.operation), self.entity_classes[step.entity.name]]
+        if action.condition:
+            terms = [
+                _write_term(attr, term.operator, term.operands)
+                for attr, predicate in action.condition.items()
+                for term in predicate.terms
+            ]
+            one = "condition=" + tuple_of(terms)
+            if len(one) > LINE - 3 * len(INDENT) - 1:
+                one = "condition=(\n" + "".join(f"{INDENT}{t},\n" for t in terms) + ")"
+            args.append(one)
+        if action.set:
+            args.append("set=" + mapping([(pystr(a), _operand(v)) for a, v in action.set.items()]))
+        if action.remove:
+            args.append("remove=" + tuple_of([pystr(a) for a in action.remove]))
+        if action.add:
+            args.append("add=" + mapping([(pystr(a), _operand(v)) for a, v in action.add.items()]))
+        machine = step.entity.spec.states
+        made = list(write_transitions(step))
+        if machine is not None and made:
+            sources = list(dict.fromkeys(s for s, _ in made if s is not None))
+            args.append(f"state={pystr(machine.attribute)}")
+            args.append("from_states=" + tuple_of([pystr(s) for s in sources]))
+        return "\n".join(call("_writes.ActionSpec(", args, ""))
+
     def _module_functions(self) -> list[str]:
         base = self.base
         classes = [self.entity_classes[n] for n in self.design.entities]
@@ -913,6 +992,10 @@ class ModuleWriter:
             lines += [head + "{", f"{INDENT}spec.name: spec", f"{INDENT}for spec in ("]
             lines += [f"{INDENT * 2}{constant}," for _, constant in patterns]
             lines += [f"{INDENT})", "}"]
+        if self.model.write_patterns:
+            writes = [(pystr(w), "_WRITE_" + w.upper()) for w in self.model.write_patterns]
+            head = "WRITE_PATTERNS: dict[str, _writes.WriteSpec] = "
+            lines += [head + mapping(writes)]
         lines += ["", ""]
         lines += define(
             "configure",
@@ -1089,6 +1172,48 @@ def _key_term(attribute: str, operator: str, templates: Sequence[object], room: 
         items = "(\n" + "".join(f"{INDENT}{source},\n" for source in sources) + ")"
     args = [pystr(attribute), pystr(operator), items]
     return "KeyTerm(\n" + "".join(_indented(arg) + ",\n" for arg in args) + ")"
+
+
+def _operand(value: object) -> str:
+    """A write's operand: `Param(name)` for `$name`, else the literal."""
+    name = _parameter(value)
+    if name is not None:
+        return f"_writes.Param({pystr(name)})"
+    if isinstance(value, str):
+        return f"_writes.Value({pystr(value[1:] if value.startswith('$$') else value)})"
+    return f"_writes.Value({value!r})"
+
+
+def _write_term(attribute: str, operator: str, operands: Sequence[object]) -> str:
+    rendered = tuple_of([_operand(v) for v in operands])
+    return f"_writes.Term({pystr(attribute)}, {pystr(operator)}, {rendered})"
+
+
+def _step_text(step: Step) -> str:
+    """One line of a write function's docstring: what the action writes, on what."""
+    action = step.action
+    what = {
+        "create": "PutItem (new key)",
+        "put": "PutItem",
+        "update": "UpdateItem",
+        "delete": "DeleteItem",
+        "check": "ConditionCheck",
+    }[action.operation]
+    parts = [f"{what} on {step.entity.name}"]
+    conditions = [
+        f"{attr} {term.operator} {', '.join(map(str, term.operands))}"
+        for attr, predicate in action.condition.items()
+        for term in predicate.terms
+    ]
+    if conditions:
+        parts.append("if " + " and ".join(conditions))
+    if action.set:
+        parts.append("set " + ", ".join(action.set))
+    if action.remove:
+        parts.append("remove " + ", ".join(action.remove))
+    if action.add:
+        parts.append("add " + ", ".join(f"{a} {v}" for a, v in action.add.items()))
+    return "; ".join(parts) + "."
 
 
 def _indented(text: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tablemodel.check.languages import common_primary_key
 from tablemodel.design import PatternDesign, rule_of
+from tablemodel.design.writes import steps as write_steps
 from tablemodel.diagnostics import Severity
 from tablemodel.diagnostics.codes import declare
 from tablemodel.generate.naming import (
@@ -166,6 +167,7 @@ def validate(writer: ModuleWriter) -> list[Problem]:
     """Every problem of the module `writer` would render, in the order they are found."""
     validation = _Validation(writer)
     validation.check_design()
+    validation.check_write_patterns()
     validation.check_codecs()
     validation.check_module_names()
     validation.check_python_names()
@@ -289,6 +291,57 @@ class _Validation:
                     pattern=pname,
                 )
 
+    def check_write_patterns(self) -> None:
+        """Write patterns become functions: their names, entities and attributes must resolve,
+        and their entities must be ones a single request writes whole (TM902-TM904)."""
+        for wname, write in self.design.model.write_patterns.items():
+            path: tuple[str | int, ...] = ("write_patterns", wname)
+            if wname in MODULE_NAMES or keyword.iskeyword(wname):
+                self.problem(
+                    GENERATE_NAME_CLASH,
+                    path,
+                    f"the write pattern name `{wname}` clashes with a name of the module",
+                    "another pattern name",
+                    pattern=wname,
+                )
+            found = write_steps(self.design, wname, write)
+            unresolved = len(found) != len(write.steps) or any(
+                attr not in step.entity.spec.attributes
+                for step in found
+                for attr in (
+                    *step.action.condition,
+                    *step.action.set,
+                    *step.action.remove,
+                    *step.action.add,
+                )
+            )
+            if unresolved:
+                self.problem(
+                    GENERATE_UNRESOLVED_PATTERN,
+                    path,
+                    f"write pattern `{wname}` names an entity or attribute that does not"
+                    " resolve (see `tablemodel check`, TM104 and TM875)",
+                    "entities and attributes the model declares",
+                    pattern=wname,
+                )
+                continue
+            for step in found:
+                spec = step.entity.spec
+                if spec.chunking is not None or (
+                    spec.version_attribute and step.action.operation != "check"
+                ):
+                    self.problem(
+                        GENERATE_UNSUPPORTED,
+                        step.path,
+                        f"write pattern `{wname}` writes `{step.entity.name}`, which is"
+                        " chunked or versioned: its writes keep a manifest or a version that"
+                        " one write-pattern request does not",
+                        "an entity without chunking or version_attribute (or its own"
+                        " create/put/modify/delete methods)",
+                        pattern=wname,
+                        entity=step.entity.name,
+                    )
+
     def check_scan_filter(self, pname: str, pattern: PatternDesign) -> None:
         """A Scan's filter may name a key attribute (DynamoDB allows it, unlike a Query's,
         TM305), but generated code builds a filter from an entity attribute's rule, or from
@@ -393,6 +446,12 @@ class _Validation:
             what = f"for access pattern `{name}`"
             for defined in (name, name + "_page", "_" + name.upper()):
                 claim(defined, what, ("access_patterns", name), pattern=name)
+        for name in self.design.model.write_patterns:
+            if name in MODULE_NAMES or keyword.iskeyword(name):
+                continue  # reported by check_design()
+            what = f"for write pattern `{name}`"
+            for defined in (name, "_WRITE_" + name.upper()):
+                claim(defined, what, ("write_patterns", name), pattern=name)
 
     def check_python_names(self) -> None:
         """Two model names that map to one Python name in one scope (TM902).

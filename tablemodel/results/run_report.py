@@ -94,6 +94,7 @@ class PatternRun:
     # Every call expected no item (the run showed nothing): why, for the first call.
     nothing_expected: str | None = None
     scan: bool = False  # `operation: scan`: no key condition, the whole table or index read
+    write: bool = False  # a write pattern: each call is a write tried, `call` says which
 
     @property
     def ok(self) -> bool:
@@ -123,7 +124,7 @@ class PatternRun:
             "skipped": self.skipped,
             "nothing_expected": self.nothing_expected,
             "calls": [call.to_dict() for call in self.calls],
-        }
+        } | ({"write": True} if self.write else {})
 
 
 @dataclass(frozen=True)

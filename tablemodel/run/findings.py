@@ -17,7 +17,13 @@ from tablemodel.diagnostics import Diagnostic, Severity
 from tablemodel.diagnostics.codes import declare
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 
-__all__ = ["RUN_CALL_FAILED", "RUN_DIFFERS", "RUN_SHOWED_NOTHING", "run_diagnostics"]
+__all__ = [
+    "RUN_CALL_FAILED",
+    "RUN_DIFFERS",
+    "RUN_SHOWED_NOTHING",
+    "RUN_WRITE_DIFFERS",
+    "run_diagnostics",
+]
 
 # The codes raised here (family `run`); their docstrings are their pages in docs/rules.md.
 
@@ -89,6 +95,34 @@ declare(
 )
 
 
+RUN_WRITE_DIFFERS = "TM854"
+declare(
+    RUN_WRITE_DIFFERS,
+    "run-write-differs",
+    Severity.ERROR,
+    "run",
+    """On the engine, a write pattern did not do what the model declares.
+
+    Why: the run calls each write pattern's generated function on fresh items: once from
+    every state it is declared to move items from (it must succeed and leave each item as its
+    `set`, `remove` and `add` say), and once from every state its entity's machine declares no
+    transition from (it must be refused and change nothing), on a taken key (a create) and on
+    a missing item (an update, delete or check). A write that applies an undeclared
+    transition, or whose stored result differs, would do so in production.
+
+    Bad:
+        complete: {operation: update, entity: Task, set: {status: SUCCESS}}
+
+    Good:
+        complete:
+          operation: update
+          entity: Task
+          condition: {status: TAKEN}
+          set: {status: SUCCESS}
+    """,
+)
+
+
 def run_diagnostics(design: Design, run: RunReport) -> list[Diagnostic]:
     """One diagnostic per failing pattern (its first failing call), and one per pattern whose
     every call expected nothing (TM853)."""
@@ -98,6 +132,9 @@ def run_diagnostics(design: Design, run: RunReport) -> list[Diagnostic]:
         if call is None:
             if pattern_run.nothing_expected is not None:
                 out.append(_nothing_expected(design, run, pattern_run))
+            continue
+        if pattern_run.name not in design.patterns:  # a write pattern
+            out.append(_write_finding(design, run, pattern_run, call))
             continue
         pattern = design.patterns[pattern_run.name]
         path = (*pattern.path, "key_condition")
@@ -140,6 +177,25 @@ def _nothing_expected(design: Design, run: RunReport, pattern_run: PatternRun) -
         hint="give the sample items the intent selects (sample.entities counts and values,"
         " sample.fixtures), or call the pattern with published values (examples)",
         pattern=pattern.name,
+    )
+
+
+def _write_finding(
+    design: Design, run: RunReport, pattern_run: PatternRun, call: CallResult
+) -> Diagnostic:
+    failing = [c for c in pattern_run.calls if not c.ok]
+    also = f" ({len(failing)} of {len(pattern_run.calls)} calls failed)" if len(failing) > 1 else ""
+    tried = call.parameters.get("call", "a call")
+    return finding(
+        design,
+        RUN_WRITE_DIFFERS,
+        ("write_patterns", pattern_run.name),
+        f"on {run.engine}, write pattern `{pattern_run.name}` ({tried}): {call.error}{also}",
+        found=call.error,
+        expected="allowed calls succeed with the declared effect; undeclared transitions,"
+        " taken keys and missing items are refused and change nothing",
+        example="; ".join(f"{c.parameters.get('call')}: {c.error}" for c in failing[1:4]) or None,
+        pattern=pattern_run.name,
     )
 
 

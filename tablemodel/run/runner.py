@@ -55,6 +55,7 @@ from tablemodel.run.intent import compare, expected_result, stored, why_nothing
 from tablemodel.run.items import SampleError, SampleItem
 from tablemodel.run.parameters import parameter_sets
 from tablemodel.run.sample import generate_samples
+from tablemodel.run.writes import run_write_patterns
 from tablemodel.runtime.chunks import ChunkRecordError
 from tablemodel.runtime.errors import BatchWriteError, TableExistsError
 from tablemodel.runtime.query import PatternSpec, QueryTrace
@@ -252,6 +253,7 @@ class _Run:
             self._progress("patterns", done, len(names))
             runs.append(self._run_pattern(self.design.patterns[name], static.get(name, "")))
         self._progress("patterns", len(names), len(names))
+        runs += run_write_patterns(self.design, self.module, static, self.notes)
         counts: dict[str, int] = {}
         for item in self.samples:
             counts[item.entity] = counts.get(item.entity, 0) + 1

@@ -13,13 +13,19 @@ __all__ = [
     "ChunkCorruptionError",
     "ChunkError",
     "ChunkRecordError",
+    "ConditionFailedError",
     "CorruptionProblem",
+    "IdempotencyMismatchError",
     "InvalidCursorError",
     "ItemExistsError",
+    "ItemMissingError",
     "ItemNotFoundError",
+    "KeyTakenError",
     "NotConfiguredError",
     "PartialItemError",
     "TableExistsError",
+    "TransactionConflictError",
+    "TransitionRefusedError",
     "UnexpectedItemError",
     "UnsupportedWriteError",
     "VacuumRefusedError",
@@ -162,6 +168,108 @@ class BatchWriteError(TableModelError):
         super().__init__(
             f"batch write: {len(unprocessed)} item(s) still unprocessed after {attempts} "
             "attempts with exponential backoff (the table is throttled); nothing else failed"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Write patterns (`tablemodel.runtime.writes`)
+
+
+class ConditionFailedError(TableModelError):
+    """A write pattern's condition did not hold: nothing was written (a transaction: nothing
+    of any of its actions).
+
+    `pattern` names the write pattern, `entity` and `key` the item, `action` its position in
+    the transaction (None for a single write), `failed` the conditions that did not hold as
+    text (`remaining > 0`), and `current` the item's attributes as the engine reported them
+    when it refused (None when there was no item). The subclasses say why in one word:
+    `KeyTakenError`, `ItemMissingError`, `TransitionRefusedError`.
+    """
+
+    def __init__(
+        self,
+        pattern: str,
+        entity: str,
+        key: Mapping[str, object],
+        *,
+        action: int | None = None,
+        failed: Sequence[str] = (),
+        current: Mapping[str, object] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.pattern = pattern
+        self.entity = entity
+        self.key = dict(key)
+        self.action = action
+        self.failed = tuple(failed)
+        self.current = None if current is None else dict(current)
+        where = f"{pattern}" + ("" if action is None else f" (action {action + 1})")
+        why = reason or "condition " + (" AND ".join(self.failed) or "(unknown)") + " did not hold"
+        super().__init__(f"{where}: {entity} {_key_text(key)}: {why}; nothing was written")
+
+
+class KeyTakenError(ConditionFailedError):
+    """A create found an item at its key already."""
+
+
+class ItemMissingError(ConditionFailedError):
+    """An update, delete or check (or a conditional put) found no item at its key."""
+
+
+class TransitionRefusedError(ConditionFailedError):
+    """The item is in a state the write does not move it from (`state`: where it is;
+    `allowed`: the states the write moves from)."""
+
+    def __init__(
+        self,
+        pattern: str,
+        entity: str,
+        key: Mapping[str, object],
+        *,
+        state: object,
+        allowed: Sequence[str],
+        action: int | None = None,
+        failed: Sequence[str] = (),
+        current: Mapping[str, object] | None = None,
+    ) -> None:
+        self.state = state
+        self.allowed = tuple(allowed)
+        super().__init__(
+            pattern,
+            entity,
+            key,
+            action=action,
+            failed=failed,
+            current=current,
+            reason=(
+                f"the item is in state {state!r}; this write moves items from "
+                + (", ".join(repr(s) for s in allowed) or "no state")
+            ),
+        )
+
+
+class TransactionConflictError(TableModelError):
+    """DynamoDB cancelled a transaction because another request was changing one of its items
+    at the same time; nothing was written. Retrying is safe (with the same idempotency key)."""
+
+    def __init__(self, pattern: str, reasons: Sequence[str]) -> None:
+        self.pattern = pattern
+        self.reasons = tuple(reasons)
+        super().__init__(
+            f"{pattern}: transaction cancelled by a concurrent write ({', '.join(reasons)});"
+            " nothing was written, retry"
+        )
+
+
+class IdempotencyMismatchError(TableModelError):
+    """The idempotency key was used within the last 10 minutes with other parameters."""
+
+    def __init__(self, pattern: str, key: object) -> None:
+        self.pattern = pattern
+        self.key = key
+        super().__init__(
+            f"{pattern}: idempotency key {key!r} was used in the last 10 minutes with other"
+            " parameters; nothing was written"
         )
 
 

@@ -104,7 +104,7 @@ def _predicate_shorthands() -> list[dict[str, Any]]:
 
 def _field_shorthands(defs: dict[str, Any]) -> None:
     # Field-level `mode="before"` validators: `select` may list entity names or give null for
-    # "every item", and a transition's `from` may be a single state.
+    # "every item".
     select = defs["Intent"]["properties"]["select"]
     for conditions in select.get("patternProperties", {}).values():
         conditions["type"] = ["object", "null"]
@@ -120,10 +120,17 @@ def _field_shorthands(defs: dict[str, Any]) -> None:
             },
         ]
     }
-    source = defs["Transition"]["properties"]["from"]
-    defs["Transition"]["properties"]["from"] = {
-        key: source.pop(key) for key in ("title", "description") if key in source
-    } | {"anyOf": [source, {"type": "string"}]}
+    # A state machine's `initial` and each state's targets may be a single state, and a
+    # final state may map to null.
+    machine = defs["StateMachine"]["properties"]
+    initial = machine["initial"]
+    machine["initial"] = {
+        key: initial.pop(key) for key in ("title", "description") if key in initial
+    } | {"anyOf": [initial, {"type": "string"}]}
+    targets = machine["transitions"]["additionalProperties"]
+    machine["transitions"]["additionalProperties"] = {
+        "anyOf": [targets, {"type": "string"}, {"type": "null"}]
+    }
 
 
 def _name_keys(node: object) -> None:

@@ -419,6 +419,53 @@ class AttributeSpec(_Strict):
         return self
 
 
+def _one_or_many(value: Any) -> Any:
+    return (
+        (value,) if isinstance(value, str | int | float) and not isinstance(value, bool) else value
+    )
+
+
+class StateMachine(_Strict):
+    """The states an entity's items go through, declared once for every write pattern.
+
+    `attribute` holds the state; `initial` lists the states an item may be created in;
+    `transitions` maps each state to the states a write may move it to (a state missing from
+    it, or mapped to `[]`, is final). The checker proves every write pattern of the entity
+    moves items only along these transitions; `check --run` tries every other one.
+    """
+
+    attribute: AttributeName
+    initial: tuple[str, ...] = Field(min_length=1, description="States a new item starts in")
+    transitions: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="State to the states a write may move it to"
+    )
+
+    @field_validator("initial", mode="before")
+    @classmethod
+    def _initial_one_or_many(cls, value: Any) -> Any:
+        return _one_or_many(value)
+
+    @field_validator("transitions", mode="before")
+    @classmethod
+    def _targets_one_or_many(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (() if v is None else _one_or_many(v)) for k, v in value.items()}
+        return value
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """Every state the machine names, in order of first mention."""
+        seen: dict[str, None] = dict.fromkeys(self.initial)
+        for source, targets in self.transitions.items():
+            seen.setdefault(source)
+            for target in targets:
+                seen.setdefault(target)
+        return tuple(seen)
+
+    def allows(self, source: str, target: str) -> bool:
+        return target in self.transitions.get(source, ())
+
+
 class Chunking(_Strict):
     """Attributes stored across several items when a record outgrows 400 KB (roadmap item 4)."""
 
@@ -444,6 +491,9 @@ class Entity(_Strict):
         None, description="Attribute used for optimistic locking"
     )
     chunking: Chunking | None = None
+    states: StateMachine | None = Field(
+        None, description="The state machine of the entity's items (see write patterns)"
+    )
     together: tuple[tuple[AttributeName, ...], ...] = Field(
         (),
         description="Groups of optional attributes written together: an item has every"
@@ -744,30 +794,132 @@ class AccessPattern(_Strict):
 
 
 # ---------------------------------------------------------------------------------------------
-# Write patterns (roadmap item 6): parsed and cross-referenced now, checked later.
+# Write patterns: state machines declared per entity, and the writes that move items
 
 
-class Transition(_Strict):
-    attribute: AttributeName
-    source: tuple[str, ...] = Field(alias="from", min_length=1)
-    target: str = Field(alias="to")
+WriteOperation = Literal["create", "put", "update", "delete", "check"]
+WRITE_OPERATIONS: tuple[str, ...] = ("create", "put", "update", "delete", "check")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @field_validator("source", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
+class WriteAction(_Strict):
+    """One item write: what it writes, on which condition.
+
+    `create` writes a new item (the key must not exist); `put` writes the whole item whether
+    or not one exists; `update` changes named attributes of an existing item (`set`, `remove`,
+    `add`); `delete` removes it; `check` (only inside a transaction) writes nothing and
+    fails the transaction unless its condition holds. Values are literals or `$parameters`.
+    """
+
+    operation: WriteOperation
+    entity: Identifier
+    condition: dict[AttributeName, Predicate] = Field(
+        default_factory=dict, description="Conditions on the current item, all of which must hold"
+    )
+    set: dict[AttributeName, Scalar] = Field(
+        default_factory=dict,
+        description="Attribute to value (a literal or a `$parameter`); create and put take"
+        " every other attribute as a parameter",
+    )
+    remove: tuple[AttributeName, ...] = Field((), description="Attributes an update removes")
+    add: dict[AttributeName, int | float | str] = Field(
+        default_factory=dict,
+        description="Atomic counters: attribute to the amount an update adds (negative"
+        " subtracts), a number or a `$parameter`",
+    )
+
+    @model_validator(mode="after")
+    def _fits_operation(self) -> WriteAction:
+        if self.operation != "update" and (self.remove or self.add):
+            msg = f"`remove` and `add` belong to an update, not to a {self.operation}"
+            raise ValueError(msg)
+        if self.operation in {"delete", "check"} and self.set:
+            msg = f"a {self.operation} writes no attributes, so it takes no `set`"
+            raise ValueError(msg)
+        if self.operation == "create" and self.condition:
+            msg = (
+                "a create's condition is fixed (the key does not exist); a write on a condition"
+                " about the current item is a put or an update"
+            )
+            raise ValueError(msg)
+        if self.operation == "update" and not (self.set or self.remove or self.add):
+            msg = "an update changes something: give `set`, `remove` or `add`"
+            raise ValueError(msg)
+        if self.operation == "check" and not self.condition:
+            msg = "a check action exists for its condition: give `condition`"
+            raise ValueError(msg)
+        both = sorted(set(self.set) & set(self.remove) | set(self.set) & set(self.add))
+        both += sorted(set(self.remove) & set(self.add))
+        if both:
+            msg = f"`{both[0]}` is written twice in one action (set, remove, add)"
+            raise ValueError(msg)
+        return self
 
 
 class WritePattern(_Strict):
+    """A write the application makes: one action, or a transaction of several.
+
+    Without `actions`, the pattern itself is the action (`operation`, `entity`, `condition`,
+    `set`, `remove`, `add`). `operation: transact` lists its `actions` (up to 100, 4 MB in
+    all), which succeed or fail together.
+    """
+
     description: str
     operation: Literal["create", "put", "update", "delete", "transact"]
-    entity: Identifier
+    entity: Identifier | None = None
     condition: dict[AttributeName, Predicate] = Field(default_factory=dict)
-    transition: Transition | None = None
-    idempotency_key: AttributeName | None = None
-    counters: tuple[AttributeName, ...] = ()
+    set: dict[AttributeName, Scalar] = Field(default_factory=dict)
+    remove: tuple[AttributeName, ...] = ()
+    add: dict[AttributeName, int | float | str] = Field(default_factory=dict)
+    actions: tuple[WriteAction, ...] = Field((), description="A transaction's actions, in order")
+    parameters: dict[ParameterName, AttributeSpec] = Field(
+        default_factory=dict,
+        description="Parameter types; undeclared ones take the type of the attribute they are"
+        " written to or compared with",
+    )
+    idempotency_key: ParameterName | None = Field(
+        None,
+        description="A parameter naming the request: a retry with the same value does not"
+        " apply twice",
+    )
+
+    @model_validator(mode="after")
+    def _one_action_or_a_transaction(self) -> WritePattern:
+        if self.operation == "transact":
+            if not self.actions:
+                msg = "a transaction lists its `actions`"
+                raise ValueError(msg)
+            if self.entity is not None or self.condition or self.set or self.remove or self.add:
+                msg = (
+                    "a transaction's writes go in its `actions`; `entity`, `condition`, `set`,"
+                    " `remove` and `add` belong to each action"
+                )
+                raise ValueError(msg)
+            return self
+        if self.actions:
+            msg = "only `operation: transact` takes `actions`"
+            raise ValueError(msg)
+        if self.entity is None:
+            msg = f"a {self.operation} names the `entity` it writes"
+            raise ValueError(msg)
+        WriteAction.model_validate(self.action_data())
+        return self
+
+    def action_data(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation,
+            "entity": self.entity,
+            "condition": self.condition,
+            "set": self.set,
+            "remove": self.remove,
+            "add": self.add,
+        }
+
+    @property
+    def steps(self) -> tuple[WriteAction, ...]:
+        """The actions the pattern performs: its own, or its transaction's."""
+        if self.operation == "transact":
+            return self.actions
+        return (WriteAction.model_validate(self.action_data()),)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from tablemodel.check.rules import (
     resolution,
     size,
     structure,
+    writes,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "resolution",
     "size",
     "structure",
+    "writes",
 ]
