@@ -368,3 +368,17 @@ def test_static_check_loads_no_sdk_engine_or_terminal_module() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == ""
+
+
+def test_a_yaml_check_does_not_load_the_toml_parser() -> None:
+    """Start-up (issue 10): a YAML model never pays for tomllib; TOML models still load it."""
+    code = (
+        "import sys\n"
+        "from tablemodel import api\n"
+        "api.check('examples/alleycat')\n"
+        "print('tomllib' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"

@@ -29,7 +29,6 @@ from tablemodel.schema.problems import (
     too_large,
     with_snippets,
 )
-from tablemodel.schema.toml_reader import parse_toml
 from tablemodel.schema.validation import (
     INVALID_VALUE,
     LoadedModel,
@@ -429,5 +428,8 @@ def parse(text: str, source: str, format: Format) -> ParsedDocument:
     if format == "json":
         return parse_json(text, source)
     if format == "toml":
+        # Imported here: tomllib costs a YAML or JSON check start-up time it never uses.
+        from tablemodel.schema.toml_reader import parse_toml  # noqa: PLC0415
+
         return parse_toml(text, source)
     return parse_yaml(text, source)
