@@ -118,6 +118,18 @@ def aws_credentials(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
 
 
+@pytest.fixture(params=["moto", "dynamodb-local"])
+def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
+    """Each test twice: on moto in-process (None: no endpoint) and on DynamoDB Local (its URL)."""
+    if request.param == "moto":
+        import moto  # noqa: PLC0415
+
+        with moto.mock_aws():
+            yield None
+    else:
+        yield request.getfixturevalue("dynamodb_local")
+
+
 @pytest.fixture
 def moto_engine(aws_credentials: None) -> Iterator[None]:
     """Run the test inside ``moto.mock_aws()``: boto3 calls without an endpoint go to moto."""

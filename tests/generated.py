@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -60,3 +62,15 @@ def fetching_lsi_model(folder: Path) -> Path:
     model = folder / "fetching_lsi.yaml"
     model.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return model
+
+
+def deploy(models: ModuleType, endpoint: str | None) -> Iterator[ModuleType]:
+    """`models` configured on a table of its own (moto when `endpoint` is None), created, and
+    deleted afterwards: `yield from deploy(...)` in a fixture."""
+    models.configure(table_name=f"t-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
+    models.create_table()
+    try:
+        yield models
+    finally:
+        models.delete_table()
+        models.configure(table_name=None, endpoint_url=None, cursor_secret=None)

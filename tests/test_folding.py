@@ -9,7 +9,6 @@ projects only keys, leaves the last name unset instead of returning `mcdonald` a
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -21,35 +20,16 @@ from tablemodel.run.check import check_and_run
 from tablemodel.run.runner import RunOptions
 from tablemodel.runtime.errors import PartialItemError
 from tablemodel.runtime.query import QueryTrace
-from tests.generated import MEMBERS, generate_and_import
+from tests.generated import MEMBERS, deploy, generate_and_import
 
 pytestmark = pytest.mark.engine
 
-ENGINES = ["moto", "dynamodb-local"]
 JOINED = dt.date(2024, 2, 29)
-
-
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
 
 
 @pytest.fixture
 def members(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
-    module = generate_and_import(MEMBERS, tmp_path)
-    module.configure(table_name=f"members-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
-    module.create_table()
-    try:
-        yield module
-    finally:
-        module.delete_table()
-        module.configure(table_name=None, endpoint_url=None)
+    yield from deploy(generate_and_import(MEMBERS, tmp_path), endpoint)
 
 
 def test_keys_are_written_and_queried_in_lower_case(

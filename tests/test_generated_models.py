@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import unicodedata
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -41,45 +40,29 @@ from tablemodel.runtime.keys import KeyValueError
 from tablemodel.runtime.model import TableItem
 from tablemodel.runtime.query import QueryTrace
 from tablemodel.runtime.values import AttributeValueError
-from tests.generated import ALLEYCAT, BOX_OFFICE, LEADERBOARD, generate_and_import, import_path
+from tests.generated import (
+    ALLEYCAT,
+    BOX_OFFICE,
+    LEADERBOARD,
+    deploy,
+    generate_and_import,
+    import_path,
+)
 
 pytestmark = pytest.mark.engine
 
-ENGINES = ["moto", "dynamodb-local"]
 NOW = dt.datetime(2026, 11, 23, 17, 0, 0, 123456, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    """None for moto (in-process), the DynamoDB Local URL otherwise."""
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
-
-
-def _deploy(models: ModuleType, endpoint: str | None) -> Iterator[ModuleType]:
-    models.configure(table_name=f"t-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
-    models.create_table()
-    try:
-        yield models
-    finally:
-        models.delete_table()
-        models.configure(table_name=None, endpoint_url=None, cursor_secret=None)
 
 
 @pytest.fixture
 def alleycat(endpoint: str | None) -> Iterator[ModuleType]:
     """The committed examples/alleycat/models.py, on a fresh table."""
-    yield from _deploy(import_path(ALLEYCAT / "models.py"), endpoint)
+    yield from deploy(import_path(ALLEYCAT / "models.py"), endpoint)
 
 
 @pytest.fixture
 def box_office(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
-    yield from _deploy(generate_and_import(BOX_OFFICE, tmp_path), endpoint)
+    yield from deploy(generate_and_import(BOX_OFFICE, tmp_path), endpoint)
 
 
 def _client(endpoint: str | None) -> Any:
@@ -445,7 +428,7 @@ def test_an_lsi_pattern_fetches_what_the_lsi_does_not_project(
     model.write_text(yaml.safe_dump(data), encoding="utf-8")
     models = generate_and_import(model, tmp_path)
     assert "whole_items=True" in (tmp_path / "models.py").read_text(encoding="utf-8")
-    deployed = _deploy(models, dynamodb_local)
+    deployed = deploy(models, dynamodb_local)
     next(deployed)
     try:
         models.RaceResult(race_id="r", racer_id="a", output=5, ts=123).create()
@@ -573,7 +556,7 @@ def hour_race(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
     models = generate_and_import(HOUR_RACE, tmp_path)
     # moto refuses items above 405,000 bytes by its own measure; DynamoDB Local takes 409,600.
     models.configure(chunk_budget=350_000 if endpoint is None else None)
-    yield from _deploy(models, endpoint)
+    yield from deploy(models, endpoint)
 
 
 def _points(count: int) -> list[list[Decimal]]:
@@ -667,7 +650,7 @@ def test_chunked_records_follow_the_tables_own_key_names(
     model.write_text(text, encoding="utf-8")
     models = generate_and_import(model, tmp_path)
     models.configure(chunk_budget=350_000 if endpoint is None else None)
-    for deployed in _deploy(models, endpoint):
+    for deployed in deploy(models, endpoint):
         points = _points(15_000)
         deployed.RaceTelemetry(race_id="r", racer_id="x", seconds=1, points=points).create()
         stored = deployed.RaceTelemetry.fetch(race_id="r", racer_id="x")
@@ -1080,7 +1063,7 @@ def test_pynamodb_writes_on_a_partial_read_of_a_plain_entity(
 
 @pytest.fixture
 def leaderboard(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
-    yield from _deploy(generate_and_import(LEADERBOARD, tmp_path), endpoint)
+    yield from deploy(generate_and_import(LEADERBOARD, tmp_path), endpoint)
 
 
 def test_create_table_declares_every_gsi_key_attribute_in_order_with_its_type(
@@ -1261,7 +1244,7 @@ def test_multi_attribute_gsi_pages_and_cursors(leaderboard: ModuleType) -> None:
 @pytest.fixture
 def calendar(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
     model = BOX_OFFICE.parent / "plain_keys.yaml"
-    yield from _deploy(generate_and_import(model, tmp_path), endpoint)
+    yield from deploy(generate_and_import(model, tmp_path), endpoint)
 
 
 def test_a_filter_on_a_multi_attribute_gsi_keeps_its_own_placeholders(
@@ -1315,7 +1298,7 @@ def test_chunked_records_need_no_discriminator(endpoint: str | None, tmp_path: P
     models = generate_and_import(model, tmp_path)
     assert "DiscriminatorAttribute" not in (tmp_path / "models.py").read_text(encoding="utf-8")
     models.configure(chunk_budget=350_000 if endpoint is None else None)
-    for deployed in _deploy(models, endpoint):
+    for deployed in deploy(models, endpoint):
         points = _points(20_000)
         deployed.RaceTelemetry(race_id="r1", racer_id="a", seconds=9, points=points).create()
         deployed.RaceResult(race_id="r1", racer_id="a", output=Decimal(3)).create()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +26,7 @@ from tablemodel.run.runner import RunOptions
 from tablemodel.runtime.errors import VersionConflictError
 from tablemodel.runtime.query import QueryTrace
 from tablemodel.schema.loader import load_model_from_text
-from tests.generated import ODD_NAMES, generate_and_import
+from tests.generated import ODD_NAMES, deploy, generate_and_import
 
 ENGINES = ["moto", "dynamodb-local"]
 DAY = dt.date(2026, 5, 1)
@@ -100,27 +99,9 @@ def test_parameters_that_map_alike_are_a_located_name_clash() -> None:
 # On the engines
 
 
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
-
-
 @pytest.fixture
 def models(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
-    module = generate_and_import(ODD_NAMES, tmp_path)
-    module.configure(table_name=f"odd-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
-    module.create_table()
-    try:
-        yield module
-    finally:
-        module.delete_table()
-        module.configure(table_name=None, endpoint_url=None)
+    yield from deploy(generate_and_import(ODD_NAMES, tmp_path), endpoint)
 
 
 def _order(models: ModuleType, number: str, **values: Any) -> Any:

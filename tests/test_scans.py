@@ -28,17 +28,6 @@ ENGINES = ["moto", "dynamodb-local"]
 OPENED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
-
-
 @pytest.fixture
 def lobby(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
     module = generate_and_import(LOBBY, tmp_path)

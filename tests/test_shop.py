@@ -240,17 +240,6 @@ def test_a_wrong_tie_order_fails_statically_and_on_the_run(tmp_path: Path) -> No
 # The generated module on both engines
 
 
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
-
-
 @pytest.fixture
 def shop(endpoint: str | None, tmp_path: Path) -> Iterator[ModuleType]:
     module = generate_and_import(SHOP, tmp_path)

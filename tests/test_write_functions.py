@@ -4,7 +4,6 @@ counters, transactions, and the errors that say which condition failed."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +19,7 @@ from tablemodel.runtime.errors import (
     KeyTakenError,
     TransitionRefusedError,
 )
-from tests.generated import PUBLISHED, TASK_QUEUE, generate_and_import
+from tests.generated import PUBLISHED, TASK_QUEUE, deploy, generate_and_import
 
 pytestmark = pytest.mark.engine
 
@@ -29,37 +28,14 @@ ENGINES = ["moto", "dynamodb-local"]
 NOW = dt.datetime(2026, 12, 3, 17, 0, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=ENGINES)
-def endpoint(request: pytest.FixtureRequest, aws_credentials: None) -> Iterator[str | None]:
-    """None for moto (in-process), the DynamoDB Local URL otherwise."""
-    if request.param == "moto":
-        import moto  # noqa: PLC0415
-
-        with moto.mock_aws():
-            yield None
-    else:
-        yield request.getfixturevalue("dynamodb_local")
-
-
-def _deployed(model: Path, folder: Path, endpoint: str | None) -> Iterator[ModuleType]:
-    models = generate_and_import(model, folder)
-    models.configure(table_name=f"w-{uuid.uuid4().hex[:12]}", endpoint_url=endpoint)
-    models.create_table()
-    try:
-        yield models
-    finally:
-        models.delete_table()
-        models.configure(table_name=None, endpoint_url=None)
-
-
 @pytest.fixture
 def queue(tmp_path: Path, endpoint: str | None) -> Iterator[ModuleType]:
-    yield from _deployed(TASK_QUEUE, tmp_path, endpoint)
+    yield from deploy(generate_and_import(TASK_QUEUE, tmp_path), endpoint)
 
 
 @pytest.fixture
 def games(tmp_path: Path, endpoint: str | None) -> Iterator[ModuleType]:
-    yield from _deployed(PUBLISHED / "battle_royale.yaml", tmp_path, endpoint)
+    yield from deploy(generate_and_import(PUBLISHED / "battle_royale.yaml", tmp_path), endpoint)
 
 
 def _add(queue: ModuleType, task_id: str) -> None:
@@ -138,7 +114,7 @@ def test_a_retry_with_the_same_idempotency_key_applies_once(
     tmp_path: Path, dynamodb_local: str, aws_credentials: None
 ) -> None:
     """DynamoDB Local honours ClientRequestToken (moto ignores it: DYNAMODB_FACTS.md)."""
-    for models in _deployed(TASK_QUEUE, tmp_path, dynamodb_local):
+    for models in deploy(generate_and_import(TASK_QUEUE, tmp_path), dynamodb_local):
         _add(models, "t-5")
         models.take_task(taskId="t-5", now=NOW)
         models.note_attempt(taskId="t-5", request_id="req-1")

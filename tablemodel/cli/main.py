@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 
@@ -21,6 +21,7 @@ import tablemodel
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from tablemodel.diagnostics import Diagnostic, ModelLoadError
     from tablemodel.results.check_report import CheckReport
     from tablemodel.results.formats import MachineFormat, Outcome
     from tablemodel.results.run_report import RunReport
@@ -346,16 +347,9 @@ def generate(ctx: click.Context, *, model: str, output: Path | None, check_only:
         else:
             text = generate_source(loaded, output=output)
     except ModelLoadError as exc:
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-        _write_human([outcome_view(LoadFailure(model, exc))], None)
-        ctx.exit(2)
+        _load_failed(ctx, model, exc)
     except GenerateError as exc:
-        from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
-
-        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
-        ctx.exit(1)
+        _refused(ctx, exc.diagnostics)
     if check_only:
         if not staleness.exists:
             click.echo(f"{output} does not exist; run: tablemodel generate {model} -o {output}")
@@ -478,11 +472,7 @@ def docs(
             report = check_model(loaded)
         files = document(design_of(loaded), report, run, formats=formats, hostile=hostile)
     except ModelLoadError as exc:
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-        _write_human([outcome_view(LoadFailure(model, exc))], None)
-        ctx.exit(2)
+        _load_failed(ctx, model, exc)
     if check_only:
         stale = [
             name
@@ -593,16 +583,9 @@ def export(
                 identity_variable=identity_variable or COGNITO_IDENTITY,
             )
     except ModelLoadError as exc:
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-        _write_human([outcome_view(LoadFailure(model, exc))], None)
-        ctx.exit(2)
+        _load_failed(ctx, model, exc)
     except ExportError as exc:
-        from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
-
-        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
-        ctx.exit(1)
+        _refused(ctx, exc.diagnostics)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -703,11 +686,7 @@ def sample(
         loaded = load(model)
         items = generate_samples(design_of(loaded), seed=seed)
     except ModelLoadError as exc:
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-        _write_human([outcome_view(LoadFailure(model, exc))], None)
-        ctx.exit(2)
+        _load_failed(ctx, model, exc)
     except SampleError as err:
         raise _ExitTwo(f"sample data: {err}") from None
     _write_text(dump_samples(items, cast("Any", fmt)), output)
@@ -770,11 +749,7 @@ def vacuum(
             grace_seconds=grace_seconds,
         )
     except ModelLoadError as exc:
-        from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-        from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-        _write_human([outcome_view(LoadFailure(model, exc))], None)
-        ctx.exit(2)
+        _load_failed(ctx, model, exc)
     except (GenerateError, ValueError) as err:
         raise _ExitTwo(str(err)) from None
     except EngineFault as fault:
@@ -846,6 +821,23 @@ def _write_text(text: str, output: Path | None) -> None:
     except OSError as exc:
         msg = f"cannot write {output}: {exc.strerror or exc}"
         raise _ExitTwo(msg) from exc
+
+
+def _load_failed(ctx: click.Context, model: str, exc: ModelLoadError) -> NoReturn:
+    """The model did not load: its located errors, exit 2."""
+    from tablemodel.cli.human import outcome_view  # noqa: PLC0415
+    from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
+
+    _write_human([outcome_view(LoadFailure(model, exc))], None)
+    ctx.exit(2)
+
+
+def _refused(ctx: click.Context, diagnostics: Sequence[Diagnostic]) -> NoReturn:
+    """A command refused the model (generate, export, docs): its findings, exit 1."""
+    from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
+
+    _write_human([diagnostic_view(d) for d in diagnostics], None)
+    ctx.exit(1)
 
 
 def _write_human(renderables: Sequence[RenderableType], output: Path | None) -> None:

@@ -30,7 +30,7 @@ from tablemodel.diagnostics import (
     did_you_mean,
     exception_text,
 )
-from tablemodel.schema.problems import MODEL_NOT_FOUND
+from tablemodel.schema.problems import MODEL_NOT_FOUND, error
 
 ANSWER_END = b"\n--tablemodel-answer-end--\n"
 """Ends a whole answer: a child that stops before writing it did not answer."""
@@ -67,7 +67,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     except ModelLoadError as exc:
         return {"diagnostics": [to_json(d) for d in exc.diagnostics]}
     except Exception as exc:
-        failure = _error(
+        failure = error(
             MODEL_NOT_FOUND,
             f"unexpected error while loading: {exception_text(exc)}",
             display,
@@ -165,26 +165,6 @@ def raised_at(exc: BaseException) -> str | None:
     return f"raised at {frames[-1].filename}:{frames[-1].lineno}"
 
 
-def _error(
-    code: str,
-    message: str,
-    source: str,
-    *,
-    found: str | None = None,
-    expected: str | None = None,
-    hint: str | None = None,
-) -> Diagnostic:
-    return Diagnostic(
-        code=code,
-        severity=Severity.ERROR,
-        message=message,
-        location=Location(file=source),
-        found=found,
-        expected=expected,
-        hint=hint,
-    )
-
-
 def _failure(
     message: str,
     source: str,
@@ -194,7 +174,7 @@ def _failure(
     hint: str | None = None,
 ) -> ModelLoadError:
     return ModelLoadError(
-        [_error(_invalid_value(), message, source, found=found, expected=expected, hint=hint)]
+        [error(_invalid_value(), message, source, found=found, expected=expected, hint=hint)]
     )
 
 
