@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -21,21 +21,25 @@ import tablemodel
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from tablemodel.diagnostics import Diagnostic, ModelLoadError
-    from tablemodel.results.check_report import CheckReport
     from tablemodel.results.formats import MachineFormat, Outcome
     from tablemodel.results.run_report import RunReport
+
+from tablemodel.cli.common import (
+    ExitTwo,
+    check_and_run_command,
+    check_reach_command,
+    load_failed,
+    refused,
+    write_atomically,
+    write_human,
+    write_text,
+)
+from tablemodel.cli.interchange import docs, export, import_
 
 FORMATS = ("human", "json", "sarif", "github")
 
 # A code (`TM401`) or a prefix of one (`TM4`, `TM40`); the library expands prefixes.
 _CODE_OR_PREFIX = re.compile(r"TM\d{1,3}")
-
-
-class _ExitTwo(click.ClickException):
-    """A failure that is not the model's fault (an unwritable --output): exit 2, not 1."""
-
-    exit_code = 2
 
 
 class _Group(click.Group):
@@ -181,7 +185,7 @@ def check(
             "--engine, --endpoint-url, --allow-aws, --region and --seed need --run"
         )
     if run_patterns:
-        _check_reach(engine, endpoint_url, allow_aws)  # before any model is loaded or run
+        check_reach_command(engine, endpoint_url, allow_aws)  # before any model is loaded or run
 
     outcomes: list[Outcome] = []
     runs: list[RunReport | None] = []
@@ -189,7 +193,7 @@ def check(
     for path in paths:
         try:
             if run_patterns:
-                report, run = _check_and_run(
+                report, run = check_and_run_command(
                     path,
                     fmt=fmt,
                     engine=engine,
@@ -221,68 +225,14 @@ def check(
             views.append(outcome_view(outcome))
             if run is not None:
                 views.append(RunView(run))
-        _write_human(views, output)
+        write_human(views, output)
     elif fmt == "json" and run_patterns:
         from tablemodel.results.formats import render_json_with_runs  # noqa: PLC0415
 
-        _write_text(render_json_with_runs(outcomes, runs), output)
+        write_text(render_json_with_runs(outcomes, runs), output)
     else:
-        _write_text(render(outcomes, cast("MachineFormat", fmt)), output)
+        write_text(render(outcomes, cast("MachineFormat", fmt)), output)
     ctx.exit(exit_code)
-
-
-def _check_and_run(
-    path: str,
-    *,
-    fmt: str,
-    engine: str,
-    endpoint_url: str | None,
-    allow_aws: bool,
-    region: str | None,
-    seed: int | None,
-    page_size: int,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-) -> tuple[CheckReport, RunReport | None]:
-    """The static check and the run; an engine fault is one line and exit code 2."""
-    from tablemodel.engines.session import EngineFault  # noqa: PLC0415
-    from tablemodel.run.check import check_and_run  # noqa: PLC0415
-    from tablemodel.run.runner import RunOptions  # noqa: PLC0415
-    from tablemodel.run.sample import SampleError  # noqa: PLC0415
-
-    def run(progress: Any = None) -> tuple[CheckReport, RunReport | None]:
-        options = RunOptions(
-            engine=engine,
-            endpoint_url=endpoint_url,
-            allow_aws=allow_aws,
-            region=region,
-            seed=seed,
-            page_size=page_size,
-            progress=progress,
-        )
-        return check_and_run(path, options, select=select, ignore=ignore)
-
-    try:
-        if fmt.lower() == "human" and sys.stderr.isatty():
-            from tablemodel.cli.human import progress_bar  # noqa: PLC0415
-
-            with progress_bar(sys.stderr) as progress:
-                return run(progress)
-        return run()
-    except EngineFault as fault:
-        raise _ExitTwo(f"engine: {fault}") from None
-    except SampleError as err:
-        raise _ExitTwo(f"sample data: {err}") from None
-
-
-def _check_reach(engine: str, endpoint_url: str | None, allow_aws: bool) -> None:
-    """Refuse, in one line and with exit code 2, an endpoint that may be real AWS."""
-    from tablemodel.engines.session import EngineFault, check_reach  # noqa: PLC0415
-
-    try:
-        check_reach(engine, endpoint_url=endpoint_url, allow_aws=allow_aws)
-    except EngineFault as fault:
-        raise _ExitTwo(f"engine: {fault}") from None
 
 
 def _parse_codes(values: Sequence[str], option: str) -> tuple[str, ...]:
@@ -347,9 +297,9 @@ def generate(ctx: click.Context, *, model: str, output: Path | None, check_only:
         else:
             text = generate_source(loaded, output=output)
     except ModelLoadError as exc:
-        _load_failed(ctx, model, exc)
+        load_failed(ctx, model, exc)
     except GenerateError as exc:
-        _refused(ctx, exc.diagnostics)
+        refused(ctx, exc.diagnostics)
     if check_only:
         if not staleness.exists:
             click.echo(f"{output} does not exist; run: tablemodel generate {model} -o {output}")
@@ -363,291 +313,8 @@ def generate(ctx: click.Context, *, model: str, output: Path | None, check_only:
     if output is None:
         click.echo(text, nl=False)
         return
-    _write_atomically(text, output)
+    write_atomically(text, output)
     click.echo(f"wrote {output}")
-
-
-def _write_atomically(text: str, output: Path) -> None:
-    """Replace `output` in one step, so an interrupted write never leaves half a file."""
-    temporary = output.with_name(f".{output.name}.tmp-{os.getpid()}")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, output)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        msg = f"cannot write {output}: {exc.strerror or exc}"
-        raise _ExitTwo(msg) from exc
-
-
-# ---------------------------------------------------------------------------------------------
-# docs
-
-
-@cli.command()
-@click.argument("model", metavar="MODEL")
-@click.option(
-    "--output",
-    "-o",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The folder to write design.md and design.html into (created if missing).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "html", "both"]),
-    default="both",
-    show_default=True,
-    help="Markdown (renders on GitHub, Mermaid diagrams), one self-contained HTML page, or both.",
-)
-@click.option(
-    "--run",
-    "run_patterns",
-    is_flag=True,
-    help="Run every pattern (on moto unless --engine says otherwise) and fill the run column;"
-    " without it the doc shows static verdicts only.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["moto", "dynamodb-local"]),
-    default="moto",
-    show_default=True,
-    help="With --run: moto in-process, or DynamoDB Local started on 127.0.0.1.",
-)
-@click.option(
-    "--hostile",
-    is_flag=True,
-    help="Show the run's hostile sample values in the index views instead of plain ones.",
-)
-@click.option(
-    "--check",
-    "check_only",
-    is_flag=True,
-    help="Write nothing; exit 1 when the files in the folder are not what MODEL gives now.",
-)
-@click.pass_context
-def docs(
-    ctx: click.Context,
-    *,
-    model: str,
-    output: Path,
-    fmt: str,
-    run_patterns: bool,
-    engine: str,
-    hostile: bool,
-    check_only: bool,
-) -> None:
-    """Write the design doc of MODEL: overview, entity and access-pattern charts, diagrams,
-    index views of sample data, capacity estimates and the checker's findings.
-
-    Exit codes: 0 written (or up to date with --check), 1 out of date with --check, 2 the
-    model could not be loaded, a folder could not be written, or the engine failed.
-    """
-    from tablemodel.api import check_model, design_of, load  # noqa: PLC0415
-    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
-    from tablemodel.docs import document  # noqa: PLC0415
-
-    if check_only and run_patterns:
-        raise click.UsageError("--check compares the static doc; it takes no --run")
-    if not run_patterns and engine != "moto":
-        raise click.UsageError("--engine needs --run")
-    formats: tuple[Any, ...] = ("md", "html") if fmt == "both" else (fmt,)
-    try:
-        loaded = load(model)
-        run = None
-        if run_patterns:
-            report, run = _check_and_run(
-                model,
-                fmt="json",
-                engine=engine,
-                endpoint_url=None,
-                allow_aws=False,
-                region=None,
-                seed=None,
-                page_size=2,
-                select=(),
-                ignore=(),
-            )
-        else:
-            report = check_model(loaded)
-        files = document(design_of(loaded), report, run, formats=formats, hostile=hostile)
-    except ModelLoadError as exc:
-        _load_failed(ctx, model, exc)
-    if check_only:
-        stale = [
-            name
-            for name, text in files.items()
-            if not (output / name).is_file() or (output / name).read_text(encoding="utf-8") != text
-        ]
-        for name in stale:
-            click.echo(f"{output / name} is out of date; run: tablemodel docs {model} -o {output}")
-        if stale:
-            ctx.exit(1)
-        click.echo(f"{output} is up to date with {model}")
-        return
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"cannot create {output}: {exc.strerror or exc}"
-        raise _ExitTwo(msg) from exc
-    for name, text in files.items():
-        _write_atomically(text, output / name)
-        click.echo(f"wrote {output / name}")
-
-
-# ---------------------------------------------------------------------------------------------
-# export
-
-
-@cli.command()
-@click.argument("model", metavar="MODEL")
-@click.option(
-    "--to",
-    "target",
-    required=True,
-    type=click.Choice(["workbench", "cloudformation", "iam"]),
-    help="A NoSQL Workbench model (JSON), an AWS::DynamoDB::Table resource, or an IAM policy.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["yaml", "json"]),
-    default="yaml",
-    show_default=True,
-    help="With --to cloudformation: the template's format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
-)
-@click.option("--account", help="With --to iam: the account ID, for literal ARNs (with --region).")
-@click.option("--region", help="With --to iam: the region, for literal ARNs (with --account).")
-@click.option(
-    "--identity-variable",
-    metavar="VARIABLE",
-    help="With --to iam: the IAM policy variable of a caller's identity, for patterns with a"
-    " `caller` (default ${cognito-identity.amazonaws.com:sub}).",
-)
-@click.pass_context
-def export(
-    ctx: click.Context,
-    *,
-    model: str,
-    target: str,
-    fmt: str,
-    output: Path | None,
-    account: str | None,
-    region: str | None,
-    identity_variable: str | None,
-) -> None:
-    """Export MODEL as a NoSQL Workbench model, a CloudFormation table, or an IAM policy.
-
-    What a Workbench model cannot hold (LSIs, TTL, streams, intents) is listed on standard
-    error. Exit codes: 0 written, 1 the model cannot be exported as asked, 2 the model could
-    not be loaded or FILE could not be written.
-    """
-    import datetime as dt  # noqa: PLC0415
-
-    from tablemodel.api import design_of, load  # noqa: PLC0415
-    from tablemodel.diagnostics import ModelLoadError  # noqa: PLC0415
-    from tablemodel.export import (  # noqa: PLC0415
-        COGNITO_IDENTITY,
-        ExportError,
-        cloudformation_template,
-        iam_policy_text,
-        workbench_model,
-    )
-
-    if target != "iam" and (account or region or identity_variable):
-        raise click.UsageError("--account, --region and --identity-variable go with --to iam")
-    if target != "cloudformation" and fmt != "yaml":
-        raise click.UsageError("--format goes with --to cloudformation")
-    if (account is None) != (region is None):
-        raise click.UsageError("--account and --region go together (literal ARNs need both)")
-    try:
-        design = design_of(load(model))
-        if target == "workbench":
-            exported = workbench_model(design, when=dt.datetime.now(dt.UTC))
-            text = exported.text()
-            for note in exported.notes:
-                click.echo(f"not in the Workbench model: {note}", err=True)
-        elif target == "cloudformation":
-            text = cloudformation_template(design, "json" if fmt == "json" else "yaml")
-        else:
-            text = iam_policy_text(
-                design,
-                account=account,
-                region=region,
-                identity_variable=identity_variable or COGNITO_IDENTITY,
-            )
-    except ModelLoadError as exc:
-        _load_failed(ctx, model, exc)
-    except ExportError as exc:
-        _refused(ctx, exc.diagnostics)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    _write_atomically(text, output)
-    click.echo(f"wrote {output}", err=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# import
-
-
-@cli.group("import")
-def import_() -> None:
-    """Turn another tool's model into a starting tablemodel model."""
-
-
-@import_.command("workbench")
-@click.argument("file", metavar="FILE.json")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the model to FILE (standard output without it).",
-)
-@click.option("--table", help="The table to import when the file holds several (the first).")
-@click.pass_context
-def import_workbench_command(
-    ctx: click.Context, *, file: str, output: Path | None, table: str | None
-) -> None:
-    """Import a NoSQL Workbench data model (format 1.0, 2.0 or 3.0) as a model file.
-
-    Key templates are inferred from the sample items; what could not be inferred is listed on
-    standard error and as comments at the top of the model. Exit codes: 0 imported, 2 the file
-    could not be read or written.
-    """
-    from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
-    from tablemodel.importers.workbench import (  # noqa: PLC0415
-        WorkbenchImportError,
-        import_workbench,
-    )
-
-    try:
-        result = import_workbench(file, table=table)
-    except WorkbenchImportError as exc:
-        _write_human([diagnostic_view(d) for d in exc.diagnostics], None)
-        ctx.exit(2)
-    text = result.yaml_text()
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        _write_atomically(text, output)
-    if result.findings:
-        from tablemodel.cli.human import print_renderables  # noqa: PLC0415
-
-        print_renderables(sys.stderr, [diagnostic_view(d) for d in result.findings])
-    entities = len(result.model["entities"])
-    where = f"wrote {output}: " if output is not None else ""
-    click.echo(
-        f"{where}table {result.model['table']['name']}, {entities} entities, "
-        f"{len(result.findings)} things to review",
-        err=True,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -686,10 +353,10 @@ def sample(
         loaded = load(model)
         items = generate_samples(design_of(loaded), seed=seed)
     except ModelLoadError as exc:
-        _load_failed(ctx, model, exc)
+        load_failed(ctx, model, exc)
     except SampleError as err:
-        raise _ExitTwo(f"sample data: {err}") from None
-    _write_text(dump_samples(items, cast("Any", fmt)), output)
+        raise ExitTwo(f"sample data: {err}") from None
+    write_text(dump_samples(items, cast("Any", fmt)), output)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,7 +405,7 @@ def vacuum(
 
     refusal = endpoint_refusal(endpoint_url, allow_aws=allow_aws)
     if refusal is not None:  # vacuum deletes items: refused before the model is even loaded
-        raise _ExitTwo(f"engine: {refusal}")
+        raise ExitTwo(f"engine: {refusal}")
     try:
         stats = vacuum_table(
             load(model),
@@ -749,11 +416,11 @@ def vacuum(
             grace_seconds=grace_seconds,
         )
     except ModelLoadError as exc:
-        _load_failed(ctx, model, exc)
+        load_failed(ctx, model, exc)
     except (GenerateError, ValueError) as err:
-        raise _ExitTwo(str(err)) from None
+        raise ExitTwo(str(err)) from None
     except EngineFault as fault:
-        raise _ExitTwo(f"engine: {fault}") from None
+        raise ExitTwo(f"engine: {fault}") from None
     click.echo(
         f"{table_name}: {stats.items_seen} chunk items seen, {stats.chunks_deleted} deleted "
         f"({stats.writes_removed} abandoned writes, {stats.intents_expired} intents expired), "
@@ -782,7 +449,7 @@ def explain(code: str) -> None:
         msg = f"unknown code {code!r}" + (f"; {hint}" if hint else "")
         msg += " (`tablemodel rules` lists every code)"
         raise click.BadParameter(msg, param_hint="CODE")
-    _write_human([CodeDocView(info)], None)
+    write_human([CodeDocView(info)], None)
 
 
 @cli.command()
@@ -791,7 +458,7 @@ def rules() -> None:
     from tablemodel.cli.catalogue import every_code  # noqa: PLC0415
     from tablemodel.cli.human import rules_table  # noqa: PLC0415
 
-    _write_human([rules_table(every_code())], None)
+    write_human([rules_table(every_code())], None)
 
 
 @cli.command()
@@ -805,53 +472,12 @@ def schema(output: Path | None) -> None:
     """Print the JSON Schema of model files, for editors and validators."""
     from tablemodel.schema.jsonschema import model_json_schema  # noqa: PLC0415
 
-    _write_text(json.dumps(model_json_schema(), indent=2) + "\n", output)
+    write_text(json.dumps(model_json_schema(), indent=2) + "\n", output)
 
 
-# ---------------------------------------------------------------------------------------------
-# Output
-
-
-def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        msg = f"cannot write {output}: {exc.strerror or exc}"
-        raise _ExitTwo(msg) from exc
-
-
-def _load_failed(ctx: click.Context, model: str, exc: ModelLoadError) -> NoReturn:
-    """The model did not load: its located errors, exit 2."""
-    from tablemodel.cli.human import outcome_view  # noqa: PLC0415
-    from tablemodel.results.formats import LoadFailure  # noqa: PLC0415
-
-    _write_human([outcome_view(LoadFailure(model, exc))], None)
-    ctx.exit(2)
-
-
-def _refused(ctx: click.Context, diagnostics: Sequence[Diagnostic]) -> NoReturn:
-    """A command refused the model (generate, export, docs): its findings, exit 1."""
-    from tablemodel.cli.human import diagnostic_view  # noqa: PLC0415
-
-    _write_human([diagnostic_view(d) for d in diagnostics], None)
-    ctx.exit(1)
-
-
-def _write_human(renderables: Sequence[RenderableType], output: Path | None) -> None:
-    from tablemodel.cli.human import print_renderables  # noqa: PLC0415
-
-    if output is None:
-        print_renderables(sys.stdout, renderables)
-        return
-    try:
-        with output.open("w", encoding="utf-8") as file:
-            print_renderables(file, renderables)
-    except OSError as exc:
-        msg = f"cannot write {output}: {exc.strerror or exc}"
-        raise _ExitTwo(msg) from exc
+cli.add_command(docs)
+cli.add_command(export)
+cli.add_command(import_)
 
 
 if __name__ == "__main__":
