@@ -29,6 +29,7 @@ from tablemodel.run.sample.stored import stored_items
 from tablemodel.schema.model import Intent, Predicate
 
 __all__ = [
+    "PATTERN_COLUMNS",
     "DesignDoc",
     "EntityRow",
     "FindingRow",
@@ -90,6 +91,21 @@ class FindingRow:
     message: str
     hint: str
     pattern: str
+
+
+# The access-pattern chart's columns, in order, for every format.
+PATTERN_COLUMNS = (
+    "Pattern",
+    "Description",
+    "Index",
+    "Key condition",
+    "Returns",
+    "Intent",
+    "Verdict",
+    "Static",
+    "Run",
+    "Read units per call",
+)
 
 
 @dataclass(frozen=True)

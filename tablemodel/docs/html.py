@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from tablemodel.docs.content import DesignDoc
+from tablemodel.docs.content import PATTERN_COLUMNS, DesignDoc
 from tablemodel.docs.svg import er_svg, layout_svg, sizes_svg
 from tablemodel.docs.views import IndexView
 
@@ -189,18 +189,7 @@ def _pattern_chart(doc: DesignDoc) -> list[str]:
         '<section id="access-pattern-chart"><h2>Access-pattern chart</h2>',
         f'<p class="note">{escape(doc.verdicts_note)}</p>',
         _table(
-            [
-                "Pattern",
-                "Description",
-                "Index",
-                "Key condition",
-                "Returns",
-                "Intent",
-                "Verdict",
-                "Static",
-                "Run",
-                "Read units per call",
-            ],
+            list(PATTERN_COLUMNS),
             rows,
             ' class="chart" data-chart="patterns"',
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from tablemodel.docs.content import DesignDoc
+from tablemodel.docs.content import PATTERN_COLUMNS, DesignDoc
 from tablemodel.docs.relations import KeyLayout, Relation
 from tablemodel.docs.views import IndexView
 
@@ -125,18 +125,7 @@ def _entity_chart(doc: DesignDoc) -> list[str]:
 def _pattern_chart(doc: DesignDoc) -> list[str]:
     out = ["## Access-pattern chart", "", doc.verdicts_note, ""]
     out += _table(
-        [
-            "Pattern",
-            "Description",
-            "Index",
-            "Key condition",
-            "Returns",
-            "Intent",
-            "Verdict",
-            "Static",
-            "Run",
-            "Read units per call",
-        ],
+        list(PATTERN_COLUMNS),
         [
             [
                 f"**{p.name}**",
