@@ -9,7 +9,7 @@ code: `printable` escapes them in comments and docstrings.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 __all__ = [
     "INDENT",
@@ -203,14 +203,12 @@ def _explode(line: str) -> list[str] | None:
     return None
 
 
-def _bracket_pairs(line: str) -> list[tuple[int, int]]:
-    """(open, close) positions of the brackets of `line` that close on it, outside strings."""
-    pairs: list[tuple[int, int]] = []
-    stack: list[int] = []
+def _code(text: str) -> Iterator[tuple[int, str]]:
+    """(position, character) of each character of `text` outside string literals."""
     quote = ""
     i = 0
-    while i < len(line):
-        ch = line[i]
+    while i < len(text):
+        ch = text[i]
         if quote:
             if ch == "\\":
                 i += 2
@@ -219,11 +217,20 @@ def _bracket_pairs(line: str) -> list[tuple[int, int]]:
                 quote = ""
         elif ch in "'\"":
             quote = ch
-        elif ch in _OPENERS:
+        else:
+            yield i, ch
+        i += 1
+
+
+def _bracket_pairs(line: str) -> list[tuple[int, int]]:
+    """(open, close) positions of the brackets of `line` that close on it, outside strings."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for i, ch in _code(line):
+        if ch in _OPENERS:
             stack.append(i)
         elif ch in ")]}" and stack:
             pairs.append((stack.pop(), i))
-        i += 1
     return pairs
 
 
@@ -231,27 +238,15 @@ def _top_level_split(body: str) -> list[str]:
     """The comma-separated elements of a bracket's contents (nested brackets kept whole)."""
     elements: list[str] = []
     depth = 0
-    quote = ""
     start = 0
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in _OPENERS:
+    for i, ch in _code(body):
+        if ch in _OPENERS:
             depth += 1
         elif ch in ")]}":
             depth -= 1
         elif ch == "," and depth == 0:
             elements.append(body[start:i].strip())
             start = i + 1
-        i += 1
     last = body[start:].strip()
     if last:
         elements.append(last)
