@@ -52,6 +52,7 @@ from tablemodel.runtime.errors import (
     TransitionRefusedError,
     UnsupportedWriteError,
 )
+from tablemodel.runtime.expressions import placeholder_of
 from tablemodel.runtime.specs import EntitySpec
 from tablemodel.runtime.values import Rule
 
@@ -318,7 +319,7 @@ class _Builder:
         self.values: dict[str, Any] = {}
 
     def name_of(self, attribute: str) -> str:
-        return self.names.setdefault(attribute, f"#w{len(self.names)}")
+        return placeholder_of(attribute, self.names)
 
     def value_of(self, wire: Any) -> str:
         slot = f":w{len(self.values)}"
