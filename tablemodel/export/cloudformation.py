@@ -40,7 +40,8 @@ def _key_schema(index: IndexDesign) -> list[dict[str, str]]:
     ]
 
 
-def _projection(projection: Projection) -> dict[str, Any]:
+def projection_of(projection: Projection) -> dict[str, Any]:
+    """An index's projection as DynamoDB's API writes it (CloudFormation and Workbench alike)."""
     kind = {"all": "ALL", "keys_only": "KEYS_ONLY", "include": "INCLUDE"}[projection.type]
     out: dict[str, Any] = {"ProjectionType": kind}
     if projection.type == "include":
@@ -76,7 +77,7 @@ def table_properties(design: Design) -> dict[str, Any]:
             {
                 "IndexName": i.name,
                 "KeySchema": _key_schema(i),
-                "Projection": _projection(i.projection),
+                "Projection": projection_of(i.projection),
             }
             for i in local
         ]
@@ -86,7 +87,7 @@ def table_properties(design: Design) -> dict[str, Any]:
             {
                 "IndexName": i.name,
                 "KeySchema": _key_schema(i),
-                "Projection": _projection(i.projection),
+                "Projection": projection_of(i.projection),
                 **({"ProvisionedThroughput": dict(throughput)} if throughput else {}),
             }
             for i in global_

@@ -22,10 +22,11 @@ from typing import Any, assert_never
 
 from tablemodel.design import Design
 from tablemodel.docs.relations import key_text
+from tablemodel.export.cloudformation import projection_of
 from tablemodel.run.sample import SampleError, generate_samples
 from tablemodel.run.sample.stored import StoredItem, stored_items
 from tablemodel.runtime.values import AttributeType
-from tablemodel.schema.model import KeyAttribute, Projection
+from tablemodel.schema.model import KeyAttribute
 
 __all__ = ["FACET_ITEMS", "WorkbenchExport", "dynamodb_type", "workbench_model"]
 
@@ -69,14 +70,6 @@ def dynamodb_type(kind: AttributeType) -> str:
 
 def _key(key: KeyAttribute) -> dict[str, str]:
     return {"AttributeName": key.name, "AttributeType": key.type}
-
-
-def _projection(projection: Projection) -> dict[str, Any]:
-    kind = {"all": "ALL", "keys_only": "KEYS_ONLY", "include": "INCLUDE"}[projection.type]
-    out: dict[str, Any] = {"ProjectionType": kind}
-    if projection.type == "include":
-        out["NonKeyAttributes"] = list(projection.attributes)
-    return out
 
 
 def _workbench_date(when: dt.datetime) -> str:
@@ -137,7 +130,7 @@ def workbench_model(
                 "IndexName": index.name,
                 "KeyAttributes": {"PartitionKey": _key(index.partition_key)}
                 | ({"SortKey": _key(index.sort_key)} if index.sort_key else {}),
-                "Projection": _projection(index.projection),
+                "Projection": projection_of(index.projection),
             }
             for index in design.indexes.values()
             if index.kind == "gsi" and not index.multi_attribute
