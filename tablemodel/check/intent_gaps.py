@@ -27,10 +27,11 @@ from tablemodel.check.ranges import BoundAtom, corrected_bound
 from tablemodel.check.reach import Example
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import quoted
+from tablemodel.records import record
 from tablemodel.schema.model import OrderTerm
 
 
-@dataclass(frozen=True)
+@record
 class Gap:
     """One definite disagreement between the keys and the intent, for one entity."""
 

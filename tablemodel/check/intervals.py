@@ -23,11 +23,11 @@ import datetime as dt
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from tablemodel.check.proof import Atom
+from tablemodel.records import record
 
 __all__ = ["Difference", "Texts", "Witness", "difference"]
 
@@ -39,7 +39,7 @@ _ORDERED = frozenset({"eq", "ne", "lt", "lte", "gt", "gte"})
 _DAY = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@record
 class Point:
     """A bound: a parameter (`symbol`), a constant (`value`), or the start of a day.
 
@@ -60,13 +60,13 @@ class Point:
         return f"the start of ${self.symbol}" + (" + 1 day" if self.offset else "")
 
 
-@dataclass(frozen=True)
+@record
 class _Cond:
     operator: str  # eq ne lt lte gt gte, or exists / absent
     point: Point | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Witness:
     """A value of the attribute one side selects and the other does not, with the parameters."""
 
@@ -86,7 +86,7 @@ class Witness:
         return f"with {given}, {item}"
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     """Where the key condition's selection (`over`) and the intent's (`under`) stick out."""
 
@@ -94,7 +94,7 @@ class Difference:
     under: Witness | None  # the intent selects it, the key condition does not
 
 
-@dataclass(frozen=True)
+@record
 class Texts:
     """The strings a counterexample may use: characters (in order) and lengths."""
 
@@ -110,7 +110,7 @@ class Texts:
         )
 
 
-@dataclass(frozen=True)
+@record
 class _Values:
     kind: str | None
     texts: Texts | None = None

@@ -7,16 +7,16 @@ The rules ask two questions of them: can these two sets meet, and if so, show me
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.design import SCALAR_TYPE, ConditionDesign, Design, EntityDesign, PatternDesign
 from tablemodel.keylang.automata import Nfa, ValueDomain, at_least, at_most, intersect, template_nfa
 from tablemodel.keylang.templates import KeyTemplate, Variable
+from tablemodel.records import record
 from tablemodel.schema.model import AttributeSpec
 
 
-@dataclass(frozen=True)
+@record
 class Interval:
     """A closed or open interval of numbers; None bounds are infinite."""
 
@@ -131,7 +131,7 @@ def entity_interval(entity: EntityDesign, attribute: str) -> Interval | None:
     return number_template_interval(template, dict(entity.spec.attributes))
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """Whether an entity's key can satisfy a condition, with an example key when it can."""
 

@@ -29,6 +29,7 @@ from tablemodel.diagnostics import quoted
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
+from tablemodel.records import record
 from tablemodel.schema.model import Predicate, Scalar
 
 RANGE_OPS = frozenset({"lt", "lte", "gt", "gte"})
@@ -465,7 +466,7 @@ def intent_atoms(pattern: PatternDesign, entity: EntityDesign) -> set[Atom]:
 # Order
 
 
-@dataclass(frozen=True)
+@record
 class KeyOrder:
     """The order an index returns one entity's items in, as an attribute and direction."""
 

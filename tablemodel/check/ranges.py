@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from tablemodel.design import NUMERIC, Design, EntityDesign, PatternDesign
 from tablemodel.keylang.automata import ValueDomain
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Part, Variable
+from tablemodel.records import record
 
 __all__ = ["BoundAtom", "Step", "Walk", "bound_atoms", "walk"]
 
@@ -37,7 +37,7 @@ __all__ = ["BoundAtom", "Step", "Walk", "bound_atoms", "walk"]
 _FIXED_WIDTH = {"date": 10, "datetime": 27}
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """The entity's placeholder `attribute` compared with `operand` (`$param` or a constant).
 
@@ -54,7 +54,7 @@ class Step:
     delimited: bool = False  # a key that starts like the bound up to here has the same value
 
 
-@dataclass(frozen=True)
+@record
 class Walk:
     """How an entity's key compares with a bound: placeholder by placeholder, then `terminal`.
 
@@ -68,7 +68,7 @@ class Walk:
     continues: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class BoundAtom:
     """A bound's condition on one attribute, and the step it came from (for corrections)."""
 

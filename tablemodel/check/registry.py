@@ -10,14 +10,14 @@ finding in the design's source.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from tablemodel.check.analysis import Analysis
 from tablemodel.design import Design
 from tablemodel.diagnostics import Diagnostic, PathPart, Severity, codes
+from tablemodel.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One problem a rule found: where (a path in the model) and what."""
 
@@ -50,7 +50,7 @@ class Finding:
 RuleFunction = Callable[[Design, Analysis], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """A registered rule: its code's entry and the function that checks it."""
 

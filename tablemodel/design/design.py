@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Literal
 
@@ -18,6 +18,7 @@ from tablemodel.design.values import keeps_case
 from tablemodel.diagnostics import Diagnostic, Location, PathPart
 from tablemodel.keylang.automata import Encoding, ValueDomain
 from tablemodel.keylang.templates import KeyTemplate
+from tablemodel.records import record
 from tablemodel.schema.loader import LoadedModel
 from tablemodel.schema.model import (
     AccessPattern,
@@ -32,7 +33,7 @@ TABLE = "table"
 IndexKind = Literal["table", "lsi", "gsi"]
 
 
-@dataclass(frozen=True)
+@record
 class IndexDesign:
     """The base table or one of its indexes, as the checker sees it.
 
@@ -79,7 +80,7 @@ class IndexDesign:
         return "the table" if self.kind == "table" else f"{self.kind.upper()} `{self.name}`"
 
 
-@dataclass(frozen=True)
+@record
 class EntityDesign:
     """An entity with its key templates parsed.
 
@@ -118,7 +119,7 @@ class EntityDesign:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class ConditionDesign:
     """One key attribute's condition in a pattern, with parsed templates."""
 
@@ -139,7 +140,7 @@ class ConditionDesign:
         return f"{self.attribute} {symbol} {quoted[0]}"
 
 
-@dataclass(frozen=True)
+@record
 class PatternDesign:
     """An access pattern linked to its index, entities and parameters.
 
@@ -224,7 +225,7 @@ class PatternDesign:
         return " AND ".join(parts) if parts else "(none)"
 
 
-@dataclass(frozen=True)
+@record
 class Design:
     """Everything the rules need, resolved once."""
 

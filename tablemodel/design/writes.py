@@ -15,11 +15,11 @@ What the checker proves, the generator types and the runner tries is computed he
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from tablemodel.design.design import Design, EntityDesign
 from tablemodel.diagnostics import PathPart
+from tablemodel.records import record
 from tablemodel.schema.model import (
     AttributeSpec,
     Predicate,
@@ -45,7 +45,7 @@ __all__ = [
 ANY_AMOUNT = AttributeSpec(type="number")
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One action of a write pattern, resolved."""
 

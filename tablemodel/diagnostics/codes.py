@@ -22,9 +22,9 @@ Docstring convention (rules and load codes alike):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tablemodel.diagnostics.diagnostic import Severity
+from tablemodel.records import record
 
 FAMILIES: dict[str, str] = {
     "load": "Loading and schema",
@@ -45,7 +45,7 @@ FAMILIES: dict[str, str] = {
 _CODE = re.compile(r"^TM\d{3}$")
 
 
-@dataclass(frozen=True)
+@record
 class CodeInfo:
     """A registered diagnostic code and its documentation."""
 

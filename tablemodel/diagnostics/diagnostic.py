@@ -9,9 +9,11 @@ them the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from tablemodel.records import record
 
 PathPart = str | int
 
@@ -37,7 +39,7 @@ def format_path(path: Sequence[PathPart]) -> str:
     return out or "<root>"
 
 
-@dataclass(frozen=True)
+@record
 class Snippet:
     """The source line a location points into, to show under the message with a caret.
 
@@ -53,7 +55,7 @@ class Snippet:
         return {"text": self.text, "column": self.column}
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """Where a problem is: a file position (when known) and the path inside the model.
 
@@ -91,7 +93,7 @@ class Location:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class Diagnostic:
     """One problem, with everything a reader needs to fix it."""
 

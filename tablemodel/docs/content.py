@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from tablemodel.design import Design, IndexDesign
 from tablemodel.diagnostics import Diagnostic
@@ -22,6 +21,7 @@ from tablemodel.docs.estimates import (
 )
 from tablemodel.docs.relations import KeyLayout, Relation, key_layouts, key_text, relations
 from tablemodel.docs.views import IndexView, index_views
+from tablemodel.records import record
 from tablemodel.results.check_report import CheckReport
 from tablemodel.results.run_report import RunReport
 from tablemodel.run.sample import SampleError, SampleItem, generate_samples
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class IndexRow:
     """The table or one index in the overview."""
 
@@ -52,7 +52,7 @@ class IndexRow:
     projection: str  # "all", "keys only", "include: a, b"
 
 
-@dataclass(frozen=True)
+@record
 class KeyColumn:
     """One column of the entity chart: a key attribute and the roles it plays."""
 
@@ -60,7 +60,7 @@ class KeyColumn:
     roles: str  # "table partition key; GSI `GSI_SK_Numeric` partition key"
 
 
-@dataclass(frozen=True)
+@record
 class EntityRow:
     name: str
     description: str
@@ -68,7 +68,7 @@ class EntityRow:
     attributes: tuple[tuple[str, str], ...]  # (name, type text)
 
 
-@dataclass(frozen=True)
+@record
 class PatternRow:
     name: str
     description: str
@@ -83,7 +83,7 @@ class PatternRow:
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FindingRow:
     code: str
     severity: str
@@ -108,7 +108,7 @@ PATTERN_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class DesignDoc:
     """Everything a design doc shows."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.keylang.templates import Literal as TemplateLiteral
+from tablemodel.records import record
 from tablemodel.run.sample.stored import StoredItem
 from tablemodel.runtime.keys import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 from tablemodel.runtime.size import (
@@ -39,7 +39,7 @@ _DATETIME_BYTES = len("2024-01-01T00:00:00.000000Z")
 _DATE_BYTES = len("2024-01-01")
 
 
-@dataclass(frozen=True)
+@record
 class EntityEstimate:
     """One entity's item sizes and the capacity one write or read of it takes."""
 

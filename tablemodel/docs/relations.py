@@ -11,10 +11,10 @@ sharing one template share partitions (an item collection), each with its sort-k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from tablemodel.design import Design, EntityDesign
+from tablemodel.records import record
 
 __all__ = [
     "KeyLayout",
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class Relation:
     source: str
     target: str
@@ -35,19 +35,19 @@ class Relation:
     label: str  # the attributes the relation goes through
 
 
-@dataclass(frozen=True)
+@record
 class LayoutLeaf:
     entity: str
     sort_template: str  # "" on an index without a sort key
 
 
-@dataclass(frozen=True)
+@record
 class LayoutPartition:
     template: str
     leaves: tuple[LayoutLeaf, ...]
 
 
-@dataclass(frozen=True)
+@record
 class KeyLayout:
     index: str
     label: str

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 from tablemodel.docs.content import DesignDoc
 from tablemodel.docs.estimates import EntityEstimate
 from tablemodel.docs.relations import KeyLayout
+from tablemodel.records import record
 
 __all__ = ["er_svg", "layout_svg", "sizes_svg"]
 
@@ -50,7 +50,7 @@ def _svg(width: float, height: float, title: str, body: Sequence[str]) -> str:
 # -- entity relationships ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Box:
     x: float
     y: float

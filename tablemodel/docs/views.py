@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from tablemodel.design import Design, IndexDesign
+from tablemodel.records import record
 from tablemodel.run.sample.stored import StoredItem
 
 __all__ = ["IndexView", "Partition", "ViewItem", "index_views", "value_text"]
@@ -26,21 +26,21 @@ MAX_ITEMS = 6
 MAX_VALUE = 40
 
 
-@dataclass(frozen=True)
+@record
 class ViewItem:
     entity: str
     sort_key: str  # "" on an index without a sort key
     attributes: tuple[tuple[str, str], ...]  # other projected attributes: (name, value text)
 
 
-@dataclass(frozen=True)
+@record
 class Partition:
     key: str
     items: tuple[ViewItem, ...]
     more: int  # items of the partition not shown
 
 
-@dataclass(frozen=True)
+@record
 class IndexView:
     index: str
     label: str

@@ -13,12 +13,12 @@ import itertools
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 from tablemodel.diagnostics import TableModelError
 from tablemodel.engines.guard import endpoint_refusal
+from tablemodel.records import record
 
 __all__ = [
     "ENGINES",
@@ -50,7 +50,7 @@ class EngineFault(TableModelError):
     """The engine, not the model, stopped the run; the message says what to do."""
 
 
-@dataclass(frozen=True)
+@record
 class EngineSession:
     """An engine ready for requests: its name and the endpoint to send them to."""
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from tablemodel.design import Design, PatternDesign
 from tablemodel.diagnostics import Diagnostic, Severity, TableModelError
 from tablemodel.diagnostics.codes import declare
 from tablemodel.keylang.templates import Literal as TemplateLiteral
+from tablemodel.records import record
 
 __all__ = [
     "CALLER_NOT_IN_PARTITION_KEY",
@@ -84,7 +84,7 @@ class ExportError(TableModelError, ValueError):
         super().__init__("; ".join(f"{d.code} {d.location}: {d.message}" for d in diagnostics))
 
 
-@dataclass(frozen=True)
+@record
 class _Arns:
     account: str | None
     region: str | None

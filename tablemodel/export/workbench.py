@@ -17,12 +17,12 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, assert_never
 
 from tablemodel.design import Design
 from tablemodel.docs.relations import key_text
 from tablemodel.export.cloudformation import projection_of
+from tablemodel.records import record
 from tablemodel.run.sample import SampleError, generate_samples
 from tablemodel.run.sample.stored import StoredItem, stored_items
 from tablemodel.runtime.values import AttributeType
@@ -34,7 +34,7 @@ FACET_ITEMS = 25
 """Sample items per facet: enough to show a pattern, few enough to read in Workbench."""
 
 
-@dataclass(frozen=True)
+@record
 class WorkbenchExport:
     document: dict[str, Any]
     notes: tuple[str, ...]  # what the model says that the Workbench format cannot hold

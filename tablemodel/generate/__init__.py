@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
 from tablemodel import __version__
@@ -23,6 +22,7 @@ from tablemodel.diagnostics import Diagnostic, ModelLoadError, TableModelError, 
 from tablemodel.generate.python import ModuleWriter
 from tablemodel.generate.text import LINE, printable
 from tablemodel.generate.validate import Problem, validate
+from tablemodel.records import record
 from tablemodel.schema.loader import LoadedModel
 
 __all__ = ["GenerateError", "Staleness", "check_source", "generate_source", "model_digest"]
@@ -154,7 +154,7 @@ def _diagnostic(design: Design, problem: Problem) -> Diagnostic:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Staleness:
     """What `generate --check` found: up to date, or a diff from the file to the model."""
 

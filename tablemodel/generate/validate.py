@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import keyword
-from dataclasses import dataclass
 
 from tablemodel.check.languages import common_primary_key
 from tablemodel.design import PatternDesign, rule_of
@@ -26,6 +25,7 @@ from tablemodel.generate.naming import (
     python_name,
 )
 from tablemodel.generate.python import ModuleWriter
+from tablemodel.records import record
 from tablemodel.runtime.keys import SORT_KEY_MAX_BYTES, KeyCodec
 from tablemodel.schema.model import AttributeSpec
 
@@ -151,7 +151,7 @@ declare(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Something in the design that the generator cannot turn into code."""
 

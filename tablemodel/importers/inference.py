@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tablemodel.keylang.templates import Literal, TemplateSyntaxError, Variable, parse_template
+from tablemodel.records import record
 
 __all__ = ["Inferred", "identifier", "infer_template", "literal_text", "template_from_attributes"]
 
@@ -27,7 +28,7 @@ DELIMITERS = "#|:"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 
 
-@dataclass(frozen=True)
+@record
 class Inferred:
     """A template, where it came from, and the values of variables that are not attributes."""
 

@@ -45,6 +45,7 @@ from tablemodel.importers.inference import (
     literal_text,
     template_from_attributes,
 )
+from tablemodel.records import record
 from tablemodel.schema.loader import model_from_data
 
 __all__ = [
@@ -146,7 +147,7 @@ class WorkbenchImportError(TableModelError, ValueError):
         super().__init__("\n".join(f"{d.code} {d.location}: {d.message}" for d in diagnostics))
 
 
-@dataclass(frozen=True)
+@record
 class ImportResult:
     """The imported model (plain data that validates as a model) and what to review."""
 
@@ -330,7 +331,7 @@ class _Facet:
     grouped_from_keys: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class _Key:
     name: str
     type: str

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
+from tablemodel.records import record
 
 __all__ = [
     "MAX_TRACKED_LENGTH",
@@ -56,7 +57,7 @@ _Successors = Callable[[int], Iterable[int]]
 _Node = tuple[int, int, bool]  # two runs of one automaton, and whether they have diverged
 
 
-@dataclass(frozen=True)
+@record
 class ValueDomain:
     """The raw (unencoded) values a variable can take: characters and length bounds."""
 
@@ -70,7 +71,7 @@ class ValueDomain:
             raise ValueError(msg)
 
 
-@dataclass(frozen=True)
+@record
 class Encoding:
     """How values are written into keys: raw, or with delimiters escaped; folded or not.
 

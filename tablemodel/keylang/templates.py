@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from tablemodel.records import record
 
 __all__ = [
     "MAX_WIDTH",
@@ -43,14 +45,14 @@ class TemplateSyntaxError(ValueError):
         super().__init__(f"{message} at column {column} of template {source!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Literal:
     """Constant text in a template (braces already unescaped)."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Variable:
     """A placeholder: its name, the zero-padding width if any, and the raw format spec."""
 
@@ -63,7 +65,7 @@ class Variable:
 Part = Literal | Variable
 
 
-@dataclass(frozen=True)
+@record
 class KeyTemplate:
     """A parsed template. Adjacent literals are merged and no literal is empty."""
 

@@ -6,11 +6,12 @@ The library returns a `CheckReport`; the CLI only renders it. Nothing here print
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
 from tablemodel.diagnostics import Diagnostic, Severity
+from tablemodel.records import record
 
 
 class Verdict(StrEnum):
@@ -26,7 +27,7 @@ class Verdict(StrEnum):
     WARNINGS = "warnings"  # proven or run-only, with warnings
 
 
-@dataclass(frozen=True)
+@record
 class PatternSummary:
     """One row of the summary table."""
 
@@ -59,7 +60,7 @@ class PatternSummary:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class CheckReport:
     """Everything `tablemodel check` found for one model."""
 

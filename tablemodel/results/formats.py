@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import tablemodel
 from tablemodel.diagnostics import Diagnostic, ModelLoadError, Severity, codes
+from tablemodel.records import record
 from tablemodel.results.check_report import CheckReport, PatternSummary
 
 if TYPE_CHECKING:  # a static check never loads the run report's types
@@ -62,7 +62,7 @@ _GITHUB_COMMAND: dict[Severity, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class LoadFailure:
     """A target whose model could not be loaded, with the source it was loaded from."""
 

@@ -6,11 +6,13 @@ Plain data, nothing printed and no SDK imported: `formats.py` and the CLI render
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from tablemodel.records import record
 
-@dataclass(frozen=True)
+
+@record
 class ItemView:
     """One item as a report shows it: its entity, its table key and its key on the index."""
 
@@ -34,7 +36,7 @@ class ItemView:
         return f"{self.entity} {{{key}}}"
 
 
-@dataclass(frozen=True)
+@record
 class CallResult:
     """One call of a pattern's generated function with one set of parameters."""
 
@@ -76,7 +78,7 @@ class CallResult:
         }
 
 
-@dataclass(frozen=True)
+@record
 class PatternRun:
     """Every call of one pattern, and the static verdict beside them.
 
@@ -127,7 +129,7 @@ class PatternRun:
         } | ({"write": True} if self.write else {})
 
 
-@dataclass(frozen=True)
+@record
 class RunReport:
     """One run of every access pattern of a model against one engine."""
 

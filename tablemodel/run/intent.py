@@ -32,12 +32,12 @@ import functools
 import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TypeVar
 
 from tablemodel.design import NUMERIC, Design
 from tablemodel.diagnostics import TableModelError
+from tablemodel.records import record
 from tablemodel.runtime.values import AttributeType, format_datetime
 from tablemodel.schema.model import Predicate, Scalar
 
@@ -176,7 +176,7 @@ def parameter_of(operand: object) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class Expected:
     """What a correct engine returns, as indices into the sample items.
 
@@ -196,7 +196,7 @@ class Expected:
         return total if self.limit is None else min(total, self.limit)
 
 
-@dataclass(frozen=True)
+@record
 class _Condition:
     attribute: str
     operator: str
@@ -447,7 +447,7 @@ def _limit(pattern: str, limit: int | str | None, params: Mapping[str, object]) 
 # Comparing what came back
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     """How a returned sequence of items differs from the expected result.
 

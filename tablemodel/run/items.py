@@ -4,14 +4,14 @@ and the error for sample data that cannot be generated or loaded."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from tablemodel.diagnostics import TableModelError
+from tablemodel.records import record
 
 __all__ = ["SampleError", "SampleItem"]
 
 
-@dataclass(frozen=True)
+@record
 class SampleItem:
     """One item: its entity, its values by model attribute name, and where it came from.
 

@@ -9,11 +9,11 @@ import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from tablemodel.design import Design, PatternDesign, rule_of
 from tablemodel.keylang.charset import CharSetSyntaxError
+from tablemodel.records import record
 from tablemodel.run.intent import (
     IntentError,
     compare_stored,
@@ -30,7 +30,7 @@ from tablemodel.runtime.values import AttributeValueError, Rule
 __all__ = ["chosen_sets", "example_sets", "parameter_sets"]
 
 
-@dataclass(frozen=True)
+@record
 class _Use:
     """One place a parameter appears in the intent: `entity.attribute operator $param`."""
 

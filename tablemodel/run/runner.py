@@ -28,7 +28,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +48,7 @@ from tablemodel.engines.session import (
 )
 from tablemodel.generate import generate_source
 from tablemodel.generate.naming import parameter_name
+from tablemodel.records import record
 from tablemodel.results.check_report import CheckReport
 from tablemodel.results.run_report import CallResult, ItemView, PatternRun, RunReport
 from tablemodel.run.intent import compare, expected_result, stored, why_nothing
@@ -71,7 +71,7 @@ Progress = Callable[[str, int, int], None]
 _SHOWN = 3  # items around an order break, in the report
 
 
-@dataclass(frozen=True)
+@record
 class RunOptions:
     """How to run: which engine, which data, how small the pages are."""
 

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from pynamodb.models import Model
 
+from tablemodel.records import record
 from tablemodel.runtime.configuration import ensure_configured, root_model
 from tablemodel.runtime.entities import refresh_keys, refuse_partial
 from tablemodel.runtime.errors import BatchWriteError, UnsupportedWriteError
@@ -40,7 +41,7 @@ class BatchStats:
     waited: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class _Backoff:
     max_attempts: int
     base_delay: float

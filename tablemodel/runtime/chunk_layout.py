@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
+from tablemodel.records import record
 from tablemodel.runtime import size
 from tablemodel.runtime.errors import ChunkCorruptionError, ChunkRecordError
 from tablemodel.runtime.payload import CODECS, Codec
@@ -75,7 +75,7 @@ _INDEX = re.compile(r"[0-9]+")
 _PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 
 
-@dataclass(frozen=True)
+@record
 class ChunkRef:
     """What a chunk or intent sort key says: its head's sort key, write id, index (None for
     the intent)."""
@@ -85,7 +85,7 @@ class ChunkRef:
     index: int | None
 
 
-@dataclass(frozen=True)
+@record
 class ChunkLayout:
     """Attribute names and the chunk key format. Defaults start with ``~``, which sorts after
     the letters and digits entity prefixes use."""
@@ -212,7 +212,7 @@ def check_key(layout: ChunkLayout, key: RecordKey) -> Key:
 # The manifest: what a head says about its record
 
 
-@dataclass(frozen=True)
+@record
 class Manifest:
     """The head's account of its record: the version, the write whose chunks are current,
     their count, the stored bytes' length and SHA-256, and how to decode them."""

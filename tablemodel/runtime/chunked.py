@@ -28,11 +28,11 @@ record's version), and batch writes refuse them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pynamodb.models import Model
 
+from tablemodel.records import record
 from tablemodel.runtime.chunks import ChunkConflictError, ChunkLayout, ChunkStore, VacuumStats
 from tablemodel.runtime.errors import ItemExistsError, VersionConflictError, VersionUnknownError
 from tablemodel.runtime.keys import CHUNK_SORT_KEY_PREFIX, KeyValueError
@@ -48,7 +48,7 @@ _WRITE_ID = "_chunk_write_id"
 _MANIFEST = ChunkLayout()  # the manifest's attribute names (the key names do not matter here)
 
 
-@dataclass(frozen=True)
+@record
 class Chunking:
     """Which attributes of an entity are chunked, and how their payload is encoded."""
 

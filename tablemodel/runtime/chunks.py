@@ -103,12 +103,12 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from tablemodel.records import record
 from tablemodel.runtime.chunk_layout import (
     BATCH_WRITE_LIMIT,
     INTENT,
@@ -193,7 +193,7 @@ _log = logging.getLogger(__name__)
 # --- results ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class ChunkedRecord:
     """A record as read: the caller's head attributes (wire form), the decoded payload, the
     version to pass as ``expected_version`` to the next write, and the current write id."""
@@ -204,7 +204,7 @@ class ChunkedRecord:
     write_id: str
 
 
-@dataclass(frozen=True)
+@record
 class ChunkWrite:
     """What a write stored: the new version, its write id, the number of chunk items, and
     whether it went in one transaction (otherwise in steps)."""
@@ -215,7 +215,7 @@ class ChunkWrite:
     transactional: bool
 
 
-@dataclass(frozen=True)
+@record
 class ChunkPlan:
     """How a write would be stored: chunk items, payload bytes each holds (``chunk_room``),
     whether one transaction carries chunks and head, and that transaction's counted bytes."""
@@ -226,7 +226,7 @@ class ChunkPlan:
     transaction_bytes: int
 
 
-@dataclass(frozen=True)
+@record
 class _Prepared:
     write_id: str
     created: int

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from typing import Literal as TypingLiteral
 from typing import NoReturn
@@ -43,6 +42,7 @@ from tablemodel.keylang.automata import (
 )
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable, parse_template
+from tablemodel.records import record
 
 __all__ = [
     "CHUNK_SORT_KEY_PREFIX",
@@ -92,7 +92,7 @@ class KeyValueError(TableModelError, ValueError):
         super().__init__(f"{entity}.{attribute}: {reason}")
 
 
-@dataclass(frozen=True)
+@record
 class PartSpec:
     """The type of one template variable.
 
@@ -118,7 +118,7 @@ class PartSpec:
             raise ValueError(msg)
 
 
-@dataclass(frozen=True)
+@record
 class _Part:
     """A template variable resolved against its spec."""
 

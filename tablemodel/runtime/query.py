@@ -43,6 +43,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
 
+from tablemodel.records import record
 from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
@@ -83,14 +84,14 @@ def set_cursor_secret(base: type[Model], secret: bytes | str | Unset | None) -> 
     _secrets[base] = secret.encode() if isinstance(secret, str) else secret
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """A filter operand that is one of the pattern's parameters."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class KeyTerm:
     """One key attribute's condition: operator and its templates (two for `between`)."""
 
@@ -99,7 +100,7 @@ class KeyTerm:
     templates: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FilterTerm:
     """A FilterExpression condition on a non-key attribute."""
 
@@ -143,7 +144,7 @@ class QueryTrace:
         return sum(len(page.items) for page in self.pages)
 
 
-@dataclass(frozen=True)
+@record
 class Page(Generic[T]):
     """One page of results and the cursor of the next (None when there is no next page).
 
@@ -601,7 +602,7 @@ class PatternSpec(Generic[T]):
         return cast(Key, key), remaining  # an ExclusiveStartKey: DynamoDB checks the values
 
 
-@dataclass(frozen=True)
+@record
 class _Query:
     hash_value: Any  # None for a scan
     key_condition: Condition | None  # None for a scan

@@ -9,12 +9,12 @@ tells the caller when an attempt may have been applied although it reported an e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, overload
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from tablemodel.records import record
 from tablemodel.runtime.chunk_layout import BATCH_WRITE_LIMIT
 from tablemodel.runtime.errors import BatchWriteError
 from tablemodel.runtime.retry import backoff_delay
@@ -56,7 +56,7 @@ class _DescribeTable(TypedDict):
     TableName: str
 
 
-@dataclass(frozen=True)
+@record
 class Sent:
     """A request's answer: the response (or error response when a condition failed), and
     whether an earlier attempt may have been applied although it reported an error."""

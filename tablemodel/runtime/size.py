@@ -77,9 +77,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
+
+from tablemodel.records import record
 
 __all__ = [
     "ITEM_SIZE_LIMIT",
@@ -233,7 +234,7 @@ def item_size(item: Item) -> int:
     return sum(attribute_size(name, value) for name, value in item.items())
 
 
-@dataclass(frozen=True)
+@record
 class LocalIndexShape:
     """What an LSI copies of an item: its sort key attribute and its projection.
 

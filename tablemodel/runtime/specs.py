@@ -8,10 +8,11 @@ through the key codec; `tablemodel.runtime.entities` does the reads and writes o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from tablemodel.keylang.templates import parse_template
+from tablemodel.records import record
 from tablemodel.runtime.chunked import Chunking
 from tablemodel.runtime.keys import KeyCodec
 from tablemodel.runtime.values import AttributeValueError, Rule
@@ -42,7 +43,7 @@ class Unset:
 UNSET = Unset()
 
 
-@dataclass(frozen=True)
+@record
 class MultiKeyIndex:
     """A GSI with a multi-attribute key (DynamoDB, November 2025), which PynamoDB cannot
     declare: up to four partition-key and four sort-key attributes, in KeySchema order.
@@ -64,7 +65,7 @@ class MultiKeyIndex:
         return (*self.partition_keys, *self.sort_keys)
 
 
-@dataclass(frozen=True)
+@record
 class TableSpec:
     """The physical table as the generated code needs it at run time.
 

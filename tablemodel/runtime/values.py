@@ -22,12 +22,13 @@ import datetime as dt
 import math
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Literal, assert_never
 
 from tablemodel.diagnostics import TableModelError
 from tablemodel.keylang.charset import CharSet
+from tablemodel.records import record
 from tablemodel.runtime.keys import PartKind, PartSpec
 
 __all__ = [
@@ -123,7 +124,7 @@ def parse_datetime(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, DATETIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """One attribute's declaration, as the generated code repeats it from the model."""
 

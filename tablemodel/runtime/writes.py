@@ -42,6 +42,7 @@ from typing import Any, Literal, cast
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
+from tablemodel.records import record
 from tablemodel.runtime.configuration import ensure_configured, ready, root_model
 from tablemodel.runtime.errors import (
     ConditionFailedError,
@@ -61,14 +62,14 @@ __all__ = ["ActionSpec", "Param", "Term", "Value", "WriteSpec"]
 Operation = Literal["create", "put", "update", "delete", "check"]
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """An operand the caller gives: the pattern's parameter `name`."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class Value:
     """An operand the model fixes."""
 
@@ -78,7 +79,7 @@ class Value:
 Operand = Param | Value
 
 
-@dataclass(frozen=True)
+@record
 class Term:
     """One condition on the current item: `attribute operator operands`."""
 
@@ -102,7 +103,7 @@ class Term:
 _SYMBOLS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
-@dataclass(frozen=True)
+@record
 class ActionSpec:
     """One action of a write pattern. `entity` is the generated class (with its `_spec`);
     `state` and `from_states` name the state attribute and the states the action moves items

@@ -30,6 +30,7 @@ from tablemodel.diagnostics import (
     exception_text,
 )
 from tablemodel.diagnostics.codes import declare
+from tablemodel.records import record
 from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
 from tablemodel.schema.positions import ModelPath, PositionMap, key_part
 from tablemodel.schema.problems import (
@@ -112,7 +113,7 @@ declare(
 __all__ = ["LoadedModel", "guarded", "model_from_data", "short", "validate"]
 
 
-@dataclass(frozen=True)
+@record
 class LoadedModel:
     """A validated model, where it came from, and where each of its parts is written."""
 

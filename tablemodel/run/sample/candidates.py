@@ -27,13 +27,13 @@ import itertools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, assert_never
 
 from tablemodel.design import Design, rule_of
 from tablemodel.keylang.charset import CharSet, CharSetSyntaxError
 from tablemodel.keylang.templates import Literal as TemplateLiteral
+from tablemodel.records import record
 from tablemodel.runtime.values import AttributeValueError, CollectionType, Rule, to_decimal
 from tablemodel.schema.model import AttributeSpec
 
@@ -46,7 +46,7 @@ _LONGEST = 16_384  # longest string generated at exactly max_length (larger ones
 _TTL_BASE = 4_102_444_800  # 2100-01-01: TTL values far in the future, so no engine expires them
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     """What candidates depend on besides the attribute: the model's key codec and templates."""
 

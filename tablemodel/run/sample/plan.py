@@ -7,10 +7,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 from tablemodel.design import Design, EntityDesign
 from tablemodel.diagnostics import PathPart
+from tablemodel.records import record
 from tablemodel.run.items import SampleError
 from tablemodel.run.sample.candidates import CASE_VARIANTS, Context, candidates_for, unique
 from tablemodel.run.sample.fixtures import Unreadable, from_plain, hint, one_of
@@ -28,7 +28,7 @@ DEFAULT_PER_PARENT = 3
 """Items for each parent item when `per_parent` is not given."""
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """One entity's sample section: how many items, and under which parent entity."""
 

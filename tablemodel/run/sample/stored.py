@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from tablemodel.design import Design, EntityDesign
+from tablemodel.records import record
 from tablemodel.run.items import SampleItem
 from tablemodel.run.sample.shape import EntityShape
 from tablemodel.runtime.values import format_datetime
@@ -25,7 +25,7 @@ from tablemodel.runtime.values import format_datetime
 __all__ = ["StoredItem", "stored_items", "wire_value"]
 
 
-@dataclass(frozen=True)
+@record
 class StoredItem:
     """One sample item: its entity and the item as stored (attribute name -> wire value)."""
 
