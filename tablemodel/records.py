@@ -31,7 +31,7 @@ from dataclasses import MISSING, Field, FrozenInstanceError, field
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
 
-__all__ = ["record"]
+__all__ = ["mutable_record", "record"]
 
 T = TypeVar("T", bound=type)
 
@@ -41,6 +41,17 @@ _FACTORY = object()  # the default of an argument whose field has a default fact
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
 def record(cls: T) -> T:
     """Make `cls` a frozen dataclass (see the module's docstring for what differs in cost)."""
+    return _make(cls, frozen=True)
+
+
+@dataclass_transform(field_specifiers=(field, Field))
+def mutable_record(cls: T) -> T:
+    """Make `cls` a dataclass whose fields may be assigned: `dataclass()`'s `__init__`,
+    `__repr__` and `__eq__` (and so no hash), made as `record` makes them."""
+    return _make(cls, frozen=False)
+
+
+def _make(cls: T, *, frozen: bool) -> T:
     own = dict(cls.__dict__)
     if not own.get("__doc__"):
         # The standard decorator computes this from `inspect.signature`; the field names are
@@ -57,19 +68,26 @@ def record(cls: T) -> T:
     methods: dict[str, Callable[..., Any]] = {
         "__init__": _lazy_init(cls),
         "__repr__": _repr_of(shown),
-        "__setattr__": _refuse_assignment,
-        "__delattr__": _refuse_deletion,
     }
+    if frozen:
+        methods["__setattr__"] = _refuse_assignment
+        methods["__delattr__"] = _refuse_deletion
     if "__eq__" not in own:
         methods["__eq__"] = _eq_of(compared)
+    for name, method in methods.items():
+        if name not in own:
+            method.__qualname__ = f"{cls.__qualname__}.{name}"
+            setattr(cls, name, method)
+    # Hashing as the standard decorator decides it: a frozen class hashes its compared fields
+    # unless it writes `__hash__` itself; a mutable one with generated equality has no hash.
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     if not explicit_hash:
-        methods["__hash__"] = _hash_of(compared)
-    for name, method in methods.items():
-        if name in own and name != "__hash__":
-            continue
-        method.__qualname__ = f"{cls.__qualname__}.{name}"
-        setattr(cls, name, method)
+        if frozen:
+            hasher = _hash_of(compared)
+            hasher.__qualname__ = f"{cls.__qualname__}.__hash__"
+            cls.__hash__ = hasher  # type: ignore[assignment]
+        elif "__eq__" not in own:
+            cls.__hash__ = None  # type: ignore[assignment]
     return cls
 
 
@@ -135,7 +153,8 @@ def _lazy_init(cls: type) -> Callable[..., None]:
 
 
 def _compile_init(cls: type) -> Callable[..., None]:
-    """The `__init__` the standard decorator would write for a frozen `cls`."""
+    """The `__init__` the standard decorator would write for `cls` (fields set through
+    `object.__setattr__`, as for a frozen class, which is the same for a mutable one)."""
     scope: dict[str, object] = {"_record_set": object.__setattr__, "_record_factory": _FACTORY}
     positional: list[str] = []
     keyword: list[str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tablemodel.check.intervals import Texts, difference
 from tablemodel.check.proof import (
@@ -27,7 +27,7 @@ from tablemodel.check.ranges import BoundAtom, corrected_bound
 from tablemodel.check.reach import Example
 from tablemodel.design import Design, EntityDesign, IndexDesign, PatternDesign
 from tablemodel.diagnostics import quoted
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.schema.model import OrderTerm
 
 
@@ -44,7 +44,7 @@ class Gap:
     hint: str | None = None
 
 
-@dataclass
+@mutable_record
 class IntentGaps:
     """Where a pattern's keys and its intent disagree, by kind, and what only a run can tell."""
 

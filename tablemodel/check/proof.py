@@ -29,7 +29,7 @@ from tablemodel.diagnostics import quoted
 from tablemodel.keylang.automata import ValueDomain, decode_value, parse_key
 from tablemodel.keylang.charset import CharSet
 from tablemodel.keylang.templates import KeyTemplate, Literal, Variable
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.schema.model import Predicate, Scalar
 
 RANGE_OPS = frozenset({"lt", "lte", "gt", "gte"})
@@ -61,7 +61,7 @@ class Atom:
         return f"{self.operator}({self.attribute}, {self.operand})"
 
 
-@dataclass
+@mutable_record
 class Translation:
     """The atoms a key condition imposes on one entity, or why they could not be derived.
 

@@ -21,6 +21,7 @@ Docstring convention (rules and load codes alike):
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tablemodel.diagnostics.diagnostic import Severity
@@ -47,16 +48,33 @@ _CODE = re.compile(r"^TM\d{3}$")
 
 @record
 class CodeInfo:
-    """A registered diagnostic code and its documentation."""
+    """A registered diagnostic code and its documentation.
+
+    The documentation is kept as written and split into its sections when first asked for:
+    a check that reports nothing never reads it.
+    """
 
     code: str
     name: str
     severity: Severity
     family: str
-    summary: str
-    why: str
-    bad: str
-    good: str
+    doc: str
+
+    @property
+    def summary(self) -> str:
+        return _sections(self.doc)[0]
+
+    @property
+    def why(self) -> str:
+        return _sections(self.doc)[1]
+
+    @property
+    def bad(self) -> str:
+        return _sections(self.doc)[2]
+
+    @property
+    def good(self) -> str:
+        return _sections(self.doc)[3]
 
     @property
     def anchor(self) -> str:
@@ -75,6 +93,7 @@ def _cleandoc(doc: str) -> str:
     return "\n".join(body).strip("\n")
 
 
+@functools.cache
 def _sections(doc: str) -> tuple[str, str, str, str]:
     text = _cleandoc(doc)
     summary, _, rest = text.partition("\n")
@@ -109,8 +128,7 @@ def declare(code: str, name: str, severity: Severity, family: str, doc: str) -> 
     if family not in FAMILIES:
         msg = f"unknown rule family {family!r}"
         raise ValueError(msg)
-    summary, why, bad, good = _sections(doc)
-    info = CodeInfo(code, name, severity, family, summary, why, bad, good)
+    info = CodeInfo(code, name, severity, family, doc)
     _REGISTRY[code] = info
     return info
 

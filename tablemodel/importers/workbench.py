@@ -22,7 +22,7 @@ import json
 import os
 import re
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -45,7 +45,7 @@ from tablemodel.importers.inference import (
     literal_text,
     template_from_attributes,
 )
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.schema.loader import model_from_data
 
 __all__ = [
@@ -320,7 +320,7 @@ def _error(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@mutable_record
 class _Facet:
     name: str
     path: _JSONPath

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from types import ModuleType
 
@@ -36,6 +35,7 @@ from tablemodel.design.writes import (
     steps,
     transitions,
 )
+from tablemodel.records import mutable_record
 from tablemodel.results.run_report import CallResult, PatternRun
 from tablemodel.run.sample.candidates import candidates_for, context_of
 from tablemodel.runtime.errors import ConditionFailedError
@@ -50,7 +50,7 @@ class _Unmet(Exception):
     """The run cannot build a call whose conditions hold."""
 
 
-@dataclass
+@mutable_record
 class _Plan:
     label: str  # what the call tries: "allowed: PENDING -> TAKEN"
     expect_ok: bool

@@ -13,12 +13,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from pynamodb.models import Model
 
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.runtime.configuration import ensure_configured, root_model
 from tablemodel.runtime.entities import refresh_keys, refuse_partial
 from tablemodel.runtime.errors import BatchWriteError, UnsupportedWriteError
@@ -32,7 +31,7 @@ BATCH_WRITE_LIMIT = 25
 """Puts and deletes per BatchWriteItem call."""
 
 
-@dataclass
+@mutable_record
 class BatchStats:
     """What a `batch_write` call did: requests sent, retries and the time spent waiting."""
 

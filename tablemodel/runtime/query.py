@@ -33,7 +33,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar, cast
 
@@ -43,7 +43,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
 
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.runtime.configuration import ensure_configured
 from tablemodel.runtime.entities import complete, mark_unread
 from tablemodel.runtime.errors import InvalidCursorError, UnexpectedItemError
@@ -109,7 +109,7 @@ class FilterTerm:
     operands: tuple[object, ...]
 
 
-@dataclass
+@mutable_record
 class PageTrace:
     """One Query request as sent and answered (recorded only when a trace is passed)."""
 
@@ -121,7 +121,7 @@ class PageTrace:
     last_evaluated_key: Key | None
 
 
-@dataclass
+@mutable_record
 class QueryTrace:
     """Every page a call fetched, in order.
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from tablemodel.records import mutable_record
 from tablemodel.runtime.chunk_layout import INTENT, ChunkLayout, points_at
 from tablemodel.runtime.errors import VacuumRefusedError, describe_key
 from tablemodel.runtime.sender import Sender
@@ -23,7 +24,7 @@ __all__ = ["Vacuum", "VacuumStats"]
 _PROBLEMS_SHOWN = 10
 
 
-@dataclass
+@mutable_record
 class VacuumStats:
     """What `ChunkStore.vacuum` saw and did, counted in items unless named otherwise."""
 
@@ -35,7 +36,7 @@ class VacuumStats:
     kept_young: int = 0
 
 
-@dataclass
+@mutable_record
 class _Candidate:
     """Items vacuum found for one write id, and the newest creation time among them."""
 

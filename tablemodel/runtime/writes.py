@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any, Literal, cast
 
 from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.runtime.configuration import ensure_configured, ready, root_model
 from tablemodel.runtime.errors import (
     ConditionFailedError,
@@ -123,7 +123,7 @@ class ActionSpec:
         return cast(EntitySpec, self.entity._spec)  # type: ignore[attr-defined]
 
 
-@dataclass
+@mutable_record
 class _Request:
     """One action as DynamoDB's request parts, and what explains its failure."""
 

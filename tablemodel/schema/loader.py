@@ -18,7 +18,6 @@ from typing import Any, Literal, cast
 
 from tablemodel.diagnostics import ModelLoadError
 from tablemodel.schema._child import ANSWER_END, BOOTSTRAP, from_json
-from tablemodel.schema.json_reader import parse_json
 from tablemodel.schema.positions import ParsedDocument, PositionMap, line_column
 from tablemodel.schema.problems import (
     MODEL_NOT_FOUND,
@@ -426,6 +425,9 @@ def parse(text: str, source: str, format: Format) -> ParsedDocument:
     if format != "yaml":
         check_text(text, source, yaml_text=False)
     if format == "json":
+        # Imported here, like tomllib below: a YAML check never reads JSON.
+        from tablemodel.schema.json_reader import parse_json  # noqa: PLC0415
+
         return parse_json(text, source)
     if format == "toml":
         # Imported here: tomllib costs a YAML or JSON check start-up time it never uses.

@@ -6,10 +6,8 @@ and local constraints only. Cross-references (an entity named by a pattern, an a
 in a template) are resolved in `tablemodel.design`, which reports them as located diagnostics.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -135,7 +133,7 @@ class Projection(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _attributes_only_with_include(self) -> Projection:
+    def _attributes_only_with_include(self) -> Self:
         if self.type != "include" and self.attributes:
             msg = f"`attributes` is only allowed with projection type `include`, not `{self.type}`"
             raise ValueError(msg)
@@ -236,7 +234,7 @@ class Billing(_Strict):
     write_capacity: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
-    def _capacity_matches_mode(self) -> Billing:
+    def _capacity_matches_mode(self) -> Self:
         has_capacity = self.read_capacity is not None or self.write_capacity is not None
         if self.mode == "PROVISIONED" and (
             self.read_capacity is None or self.write_capacity is None
@@ -305,7 +303,7 @@ class Table(_Strict):
         return [key for key in keys if key is not None]
 
     @model_validator(mode="after")
-    def _folded_keys_keep_their_syntax(self) -> Table:
+    def _folded_keys_keep_their_syntax(self) -> Self:
         folds = self.key_codec.case == "lower" or any(
             key.case == "lower" for key in self.key_attributes()
         )
@@ -357,7 +355,7 @@ class AttributeSpec(_Strict):
     maximum: float | None = None
     max_items: int | None = Field(None, ge=0)
     values: tuple[str, ...] = Field((), description="Allowed values of an enum")
-    items: AttributeSpec | None = Field(None, description="Element type of a list")
+    items: "AttributeSpec | None" = Field(None, description="Element type of a list")
 
     @model_validator(mode="before")
     @classmethod
@@ -379,7 +377,7 @@ class AttributeSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _bounds_fit_type(self) -> AttributeSpec:
+    def _bounds_fit_type(self) -> Self:
         text_like = {"string", "binary", "datetime", "date", "enum"}
         numeric = {"number", "integer"}
         collections = {"list", "map", "string_set", "number_set", "binary_set"}
@@ -567,7 +565,7 @@ class KeyCondition(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _arity(self) -> KeyCondition:
+    def _arity(self) -> Self:
         wanted = 2 if self.operator == "between" else 1
         if len(self.templates) != wanted:
             msg = f"`{self.operator}` takes {wanted} template(s), found {len(self.templates)}"
@@ -613,7 +611,7 @@ class Predicate(_Strict):
 
     operator: IntentOperator = "eq"
     operands: tuple[Scalar, ...]
-    also: tuple[Predicate, ...] = Field(
+    also: "tuple[Predicate, ...]" = Field(
         (), description="More conditions on the same attribute (written as more operators)"
     )
 
@@ -635,7 +633,7 @@ class Predicate(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _arity(self) -> Predicate:
+    def _arity(self) -> Self:
         if self.operator == "between" and len(self.operands) != 2:
             msg = f"`between` takes two values, found {len(self.operands)}"
             raise ValueError(msg)
@@ -654,7 +652,7 @@ class Predicate(_Strict):
         return self
 
     @property
-    def terms(self) -> tuple[Predicate, ...]:
+    def terms(self) -> "tuple[Predicate, ...]":
         """Every condition on the attribute, one operator each (all must hold)."""
         if not self.also:
             return (self,)
@@ -774,7 +772,7 @@ class AccessPattern(_Strict):
     )
 
     @model_validator(mode="after")
-    def _conditions_fit_operation(self) -> AccessPattern:
+    def _conditions_fit_operation(self) -> Self:
         if self.operation == "query" and not self.key_condition:
             msg = (
                 "a query needs a `key_condition` on the index's partition key; a pattern that"
@@ -828,7 +826,7 @@ class WriteAction(_Strict):
     )
 
     @model_validator(mode="after")
-    def _fits_operation(self) -> WriteAction:
+    def _fits_operation(self) -> Self:
         if self.operation != "update" and (self.remove or self.add):
             msg = f"`remove` and `add` belong to an update, not to a {self.operation}"
             raise ValueError(msg)
@@ -883,7 +881,7 @@ class WritePattern(_Strict):
     )
 
     @model_validator(mode="after")
-    def _one_action_or_a_transaction(self) -> WritePattern:
+    def _one_action_or_a_transaction(self) -> Self:
         if self.operation == "transact":
             if not self.actions:
                 msg = "a transaction lists its `actions`"

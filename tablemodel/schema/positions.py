@@ -9,9 +9,10 @@ errors found later on plain data can point at the text. Positions are a tree of 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tablemodel.diagnostics import Diagnostic, PathPart
+from tablemodel.records import mutable_record
 
 ModelPath = tuple[PathPart, ...]
 Position = tuple[int, int]
@@ -149,7 +150,7 @@ class PositionMap:
         return f"PositionMap({len(self)} paths)"
 
 
-@dataclass
+@mutable_record
 class ParsedDocument:
     """Plain data parsed from text, its positions and the non-fatal problems found."""
 

@@ -10,11 +10,11 @@ place, capped at `MAX_PROBLEMS`.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast, get_args, get_origin
 
@@ -30,7 +30,7 @@ from tablemodel.diagnostics import (
     exception_text,
 )
 from tablemodel.diagnostics.codes import declare
-from tablemodel.records import record
+from tablemodel.records import mutable_record, record
 from tablemodel.schema.model import IDENTIFIER, INDEX_NAME, Model
 from tablemodel.schema.positions import ModelPath, PositionMap, key_part
 from tablemodel.schema.problems import (
@@ -348,7 +348,7 @@ def short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass
+@mutable_record
 class _Where:
     """A pydantic location translated into the user's path."""
 
@@ -371,11 +371,13 @@ def _is_internal(part: object) -> bool:
     return isinstance(part, str) and (
         part in _TYPE_NAMES
         or bool(_INTERNAL.match(part))
-        or (part[:1].isupper() and part in _MODEL_NAMES)
+        or (part[:1].isupper() and part in _model_names())
     )
 
 
+@functools.cache
 def _model_names() -> frozenset[str]:
+    """The class names of `Model` and every model class it nests (they appear in `loc`)."""
     names: set[str] = set()
     pending: list[type[BaseModel]] = [Model]
     while pending:
@@ -392,9 +394,6 @@ def _models_in(annotation: object) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation]
     return [m for arg in get_args(annotation) for m in _models_in(arg)]
-
-
-_MODEL_NAMES = _model_names()
 
 
 def _clean_loc(
