@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from tablemodel.export import (
     table_properties,
     workbench_model,
 )
+from tablemodel.keylang.templates import Variable
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLEYCAT = ROOT / "examples" / "alleycat"
@@ -463,6 +465,47 @@ def test_the_workbench_export_has_a_facet_per_entity_with_its_templates_and_item
         "attribute types integer are written as their DynamoDB types; bounds, charsets and "
         "optional markers are not kept",
     )
+
+
+WAITING_ROOM = ROOT / "examples" / "waiting_room"
+
+
+def _text(value: dict[str, Any]) -> str | None:
+    """A DynamoDB JSON scalar as a key would hold it (numbers by value), else None."""
+    ((kind, data),) = value.items()
+    if kind == "N":
+        return str(Decimal(data).normalize())
+    return str(data) if kind == "S" else None
+
+
+@pytest.mark.parametrize("model", [ALLEYCAT, WAITING_ROOM, LEADERBOARD], ids=lambda p: p.name)
+def test_the_workbench_sample_tells_attributes_apart(model: Path) -> None:
+    """An importer reads templates back from the items: no two attributes that could fill one
+    key slot hold equal values on every item, and a padded integer shows several widths."""
+    design = _design(model)
+    (table,) = workbench_model(design, when=WHEN).document["DataModel"]
+    keys = set(design.key_attribute_names())
+    discriminator = design.model.table.discriminator_attribute
+    for facet in table["TableFacets"]:
+        items = facet["TableData"]
+        texts = [
+            {a: t for a, v in item.items() if a not in keys and a != discriminator
+             if (t := _text(v)) is not None}
+            for item in items
+        ]  # fmt: skip
+        names = sorted({a for t in texts for a in t})
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                both = [t for t in texts if first in t and second in t]
+                if len(both) >= 2:
+                    alike = all(t[first] == t[second] for t in both)
+                    assert not alike, (facet["FacetName"], first, second)
+        entity = design.entities[facet["FacetName"]]
+        for template in entity.templates.values():
+            for part in template.parts:
+                if isinstance(part, Variable) and part.width is not None and part.width > 1:
+                    widths = {len(t[part.name]) for t in texts if part.name in t}
+                    assert len(widths) > 1, (facet["FacetName"], part.name, widths)
 
 
 def test_cli_export_writes_each_format(tmp_path: Path) -> None:

@@ -5,7 +5,10 @@ Three sources, tried in order, each checked against every sample value before it
 1. the facet's alias, when it is already a template (`racer-{racer_id}`, as tablemodel exports
    it) and every value matches it;
 2. the item's own attributes: a template made by putting `{attribute}` where the attribute's
-   value stands in the key, the same template for every item (`race-{race_id}`);
+   value stands in the key, the same template for every item (`race-{race_id}`), a number
+   zero-padded to one width on every item as `{n:0Nd}` (`READING#{seq:08d}`); when two
+   attributes fit alike (they hold the same values), the other templates are returned as
+   `alternatives` for the caller to report;
 3. the values' segments between delimiters: a segment equal on every item is literal text, one
    that varies (or, with a single item, holds a digit) is a variable named after the alias's
    segment at that place, or after the key when the alias has none.
@@ -16,13 +19,26 @@ What only the third source gives is a guess, and the caller says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import field
 
-from tablemodel.keylang.templates import Literal, TemplateSyntaxError, Variable, parse_template
+from tablemodel.keylang.templates import (
+    Literal,
+    TemplateSyntaxError,
+    Variable,
+    parse_template,
+    placeholder,
+)
 from tablemodel.records import record
 
-__all__ = ["Inferred", "identifier", "infer_template", "literal_text", "template_from_attributes"]
+__all__ = [
+    "Inferred",
+    "identifier",
+    "infer_template",
+    "literal_text",
+    "template_from_attributes",
+    "width_one_as_plain",
+]
 
 DELIMITERS = "#|:"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -36,6 +52,7 @@ class Inferred:
     source: str  # "alias", "attributes", "segments", "constant"
     new_attributes: Mapping[str, list[str]] = field(default_factory=dict)  # name -> values
     note: str = ""
+    alternatives: tuple[str, ...] = ()  # other templates the values fit as well: ambiguous
 
 
 def literal_text(text: str) -> str:
@@ -57,18 +74,21 @@ def infer_template(
     attributes: Sequence[Mapping[str, str]],
     alias: str | None,
     taken: set[str],
+    *,
+    numbers: Container[str] = (),
 ) -> Inferred:
     """The template of key attribute `key` for items whose key values are `values`.
 
     `attributes[i]` holds item i's scalar attribute values as text; `taken` the attribute
-    names the entity has, so that a new variable gets a fresh name.
+    names the entity has, so that a new variable gets a fresh name; `numbers` the attributes
+    that hold numbers, which a key may hold zero-padded (`{n:05d}`).
     """
     from_alias = _from_alias(values, alias, taken)
     if from_alias is not None:
         return from_alias
-    from_attributes = _from_attributes(values, attributes)
+    from_attributes = template_from_attributes(values, attributes, numbers)
     if from_attributes is not None:
-        return Inferred(from_attributes, "attributes")
+        return from_attributes
     return _from_segments(key, values, alias, taken, attributes)
 
 
@@ -106,18 +126,21 @@ def _from_alias(values: Sequence[str], alias: str | None, taken: set[str]) -> In
 
 
 def template_from_attributes(
-    values: Sequence[str], attributes: Sequence[Mapping[str, str]]
-) -> str | None:
-    """The template that gives every value from its item's attributes, if there is one."""
-    return _from_attributes(values, attributes)
+    values: Sequence[str], attributes: Sequence[Mapping[str, str]], numbers: Container[str] = ()
+) -> Inferred | None:
+    """The template that gives every value from its item's attributes, if there is one.
 
-
-def _from_attributes(values: Sequence[str], attributes: Sequence[Mapping[str, str]]) -> str | None:
+    Of the templates every item fits, the one that explains most of the key with attributes
+    wins: the most variables, then the fewest literal characters (`{n:016d}` rather than
+    `00000000000000{n}`), then the fewest widths (`{n}` rather than `{n:02d}` when no value
+    shows padding). Templates that tie on all three are `alternatives`: two attributes hold
+    the same values, and the items cannot say which one the key holds.
+    """
     if not values:
         return None
     common: set[str] | None = None
     for value, attrs in zip(values, attributes, strict=True):
-        found = set(_substitutions(value, attrs))
+        found = set(_substitutions(value, attrs, numbers))
         common = found if common is None else common & found
         if not common:
             return None
@@ -129,29 +152,84 @@ def _from_attributes(values: Sequence[str], attributes: Sequence[Mapping[str, st
         templates = [t for t in templates if not re.search(r"\d", re.sub(r"\{[^{}]*\}", "", t))]
     if not templates:
         return None
-    # The template that explains the most of the key with attributes, then the shortest text.
-    return min(templates, key=lambda t: (-t.count("{") + 2 * t.count("{{"), len(t), t))
+    ranked = sorted(templates, key=lambda t: (_rank(t), t))
+    best = _rank(ranked[0])
+    tied = tuple(t for t in ranked[1:] if _rank(t) == best)
+    return Inferred(ranked[0], "attributes", alternatives=tied)
 
 
-def _substitutions(value: str, attrs: Mapping[str, str], limit: int = 64) -> list[str]:
-    """Templates that give `value` from `attrs`, each attribute used at most once."""
+def _rank(template: str) -> tuple[int, int, int]:
+    parts = parse_template(template).parts
+    variables = [p for p in parts if isinstance(p, Variable)]
+    literal = sum(len(p.text) for p in parts if isinstance(p, Literal))
+    return -len(variables), literal, sum(1 for v in variables if v.width is not None)
+
+
+_INTEGER = re.compile(r"0|[1-9][0-9]*")
+
+
+def _substitutions(
+    value: str, attrs: Mapping[str, str], numbers: Container[str] = (), limit: int = 64
+) -> list[str]:
+    """Templates that give `value` from `attrs`, each attribute used at most once.
+
+    A number attribute (in `numbers`) holding a non-negative integer may also stand zero-padded
+    to a width (`{n:05d}` for `00042`), where a run of digits starts or right after another
+    variable; padded to its own width only where the run of digits is exactly that long.
+    """
     out: list[str] = []
     candidates = sorted(
         ((name, text) for name, text in attrs.items() if text), key=lambda nt: -len(nt[1])
     )
 
-    def walk(position: int, used: frozenset[str], built: str) -> None:
+    def padded(name: str, text: str, position: int, after_variable: bool) -> list[int]:
+        if name not in numbers or not _INTEGER.fullmatch(text):
+            return []
+        if position > 0 and value[position - 1].isdigit() and not after_variable:
+            return []
+        run = position
+        while run < len(value) and value[run].isdigit():
+            run += 1
+        widths = list(range(len(text) + 1, run - position + 1))
+        if run - position == len(text):
+            widths.append(len(text))  # the value fills the run: its own width, unpadded
+        return [n for n in widths if value[position : position + n] == text.zfill(n)]
+
+    def walk(position: int, used: frozenset[str], built: str, after_variable: bool) -> None:
         if len(out) >= limit:
             return
         if position == len(value):
             out.append(built)
             return
         for name, text in candidates:
-            if name not in used and value.startswith(text, position):
-                walk(position + len(text), used | {name}, built + "{" + name + "}")
-        walk(position + 1, used, built + literal_text(value[position]))
+            if name in used:
+                continue
+            if value.startswith(text, position):
+                walk(position + len(text), used | {name}, built + "{" + name + "}", True)
+            for width in padded(name, text, position, after_variable):
+                field = placeholder(name, f"0{width}d")
+                walk(position + width, used | {name}, built + field, True)
+        walk(position + 1, used, built + literal_text(value[position]), False)
 
-    walk(0, frozenset(), "")
+    walk(0, frozenset(), "", False)
+    return out
+
+
+def width_one_as_plain(template: str) -> str:
+    """`template` with every `{n:01d}` written `{n}`: the same text for every value it takes.
+
+    Zero padding to width 1 pads nothing (every integer has at least one digit), so the two
+    placeholders write any integer from 0 to 9 alike; what `{n:01d}` adds is only its bound,
+    0 to 9, which sample values cannot show (a `{n}` holding only digits would look the same).
+    """
+    out = ""
+    for part in parse_template(template).parts:
+        if isinstance(part, Literal):
+            out += literal_text(part.text)
+        elif part.width == 1:
+            out += placeholder(part.name)
+        else:
+            out += placeholder(part.name, part.fmt)
     return out
 
 
@@ -183,6 +261,7 @@ def _from_segments(
     alias_parts = _split(alias) if alias else []
     template = ""
     new: dict[str, list[str]] = {}
+    ambiguous: list[tuple[str, list[str]]] = []  # a part more than one attribute holds
     for position in range(len(split[0])):
         texts = [s[position] for s in split]
         if position % 2 == 1 or not _variable(texts):  # a delimiter, or literal text
@@ -195,6 +274,7 @@ def _from_segments(
         ]
         if same:  # an attribute holds exactly this part on every item
             template += "{" + same[0] + "}"
+            ambiguous += [(same[0], same[1:])] if len(same) > 1 else []
             continue
         hint = alias_parts[position] if len(alias_parts) == len(split[0]) else ""
         base = identifier(hint) if hint and re.search(r"[A-Za-z]", hint) else ""
@@ -208,9 +288,14 @@ def _from_segments(
         name = _fresh(base, taken | set(new))
         new[name] = texts
         template += "{" + name + "}"
+    alternatives = tuple(
+        template.replace("{" + chosen + "}", "{" + other + "}")
+        for chosen, others in ambiguous
+        for other in others
+    )
     if not new:
-        return Inferred(template, "constant")
-    return Inferred(template, "segments", new)
+        return Inferred(template, "constant", alternatives=alternatives)
+    return Inferred(template, "segments", new, alternatives=alternatives)
 
 
 def _from_alias_words(key: str, alias: str | None, taken: set[str]) -> Inferred:

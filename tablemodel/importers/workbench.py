@@ -45,6 +45,7 @@ from tablemodel.importers.inference import (
     literal_text,
     template_from_attributes,
 )
+from tablemodel.keylang.templates import TemplateSyntaxError, parse_template
 from tablemodel.records import mutable_record, record
 from tablemodel.schema.loader import model_from_data
 
@@ -107,9 +108,10 @@ declare(
     """Something of the Workbench model could not be inferred, or not carried over as it was.
 
     Why: a Workbench model holds sample items, not key templates or entity types; the importer
-    infers them and says where it had to guess (a template read from one item, an entity name
-    taken from a key prefix), what it renamed and what the model language has no place for
-    (auto-scaling, a second table), so the starting model is reviewed before it is trusted.
+    infers them and says where it had to guess (a template read from one item, a key that two
+    attributes holding the same values fit alike, an entity name taken from a key prefix),
+    what it renamed and what the model language has no place for (auto-scaling, a second
+    table), so the starting model is reviewed before it is trusted.
 
     Bad:
         # a facet with one item and an alias that is not a template
@@ -915,6 +917,7 @@ class _Importer:
             model_key = self._name(key, facet.path)
             values = [_scalar(items[i][key]) or "" for i in present]
             others = [{n: t for n, t in scalars[i].items() if n != model_key} for i in present]
+            numbers = {n for n, spec in attributes.items() if spec["type"] in {"number", "integer"}}
             if key_type == "N":
                 number = self._number_key(
                     facet, key=key, values=values, attributes=attributes, scalars=others
@@ -924,14 +927,17 @@ class _Importer:
             elif not is_table_key and not _structured(values):
                 # Built of other attributes (`holder-{holder}`), or an index keyed on a plain
                 # attribute, which is then its own key.
-                built = template_from_attributes(values, others)
+                built = template_from_attributes(values, others, numbers)
                 if built is None:  # the entity's own attribute, named like the key: no template
                     attributes[model_key] = {"type": "binary" if key_type == "B" else "string"}
                 else:
-                    keys[model_key] = built
+                    keys[model_key] = built.template
+                    self._ambiguous(facet, key, built)
             else:
-                inferred = infer_template(key, values, others, alias, set(attributes) | {model_key})
+                taken = set(attributes) | {model_key}
+                inferred = infer_template(key, values, others, alias, taken, numbers=numbers)
                 keys[model_key] = inferred.template
+                self._ambiguous(facet, key, inferred)
                 self._adopt(
                     facet,
                     key=key,
@@ -944,6 +950,15 @@ class _Importer:
                     for name, bound in inferred.new_attributes.items():
                         if position < len(bound):
                             scalars[i][name] = bound[position]
+        for template in keys.values():
+            try:
+                variables = parse_template(template).variables
+            except TemplateSyntaxError:
+                continue  # the model's loader locates it
+            for variable in variables:
+                held = attributes.get(variable.name)
+                if variable.width is not None and held is not None and held["type"] == "number":
+                    held["type"] = "integer"  # zero-padded in a key: whole numbers only
         entity: dict[str, Any] = {}
         if discriminator is not None:
             found = {_scalar(item.get(discriminator)) for item in items}
@@ -970,17 +985,37 @@ class _Importer:
         scalars: Sequence[Mapping[str, str]],
     ) -> str | None:
         numbers = [_decimal(v) for v in values]
-        for name, spec in attributes.items():
-            if spec["type"] != "number":
-                continue
-            if all(
+        holding = [
+            name
+            for name, spec in attributes.items()
+            if spec["type"] == "number"
+            and all(
                 n is not None and name in s and _decimal(s[name]) == n
                 for s, n in zip(scalars, numbers, strict=True)
-            ):
-                return "{" + name + "}"
+            )
+        ]
+        if holding:
+            chosen = "{" + holding[0] + "}"
+            others = tuple("{" + name + "}" for name in holding[1:])
+            self._ambiguous(facet, key, Inferred(chosen, "attributes", alternatives=others))
+            return chosen
         # No attribute holds the number: it is the entity's own attribute, named like the key.
         attributes[self._name(key, facet.path)] = {"type": "number"}
         return None
+
+    def _ambiguous(self, facet: _Facet, key: str, inferred: Inferred) -> None:
+        """Say so when the items fit other templates as well as the one chosen."""
+        if not inferred.alternatives:
+            return
+        others = ", ".join(f"`{t}`" for t in inferred.alternatives[:3])
+        more = len(inferred.alternatives) - 3
+        others += f" and {more} more" if more > 0 else ""
+        self._note(
+            facet.path,
+            f"`{facet.name}`.`{key}`: the sample items fit `{inferred.template}` and "
+            f"{others} alike (attributes holding the same values); `{inferred.template}` "
+            "chosen: check which attribute the key holds",
+        )
 
     def _adopt(
         self,

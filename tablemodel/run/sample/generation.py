@@ -11,9 +11,11 @@ last and replace generated items with the same table key.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 import random
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from tablemodel.design import Design
 from tablemodel.run.items import SampleError, SampleItem
@@ -87,6 +89,7 @@ def _generate_entity(
         a: s for a, s in shape.entity.spec.attributes.items() if a != shape.version
     }  # the runtime writes the version attribute itself
     views = {a: pools.view(plan.name, a) for a in attributes}
+    hostile = shape.design.model.sample.hostile
     count = plan.count(len(parents))
     per_parent = plan.per_parent(len(parents))
     # Partition-key values repeat for a few consecutive items (sort-key values never do), so
@@ -149,6 +152,8 @@ def _generate_entity(
                 present[attr] += 1
             else:
                 drawn = k
+            if not hostile and attr not in clustered and attr not in cycled:
+                drawn = _apart(view, drawn, values)
             values[attr] = _fresh(view[drawn % len(view)])
         _write_together(values, views, shape, k)
         _fit_budget(values, views, shape, budget)
@@ -167,6 +172,33 @@ def _generate_entity(
         seen.add(identity)
         made.append((SampleItem(plan.name, values, "generated"), identity))
     return made
+
+
+def _apart(view: Sequence[object], drawn: int, values: Mapping[str, object]) -> int:
+    """`drawn`, or the next position of `view` whose value differs from every value the item
+    already holds (as key text), so that no two attributes of a plain item read alike.
+
+    Plain values are drawn in step (the k-th item takes every list's k-th value), so two
+    attributes with the same candidates would hold equal values on every item, and nothing
+    reading the items (a design doc, an exported Workbench model, an importer) could tell
+    which one a key holds. Hostile data keeps its coincidences: they are part of the test.
+    """
+    held = {_text(v) for v in values.values()} - {None}
+    for step in range(len(view)):
+        if _text(view[(drawn + step) % len(view)]) not in held:
+            return drawn + step
+    return drawn
+
+
+def _text(value: object) -> str | None:
+    """A scalar value as a key holds it (numbers by value), or None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        return str(Decimal(value).normalize())
+    if isinstance(value, str | dt.date):
+        return str(value)
+    return None
 
 
 def _write_together(

@@ -19,7 +19,7 @@ from tablemodel.run.sample.shape import EntityShape
 from tablemodel.runtime.values import AttributeValueError
 from tablemodel.schema.model import AttributeSpec, SampleEntity
 
-__all__ = ["DEFAULT_COUNT", "DEFAULT_PER_PARENT", "Plan", "Pools", "plans_of"]
+__all__ = ["DEFAULT_COUNT", "DEFAULT_PER_PARENT", "Plan", "Pools", "across_widths", "plans_of"]
 
 DEFAULT_COUNT = 3
 """Items of an entity the sample section does not count."""
@@ -171,6 +171,8 @@ class Pools:
                 special, simple = candidates_for(attr, spec, need[attr], ctx, widths.get(attr, ()))
                 hostile += special
                 plain += simple
+            if not ctx.hostile and attr != ctx.ttl and all(s.type == "integer" for s in specs):
+                plain = across_widths(need[attr]) + plain
             hostile = unique(hostile)
             random.Random(f"{seed}/pool/{attr}").shuffle(hostile)
             if attr in ctx.folded:
@@ -192,6 +194,17 @@ class Pools:
         first = [v for v in self.sentinels.get((entity, attr), []) if shape.fits(attr, v)]
         rest = [v for v in self.pools.get(attr, []) if shape.fits(attr, v)]
         return unique(first + rest)
+
+
+def across_widths(count: int) -> list[object]:
+    """`count` readable integers of one, two and three digits in turn: 1, 20, 300, 4, 50, ...
+
+    Plain integers for sample items, so that a key padding them (`{n:04d}`) shows its padding
+    on values of different widths; each entity keeps those its bounds and key widths accept
+    (the consecutive ones follow in the pool for narrow bounds). No two are equal: k + 1 and
+    its tenfold or hundredfold differ in k mod 3.
+    """
+    return [(k + 1) * 10 ** (k % 3) for k in range(count)]
 
 
 def _overrides(
