@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -486,3 +487,141 @@ def test_an_exported_model_imports_back_to_the_same_table_and_entities(
         # An LSI's key the entity writes comes back as a plain attribute (the LSI did not).
         assert {a: got[a] for a in expected if a in got} == expected
         assert set(got) - set(expected) <= lsi_keys
+
+
+# -- text the importer copies into the YAML ------------------------------------------------------
+
+
+def _round_trips(result: ImportResult) -> None:
+    """The YAML loads, and holds the model the importer built (no text changed on the way)."""
+    text = result.yaml_text()
+    _loads(result)
+    assert yaml.safe_load(text) == result.model
+    head, _body = text.split("\nversion: 1\n", 1)
+    comments = head.split("\n")
+    assert len(comments) >= 3 + len(result.findings)
+    for line in comments:
+        assert line.startswith("#"), line
+        assert all(ch.isprintable() for ch in line), line  # comments cannot escape
+
+
+def test_a_control_character_in_the_version_is_escaped_in_the_comment() -> None:
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    document["ModelMetadata"]["Version"] = "\u001f"
+    result = import_workbench_text(json.dumps(document), source="version.json")
+    _round_trips(result)
+    assert "(NoSQL Workbench format \\x1f)" in result.yaml_text()
+    assert "format version \x1f is not 1.0, 2.0 or 3.0; read as 3.0" in _messages(result)
+    # The same for every text the header, the findings and the model copy from the file.
+    document["ModelMetadata"]["Description"] = "tab\there, bell\u0007 and NEL\u0085"
+    result = import_workbench_text(json.dumps(document), source="odd\nname\u001f.json")
+    _round_trips(result)
+    head = result.yaml_text().split("version: 1", 1)[0]
+    assert "(NoSQL Workbench format \\x1f)" in head
+    assert "from odd\\nname\\x1f.json" in head
+    assert result.model["description"].startswith("tab\there, bell\u0007 and NEL\u0085")
+
+
+def test_a_name_ending_in_a_line_break_is_renamed_and_a_discriminator_too() -> None:
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    _rename(document, document["DataModel"][0], "city", "city\n")
+    _rename(document, document["DataModel"][0], "Type", "item-type")
+    result = import_workbench_text(json.dumps(document), source="names.json")
+    _round_trips(result)
+    assert "city" in result.model["entities"]["Venue"]["attributes"]
+    assert result.model["table"]["discriminator_attribute"] == "item_type"
+    renamed = "attribute `city\n` is named `city`: the model language takes names of letters, "
+    assert renamed + "digits and _" in _messages(result)
+
+
+def test_a_lone_surrogate_is_refused_at_its_json_path() -> None:
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    document["DataModel"][0]["TableFacets"][0]["FacetName"] = "Ven\ud800ue"
+    document["DataModel"][0]["TableFacets"][1]["TableData"][0]["\udc00x"] = {"S": "y"}
+    with pytest.raises(WorkbenchImportError) as raised:
+        import_workbench_text(json.dumps(document), source="half.json")
+    found = raised.value.diagnostics
+    assert [(d.code, d.location.file, d.location.dotted_path) for d in found] == [
+        ("TM952", "half.json", "DataModel[0].TableFacets[0].FacetName"),
+        ("TM952", "half.json", "DataModel[0].TableFacets[1].TableData[0]"),
+    ]
+    assert "lone surrogate \\ud800" in raised.value.diagnostics[0].message
+    assert "a key holds the lone surrogate \\udc00" in raised.value.diagnostics[1].message
+
+
+_TEXT = st.text(
+    st.sampled_from(list("\x00\x1f\t\n\r\x85\u2028\ud800\udfff\ufeff\uffff #{}-:'\"&*!|>"))
+    | st.characters(codec=None, blacklist_categories=()),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _rename(document: Any, table: dict[str, Any], old: str, new: str) -> None:
+    """Rename attribute `old` to `new` everywhere the document names it."""
+    for entry in table.get("NonKeyAttributes", []):
+        if entry["AttributeName"] == old:
+            entry["AttributeName"] = new
+    for facet in table.get("TableFacets", []):
+        listed = facet.get("NonKeyAttributes", [])
+        facet["NonKeyAttributes"] = [new if n == old else n for n in listed]
+        for item in facet.get("TableData", []):
+            if old in item:
+                item[new] = item.pop(old)
+    for item in table.get("TableData", []):
+        if old in item:
+            item[new] = item.pop(old)
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> str:
+    fixture = draw(st.sampled_from(FIXTURES))
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    table = document["DataModel"][0]
+    meta = document.setdefault("ModelMetadata", {})
+    for field_name in draw(st.sets(st.sampled_from(["Version", "Description", "Author"]))):
+        meta[field_name] = draw(_TEXT)
+    if draw(st.booleans()):
+        document["ModelName"] = draw(_TEXT)
+    if draw(st.booleans()):
+        table["TableName"] = draw(_TEXT)
+    facets = table.get("TableFacets", [])
+    for facet in facets:
+        if draw(st.booleans()):
+            facet["FacetName"] = draw(_TEXT)
+        if draw(st.booleans()):
+            facet.setdefault("KeyAttributeAlias", {})["SortKeyAlias"] = draw(_TEXT)
+    names = [a["AttributeName"] for a in table.get("NonKeyAttributes", [])]
+    for old in draw(st.lists(st.sampled_from(names), unique=True, max_size=3)) if names else []:
+        _rename(document, table, old, draw(_TEXT))
+    items = [i for f in facets for i in f.get("TableData", [])] + table.get("TableData", [])
+    if items:
+        item = draw(st.sampled_from(items))
+        strings = [a for a, v in item.items() if isinstance(v, dict) and "S" in v]
+        for name in draw(st.lists(st.sampled_from(strings), unique=True)) if strings else []:
+            item[name] = {"S": draw(_TEXT)}
+    if draw(st.integers(0, 3)) == 0:  # now and then, a lone surrogate in one string
+        path = draw(st.sampled_from(_paths(document)))
+        parent = document
+        for part in path[:-1]:
+            parent = parent[part]
+        if path and isinstance(parent[path[-1]], str):
+            half = draw(st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]))
+            parent[path[-1]] += half
+    return json.dumps(document)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_texts())
+def test_any_text_in_names_and_descriptions_imports_loadable_or_fails_located(text: str) -> None:
+    failure: WorkbenchImportError | None = None
+    try:
+        result = import_workbench_text(text, source="texts.json")
+    except WorkbenchImportError as err:
+        failure = err
+    if failure is None:
+        _round_trips(result)
+        return
+    assert failure.diagnostics
+    assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
+    assert all(d.location.file == "texts.json" for d in failure.diagnostics)

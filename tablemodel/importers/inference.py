@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 DELIMITERS = "#|:"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}\Z")
 
 
 @record

@@ -47,7 +47,7 @@ from tablemodel.importers.inference import (
 )
 from tablemodel.keylang.templates import TemplateSyntaxError, parse_template
 from tablemodel.records import mutable_record, record
-from tablemodel.schema.loader import model_from_data
+from tablemodel.schema.loader import load_model_from_text
 
 __all__ = [
     "WORKBENCH_INVALID",
@@ -124,8 +124,8 @@ declare(
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 200
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
-_INDEX_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}\Z")
+_INDEX_NAME = re.compile(r"[A-Za-z0-9_.\-]{3,255}\Z")
 _TYPES = {
     "S": "string",
     "N": "number",
@@ -161,8 +161,9 @@ class ImportResult:
     def yaml_text(self) -> str:
         """The model file, with what could not be inferred as comments at the top."""
         lines = [
-            f"# Imported by `tablemodel import workbench` from {self.source}",
-            f"# (NoSQL Workbench format {self.version}). Review before use: templates and entity",
+            f"# Imported by `tablemodel import workbench` from {_printable(self.source)}",
+            f"# (NoSQL Workbench format {_printable(self.version)}). Review before use: templates "
+            "and entity",
             "# types are inferred from sample items; access patterns are not in the format.",
         ]
         if self.findings:
@@ -176,9 +177,17 @@ class ImportResult:
         return "\n".join(lines) + "\n" + body
 
 
+def _printable(text: str) -> str:
+    """`text` for a YAML comment, which cannot escape: what is not printable shows as its escape.
+
+    A control character, a line break (which would end the comment and start YAML) or a lone
+    surrogate is written as Python writes it escaped (`\\x1f`, `\\n`, `\\ud800`).
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
 def _wrap(text: str, width: int = 94) -> list[str]:
-    # A comment holds printable text only: anything else from the file shows as its escape.
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    text = _printable(text)
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -270,6 +279,9 @@ def import_workbench_text(
         raise WorkbenchImportError(
             [_error(WORKBENCH_UNREADABLE, source, (), f"nested deeper than {MAX_DEPTH} levels")]
         )
+    halves = _lone_surrogates(document, source)
+    if halves:
+        raise WorkbenchImportError(halves)
     return _Importer(source).run(document, table)
 
 
@@ -305,6 +317,40 @@ def _depth(value: object) -> int:
         elif isinstance(node, list):
             stack += [(v, level + 1) for v in node]
     return deepest
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogates(document: object, source: str) -> list[Diagnostic]:
+    """TM952 for every key and string holding a lone surrogate (a JSON escape such as
+    `\\ud800` without its other half): not a character, so no model or DynamoDB item holds it."""
+    found: list[Diagnostic] = []
+    stack: list[tuple[object, _JSONPath]] = [(document, ())]
+    while stack:
+        node, path = stack.pop()
+        texts: list[tuple[str, bool]] = []
+        if isinstance(node, dict):
+            texts = [(key, True) for key in node]
+            stack += [(value, (*path, key)) for key, value in reversed(node.items())]
+        elif isinstance(node, list):
+            stack += [(value, (*path, i)) for i, value in reversed(list(enumerate(node)))]
+        elif isinstance(node, str):
+            texts = [(node, False)]
+        for text, key in texts:
+            half = _SURROGATE.search(text)
+            if half is not None:
+                found.append(
+                    _error(
+                        WORKBENCH_INVALID,
+                        source,
+                        path,
+                        f"{'a key' if key else 'the string'} holds the lone surrogate "
+                        f"\\u{ord(half.group()):04x}, half of a UTF-16 pair and not a character",
+                        "text of whole characters (in JSON, both halves of a pair)",
+                    )
+                )
+    return found
 
 
 def _error(
@@ -457,8 +503,9 @@ class _Importer:
         model = self._table(tables[chosen], ("DataModel", chosen), root, version)
         if self.errors:
             raise WorkbenchImportError(self.errors)
-        try:
-            model_from_data(model, source=self.source)
+        result = ImportResult(self.source, version, model, tuple(self.findings))
+        try:  # the file written is the file checked: its loader must take it as it is
+            load_model_from_text(result.yaml_text(), source=self.source)
         except ModelLoadError as exc:  # a gap in the importer: say so, located, never crash
             raise WorkbenchImportError(
                 [
@@ -466,14 +513,12 @@ class _Importer:
                         WORKBENCH_INVALID,
                         self.source,
                         (),
-                        "the imported model does not validate: "
-                        + "; ".join(
-                            f"{d.location.dotted_path}: {d.message}" for d in exc.diagnostics
-                        ),
+                        "the imported model does not load: "
+                        + "; ".join(f"{_where(d.location)}: {d.message}" for d in exc.diagnostics),
                     )
                 ]
             ) from None
-        return ImportResult(self.source, version, model, tuple(self.findings))
+        return result
 
     def _table(
         self, value: object, path: _JSONPath, root: Mapping[str, Any], version: str
@@ -562,7 +607,7 @@ class _Importer:
             facets, pk=pk, sk=sk, key_types=key_types, types=types, path=path
         )
         if discriminator is not None:
-            table["discriminator_attribute"] = discriminator
+            table["discriminator_attribute"] = self._name(discriminator, path)
         model: dict[str, Any] = {"version": 1}
         description = (
             root.get("ModelMetadata", {}).get("Description")
@@ -1047,6 +1092,13 @@ class _Importer:
                 f"`{facet.name}`.`{key}`: the alias `{alias}` differs from the values "
                 f"(`{inferred.template}`); the values win",
             )
+
+
+def _where(location: Location) -> str:
+    """A place in the written YAML: its model path, else its line and column."""
+    if location.path:
+        return location.dotted_path
+    return f"line {location.line}, column {location.column}" if location.line else "the file"
 
 
 def _one_of(value: object, choices: Container[str]) -> TypeGuard[str]:
