@@ -33,6 +33,7 @@ from tablemodel.importers.workbench import (
     import_workbench,
     import_workbench_text,
 )
+from tablemodel.keylang.templates import parse_template
 from tablemodel.runtime.keys import KeyCodec, KeyValueError, PartSpec
 from tablemodel.schema.loader import load_model_from_text
 
@@ -43,10 +44,21 @@ WHEN = dt.datetime(2026, 1, 2, 15, 4, tzinfo=dt.UTC)
 
 
 def _loads(result: ImportResult) -> Any:
-    """The imported YAML loads as a model, and checks without a load error."""
+    """The imported YAML loads as a model, and checks without a load error; its key templates
+    are built of attributes the entity declares, never of a key that is itself a template."""
     loaded = load_model_from_text(result.yaml_text(), source="imported.yaml")
-    check_model(loaded)
+    report = check_model(loaded)
+    assert not [d for d in report.errors if d.code == "TM102"]  # a template names no attribute
+    _grounded(result.model)
     return loaded
+
+
+def _grounded(model: dict[str, Any]) -> None:
+    for name, entity in model["entities"].items():
+        for key, template in entity["keys"].items():
+            for variable in parse_template(template).variable_names:
+                assert variable in entity["attributes"], (name, key, template)
+                assert variable not in entity["keys"], (name, key, template)
 
 
 def _messages(result: ImportResult) -> list[str]:
@@ -201,7 +213,59 @@ def test_two_attributes_that_fit_one_key_are_reported_not_chosen_silently() -> N
     assert _messages(apart) == []
 
 
-@pytest.mark.parametrize("name", ["v3_padded_readings.json", "v3_twin_attributes.json"])
+def test_a_key_is_never_built_of_another_key() -> None:
+    # SK, GSI1PK (and an invoice's GSI1SK) hold the same value on every item: a shipment's
+    # `reference` holds it too, an invoice's no attribute.
+    result = import_workbench(DATA / "v3_keys_alike.json")
+    _loads(result)
+    shipment, invoice = result.model["entities"]["Shipment"], result.model["entities"]["Invoice"]
+    assert shipment["keys"] == {
+        "PK": "ORDER#{order_id}",
+        "SK": "{reference}",
+        "GSI1PK": "{reference}",
+        "GSI1SK": "ORDER#{order_id}",
+    }
+    assert invoice["keys"] == {
+        "PK": "ORDER#{order_id}",
+        "SK": "INV#{inv_id}",
+        "GSI1PK": "INV#{inv_id}",
+        "GSI1SK": "INV#{inv_id}",
+    }
+    assert invoice["attributes"]["inv_id"] == {"type": "string"}
+    messages = _messages(result)
+    assert len(messages) == 2
+    alike, guessed = messages
+    assert alike.startswith(
+        "`Invoice`: `SK`, `GSI1PK` and `GSI1SK` hold the same value on every sample item, and "
+        "no attribute of the items does; a key is not built of another key, so `SK` is "
+        "`INV#{inv_id}`"
+    )
+    assert guessed.startswith("`Invoice`.`SK`: template `INV#{inv_id}` guessed from 2 value(s)")
+    # The model checks: no template names a key the entity does not hold as an attribute.
+    report = check_model(load_model_from_text(result.yaml_text(), source="alike.yaml"))
+    assert [d.code for d in report.errors] == []
+
+
+def test_an_index_key_holding_a_plain_value_stays_an_attribute_others_may_use() -> None:
+    # `GSI1SK` holds a plain value no attribute explains: the entity's own attribute, of which
+    # the sort key, holding the same value, is built.
+    document = json.loads((DATA / "v3_keys_alike.json").read_text(encoding="utf-8"))
+    for day, item in enumerate(document["DataModel"][0]["TableFacets"][0]["TableData"], 3):
+        item["GSI1SK"] = item["SK"] = {"S": f"2026-03-0{day}"}
+    result = import_workbench_text(json.dumps(document), source="plain.json")
+    _loads(result)
+    shipment = result.model["entities"]["Shipment"]
+    assert shipment["keys"] == {
+        "PK": "ORDER#{order_id}",
+        "SK": "{GSI1SK}",
+        "GSI1PK": "{reference}",
+    }
+    assert shipment["attributes"]["GSI1SK"] == {"type": "string"}
+
+
+@pytest.mark.parametrize(
+    "name", ["v3_padded_readings.json", "v3_twin_attributes.json", "v3_keys_alike.json"]
+)
 def test_the_new_fixtures_are_in_the_v3_format(name: str) -> None:
     schema = json.loads((DATA / "workbench-3.0.schema.json").read_text(encoding="utf-8"))
     document = json.loads((DATA / name).read_text(encoding="utf-8"))
@@ -314,6 +378,16 @@ def test_wrong_shapes_are_located_by_json_path_all_at_once() -> None:
         ("TM952", None, "DataModel", "the document has no DataModel")
     ]
     assert _error("[]") == [("TM952", None, "<root>", "the document is a list")]
+
+
+def test_a_key_holding_no_value_is_located_not_read_as_an_empty_template() -> None:
+    document = json.loads((DATA / "v2_shop_table_data.json").read_text(encoding="utf-8"))
+    document["DataModel"][0]["TableData"][3]["pk"] = None
+    document["DataModel"][0]["TableData"][4]["sk"] = {"S": None}
+    assert _error(json.dumps(document)) == [
+        ("TM952", None, "DataModel[0].TableData[3].pk", "the key `pk` holds null"),
+        ("TM952", None, "DataModel[0].TableData[4].sk", "the key `sk` holds an object"),
+    ]
 
 
 def test_unreadable_files(tmp_path: Path) -> None:

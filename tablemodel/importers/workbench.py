@@ -88,7 +88,8 @@ declare(
     """A field of the Workbench model is missing or has the wrong shape.
 
     Why: the importer maps each field to the model language; a table without a name, a key
-    without a type or a facet that is not an object has no sensible reading, so it says which
+    without a type, a sample item whose key holds null, a string holding a lone surrogate or a
+    facet that is not an object has no sensible reading, so it says which
     field (by its JSON path) and what it expected, and reports every such field at once.
 
     Bad:
@@ -109,7 +110,8 @@ declare(
 
     Why: a Workbench model holds sample items, not key templates or entity types; the importer
     infers them and says where it had to guess (a template read from one item, a key that two
-    attributes holding the same values fit alike, an entity name taken from a key prefix),
+    attributes holding the same values fit alike, keys holding the same value that no attribute
+    of the items holds, an entity name taken from a key prefix),
     what it renamed and what the model language has no place for (auto-scaling, a second
     table), so the starting model is reviewed before it is trusted.
 
@@ -391,6 +393,7 @@ class _Importer:
         self.errors: list[Diagnostic] = []
         self.findings: list[Diagnostic] = []
         self.names: dict[str, str] = {}  # Workbench attribute name -> model name
+        self.alike: set[tuple[str, frozenset[str]]] = set()  # keys alike, reported once
 
     # -- reading with paths ----------------------------------------------------------------
 
@@ -603,6 +606,18 @@ class _Importer:
                     key_types.setdefault(gsi["_original"][role], gsi[role]["type"])
         for gsi in gsis:
             del gsi["_original"]
+        for facet in facets:  # a key's value is what its template is read from
+            for where, item in facet.items:
+                for key in key_types:
+                    if key in item and _scalar(item[key]) is None:
+                        held = "null" if item[key] is None else _kind(item[key])
+                        self._bad(
+                            (*where, key),
+                            f"the key `{key}` holds {held}",
+                            'a string, number or binary value, such as {"S": "USER#1"}',
+                        )
+        if self.errors:
+            raise WorkbenchImportError(self.errors)
         entities, discriminator = self._entities(
             facets, pk=pk, sk=sk, key_types=key_types, types=types, path=path
         )
@@ -936,11 +951,33 @@ class _Importer:
                 spec["optional"] = True
             attributes[name] = spec
         table_keys = {pk.name} | ({sk.name} if sk is not None else set())
+        # A key template is built of the entity's own attributes, never of another key's value:
+        # keys built of each other (`SK: "{GSI1_PK}"`, `GSI1_PK: "{SK}"`) explain nothing and
+        # name attributes the entity does not have. The exception is an index key that holds
+        # a plain value no attribute explains (`RoomID`): it is the entity's own attribute,
+        # with no template, so other keys may be built of it.
+        own = [
+            {
+                self._name(a, facet.path): t
+                for a, v in item.items()
+                if a not in key_types and (t := _scalar(v)) is not None
+            }
+            for item in items
+        ]
+        plain = self._plain_keys(
+            facet,
+            items=items,
+            key_types=key_types,
+            table_keys=table_keys,
+            attributes=attributes,
+            held=own,
+        )
         scalars = [
             {
                 self._name(a, facet.path): t
                 for a, v in item.items()
-                if a not in table_keys and (t := _scalar(v)) is not None
+                if (a not in key_types or self._name(a, facet.path) in plain)
+                and (t := _scalar(v)) is not None
             }
             for item in items
         ]
@@ -960,6 +997,8 @@ class _Importer:
             if alias is not None and identifier(alias) == identifier(key):
                 alias = None  # an alias that only repeats the key's name says nothing
             model_key = self._name(key, facet.path)
+            if model_key in plain:
+                continue  # the entity's own attribute, added above
             values = [_scalar(items[i][key]) or "" for i in present]
             others = [{n: t for n, t in scalars[i].items() if n != model_key} for i in present]
             numbers = {n for n, spec in attributes.items() if spec["type"] in {"number", "integer"}}
@@ -973,16 +1012,36 @@ class _Importer:
                 # Built of other attributes (`holder-{holder}`), or an index keyed on a plain
                 # attribute, which is then its own key.
                 built = template_from_attributes(values, others, numbers)
-                if built is None:  # the entity's own attribute, named like the key: no template
+                if built is None:  # not plain above, so the values of a key built before fit
                     attributes[model_key] = {"type": "binary" if key_type == "B" else "string"}
                 else:
                     keys[model_key] = built.template
                     self._ambiguous(facet, key, built)
+                    self._alike(
+                        facet,
+                        key,
+                        built.template,
+                        items=items,
+                        present=present,
+                        key_types=key_types,
+                        table_keys=table_keys,
+                        held=own,
+                    )
             else:
                 taken = set(attributes) | {model_key}
                 inferred = infer_template(key, values, others, alias, taken, numbers=numbers)
                 keys[model_key] = inferred.template
                 self._ambiguous(facet, key, inferred)
+                self._alike(
+                    facet,
+                    key,
+                    inferred.template,
+                    items=items,
+                    present=present,
+                    key_types=key_types,
+                    table_keys=table_keys,
+                    held=own,
+                )
                 self._adopt(
                     facet,
                     key=key,
@@ -1019,6 +1078,83 @@ class _Importer:
         entity["attributes"] = attributes
         entity["keys"] = keys
         return entity
+
+    def _plain_keys(
+        self,
+        facet: _Facet,
+        *,
+        items: Sequence[Mapping[str, Any]],
+        key_types: Mapping[str, str],
+        table_keys: Container[str],
+        attributes: dict[str, dict[str, Any]],
+        held: Sequence[Mapping[str, str]],
+    ) -> set[str]:
+        """The index keys that are the entity's own attributes (added to `attributes`).
+
+        An index key whose values are plain (not built of parts, `USER#123`) and which no
+        attribute of the entity explains holds a value of its own, as `RoomID` keying an index
+        does. Decided before any template, from the entity's attributes alone, so that no key
+        is both an attribute other keys are built of and a template itself.
+        """
+        plain: set[str] = set()
+        numbers = {n for n, spec in attributes.items() if spec["type"] in {"number", "integer"}}
+        for key, key_type in key_types.items():
+            if key in table_keys or key_type == "N":
+                continue  # a number key is read by `_number_key`
+            present = [i for i, item in enumerate(items) if key in item]
+            values = [_scalar(items[i][key]) or "" for i in present]
+            if not present or _structured(values):
+                continue
+            if template_from_attributes(values, [held[i] for i in present], numbers) is None:
+                name = self._name(key, facet.path)
+                plain.add(name)
+                attributes[name] = {"type": "binary" if key_type == "B" else "string"}
+        return plain
+
+    def _alike(
+        self,
+        facet: _Facet,
+        key: str,
+        template: str,
+        *,
+        items: Sequence[Mapping[str, Any]],
+        present: Sequence[int],
+        key_types: Mapping[str, str],
+        table_keys: Container[str],
+        held: Sequence[Mapping[str, str]],
+    ) -> None:
+        """Say so when a key holds another key's value on every item and no attribute the
+        items hold explains it: the template is then built of attributes the importer made."""
+        if not present:
+            return
+        try:
+            variables = parse_template(template).variable_names
+        except TemplateSyntaxError:
+            return
+        own = set(held[present[0]])
+        if not variables or own & set(variables):
+            return  # a literal, or built of an attribute the items hold
+        same = [
+            other
+            for other in key_types
+            if other != key
+            and all(
+                other in items[i] and _scalar(items[i][other]) == _scalar(items[i][key])
+                for i in present
+            )
+        ]
+        group = frozenset({key, *same})
+        if not same or all(k in table_keys for k in group) or (facet.name, group) in self.alike:
+            return  # a sort key equal to its partition key is a common layout, not a copy
+        self.alike.add((facet.name, group))
+        names = [f"`{k}`" for k in key_types if k in group]
+        self._note(
+            facet.path,
+            f"`{facet.name}`: {', '.join(names[:-1])} and {names[-1]} hold the same value on "
+            "every sample item, and no attribute of the items does; a key is not built of "
+            f"another key, so `{key}` is `{template}`, built of attribute(s) the importer made: "
+            "check what the keys hold",
+        )
 
     def _number_key(
         self,
