@@ -569,8 +569,9 @@ def test_an_exported_model_imports_back_to_the_same_table_and_entities(
 def _round_trips(result: ImportResult) -> None:
     """The YAML loads, and holds the model the importer built (no text changed on the way)."""
     text = result.yaml_text()
-    _loads(result)
+    loaded = _loads(result)
     assert yaml.safe_load(text) == result.model
+    assert loaded.model.description == result.model.get("description")
     head, _body = text.split("\nversion: 1\n", 1)
     comments = head.split("\n")
     assert len(comments) >= 3 + len(result.findings)
@@ -587,13 +588,22 @@ def test_a_control_character_in_the_version_is_escaped_in_the_comment() -> None:
     assert "(NoSQL Workbench format \\x1f)" in result.yaml_text()
     assert "format version \x1f is not 1.0, 2.0 or 3.0; read as 3.0" in _messages(result)
     # The same for every text the header, the findings and the model copy from the file.
-    document["ModelMetadata"]["Description"] = "tab\there, bell\u0007 and NEL\u0085"
+    document["ModelMetadata"]["Description"] = "tab\there, bell\u0007 and NEL\u00850 (kept)"
     result = import_workbench_text(json.dumps(document), source="odd\nname\u001f.json")
     _round_trips(result)
     head = result.yaml_text().split("version: 1", 1)[0]
     assert "(NoSQL Workbench format \\x1f)" in head
     assert "from odd\\nname\\x1f.json" in head
-    assert result.model["description"].startswith("tab\there, bell\u0007 and NEL\u0085")
+    assert result.model["description"].startswith("tab\there, bell\u0007 and NEL\u00850 (kept)")
+
+
+def test_a_next_line_character_in_a_value_comes_back_as_it_was() -> None:
+    # PyYAML writes NEL raw in a single-quoted scalar, and reading folds it as a line break.
+    document = json.loads((DATA / "v3_venues_full.json").read_text(encoding="utf-8"))
+    document["ModelMetadata"]["Description"] = "NEL\u00850 (kept)"
+    result = import_workbench_text(json.dumps(document), source="nel.json")
+    _round_trips(result)
+    assert result.model["description"] == "NEL\u00850 (kept) (imported from NoSQL Workbench)"
 
 
 def test_a_name_ending_in_a_line_break_is_renamed_and_a_discriminator_too() -> None:

@@ -175,8 +175,24 @@ class ImportResult:
                 text = f"{finding.message}" + (f" ({where})" if where else "")
                 wrapped = _wrap(text)
                 lines += [f"#   - {wrapped[0]}"] + [f"#     {part.strip()}" for part in wrapped[1:]]
-        body = yaml.safe_dump(self.model, sort_keys=False, allow_unicode=True, width=100)
+        body = yaml.dump(self.model, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
         return "\n".join(lines) + "\n" + body
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, but a string holding NEL (U+0085) is written double-quoted.
+
+    With `allow_unicode` PyYAML writes NEL raw inside a single-quoted scalar, where reading
+    folds it as a line break (`'a\x85b'` comes back `a b`); double-quoted, it is escaped `\\N`.
+    """
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if "\x85" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 
 
 def _printable(text: str) -> str:
