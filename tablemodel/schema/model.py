@@ -72,7 +72,11 @@ ParameterName = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: a class is built when first validated (a model validates them together),
+    # not at import, which a command that never loads a model would pay for.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------
