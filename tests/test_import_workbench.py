@@ -709,3 +709,135 @@ def test_any_text_in_names_and_descriptions_imports_loadable_or_fails_located(te
     assert failure.diagnostics
     assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
     assert all(d.location.file == "texts.json" for d in failure.diagnostics)
+
+
+# -- entities whose keys would collide ------------------------------------------------------------
+
+
+def _sensor_log(states: dict[str, list[str]], *, meta: bool = False) -> str:
+    """A 3.0 model of a sensor's readings: one facet per kind, every facet's items keyed
+    `sensor` / `{level}#{at}` (sort key `level#at`), `level` also stored on each item; with
+    `meta`, a facet of items keyed `sensor` / `META` that hold no `level`, so that `level` is
+    not the table's discriminator."""
+    facets: list[dict[str, Any]] = []
+    if meta:
+        facets.append(
+            {
+                "FacetName": "Sensor",
+                "TableData": [
+                    {"sensor": {"S": f"sensor-{n}"}, "level#at": {"S": "META"}, "room": {"S": r}}
+                    for n, r in enumerate(["hall", "lab"])
+                ],
+            }
+        )
+    for facet, levels in states.items():
+        items = [
+            {
+                "sensor": {"S": f"sensor-{n % 2}"},
+                "level#at": {"S": f"{level}#2026-01-0{n + 1}T10:00"},
+                "level": {"S": level},
+                "at": {"S": f"2026-01-0{n + 1}T10:00"},
+            }
+            for n, level in enumerate(levels)
+        ]
+        facets.append(
+            {
+                "FacetName": facet,
+                "KeyAttributeAlias": {"PartitionKeyAlias": "sensor", "SortKeyAlias": "level#at"},
+                "TableData": items,
+                "NonKeyAttributes": ["level", "at"],
+            }
+        )
+    return json.dumps(
+        {
+            "ModelName": "sensors",
+            "ModelMetadata": {"Version": "3.0"},
+            "DataModel": [
+                {
+                    "TableName": "Sensors",
+                    "KeyAttributes": {
+                        "PartitionKey": {"AttributeName": "sensor", "AttributeType": "S"},
+                        "SortKey": {"AttributeName": "level#at", "AttributeType": "S"},
+                    },
+                    "NonKeyAttributes": [
+                        {"AttributeName": "level", "AttributeType": "S"},
+                        {"AttributeName": "at", "AttributeType": "S"},
+                    ],
+                    "TableFacets": facets,
+                    "BillingMode": "PAY_PER_REQUEST",
+                }
+            ],
+        }
+    )
+
+
+def _collisions(result: ImportResult) -> list[str]:
+    loaded = _loads(result)
+    return [d.message for d in check_model(loaded).errors if d.code == "TM501"]
+
+
+@pytest.mark.parametrize("meta", [False, True], ids=["discriminator", "attribute"])
+def test_a_constant_that_tells_colliding_facets_apart_becomes_a_literal(meta: bool) -> None:
+    result = import_workbench_text(
+        _sensor_log(
+            {
+                "Alarm": ["ALARM", "ALARM", "ALARM"],
+                "Normal": ["NORMAL", "NORMAL"],
+                "Silent": ["SILENT", "SILENT"],
+            },
+            meta=meta,
+        ),
+        source="sensors.json",
+    )
+    entities = result.model["entities"]
+    templates = {n: e["keys"]["level_at"] for n, e in entities.items()}
+    assert templates == {
+        "Alarm": "ALARM#{at}",
+        "Normal": "NORMAL#{at}",
+        "Silent": "SILENT#{at}",
+    } | ({"Sensor": "META"} if meta else {})
+    assert _collisions(result) == []
+    messages = _messages(result)
+    readings = ("Alarm", "Normal", "Silent")
+    if meta:  # `level` stays the attribute the items store, with its type
+        assert all(entities[n]["attributes"]["level"] == {"type": "string"} for n in readings)
+        (said,) = [m for m in messages if "can write the same key" in m]
+        assert said.startswith("`Alarm`, `Normal` and `Silent` would get primary key templates")
+        assert "`level` holds `ALARM` on all 3 item(s) of `Alarm`" in said
+        assert "`Normal` sensor `{sensor_1}`, level_at `NORMAL#{at}`" in said
+    else:  # `level` is the table's discriminator, which a template cannot name
+        assert result.model["table"]["discriminator_attribute"] == "level"
+        assert [entities[n]["discriminator"] for n in readings] == ["ALARM", "NORMAL", "SILENT"]
+        built = [m for m in messages if "is built of the discriminator" in m]
+        assert len(built) == 3
+        assert built[0].startswith("`Alarm`.`level_at`: `{level}#{at}` is built of the discr")
+        assert built[0].endswith("written `ALARM#{at}`")
+
+
+def test_facets_whose_keys_do_not_collide_keep_their_constants_as_variables() -> None:
+    # One facet alone: `level` holds one value on both items, but nothing collides.
+    result = import_workbench_text(_sensor_log({"Alarm": ["ALARM", "ALARM"]}), source="one.json")
+    assert result.model["entities"]["Alarm"]["keys"]["level_at"] == "{level}#{at}"
+    assert not [m for m in _messages(result) if "same key" in m]
+
+
+@pytest.mark.parametrize(
+    ("states", "why"),
+    [
+        ({"Alarm": ["ALARM", "ALARM"], "Normal": ["ALARM", "ALARM"]}, "the same constant"),
+        ({"Alarm": ["ALARM", "WARN"], "Normal": ["NORMAL", "NORMAL"]}, "a varying value"),
+    ],
+)
+def test_colliding_facets_nothing_tells_apart_keep_their_templates_and_are_named(
+    states: dict[str, list[str]], why: str
+) -> None:
+    result = import_workbench_text(_sensor_log(states), source=f"{why}.json")
+    assert {n: e["keys"]["level_at"] for n, e in result.model["entities"].items()} == {
+        "Alarm": "{level}#{at}",
+        "Normal": "{level}#{at}",
+    }, why
+    assert len(_collisions(result)) == 1
+    (said,) = [m for m in _messages(result) if "can write the same key" in m]
+    assert said.startswith("`Alarm` and `Normal` get primary key templates"), why
+    assert "TM501" in said
+    assert "templates kept" in said

@@ -45,6 +45,12 @@ from tablemodel.importers.inference import (
     literal_text,
     template_from_attributes,
 )
+from tablemodel.importers.separation import (
+    COLLISION,
+    Separation,
+    separate_colliding,
+    with_literal,
+)
 from tablemodel.keylang.templates import TemplateSyntaxError, parse_template
 from tablemodel.records import mutable_record, record
 from tablemodel.schema.loader import load_model_from_text
@@ -111,7 +117,8 @@ declare(
     Why: a Workbench model holds sample items, not key templates or entity types; the importer
     infers them and says where it had to guess (a template read from one item, a key that two
     attributes holding the same values fit alike, keys holding the same value that no attribute
-    of the items holds, an entity name taken from a key prefix),
+    of the items holds, an entity name taken from a key prefix, entities whose keys would
+    collide: told apart by a value each entity's items hold alike, or named as they are),
     what it renamed and what the model language has no place for (auto-scaling, a second
     table), so the starting model is reviewed before it is trusted.
 
@@ -410,6 +417,8 @@ class _Importer:
         self.findings: list[Diagnostic] = []
         self.names: dict[str, str] = {}  # Workbench attribute name -> model name
         self.alike: set[tuple[str, frozenset[str]]] = set()  # keys alike, reported once
+        self.samples: dict[str, list[dict[str, str]]] = {}  # entity -> items' stored values
+        self.paths: dict[str, _JSONPath] = {}  # entity -> where its facet or items are
 
     # -- reading with paths ----------------------------------------------------------------
 
@@ -522,6 +531,8 @@ class _Importer:
         model = self._table(tables[chosen], ("DataModel", chosen), root, version)
         if self.errors:
             raise WorkbenchImportError(self.errors)
+        for separation in separate_colliding(model, self.samples, self.source):
+            self._separated(separation)
         result = ImportResult(self.source, version, model, tuple(self.findings))
         try:  # the file written is the file checked: its loader must take it as it is
             load_model_from_text(result.yaml_text(), source=self.source)
@@ -931,6 +942,15 @@ class _Importer:
             entities[name] = self._entity(
                 facet, pk=pk, sk=sk, key_types=key_types, types=types, discriminator=discriminator
             )
+            self.paths[name] = facet.path
+            self.samples[name] = [
+                {
+                    self._name(a, facet.path): t
+                    for a, v in item.items()
+                    if a not in key_types and (t := _scalar(v)) is not None
+                }
+                for _, item in facet.items
+            ]
         return entities, discriminator
 
     def _entity(
@@ -1085,6 +1105,10 @@ class _Importer:
             value = next(iter(found)) if len(found) == 1 else None
             if value is not None and value != facet.name:
                 entity["discriminator"] = value
+            if value is not None:
+                self._discriminator_literal(
+                    facet, keys, self._name(discriminator, facet.path), value
+                )
         if not attributes:
             attributes["id"] = {"type": "string", "optional": True}
             self._note(
@@ -1170,6 +1194,60 @@ class _Importer:
             "every sample item, and no attribute of the items does; a key is not built of "
             f"another key, so `{key}` is `{template}`, built of attribute(s) the importer made: "
             "check what the keys hold",
+        )
+
+    def _discriminator_literal(
+        self, facet: _Facet, keys: dict[str, str], field: str, value: str
+    ) -> None:
+        """A key template built of the discriminator holds its one value as a literal.
+
+        The discriminator attribute is the table's, not an entity attribute, so a template
+        cannot name it; every item of the entity holds `value` in it, and the entities hold
+        different values, which is what tells their keys apart.
+        """
+        for key, template in keys.items():
+            try:
+                names = parse_template(template).variable_names
+            except TemplateSyntaxError:
+                continue
+            if field not in names:
+                continue
+            keys[key] = with_literal(template, field, value)
+            self._note(
+                facet.path,
+                f"`{facet.name}`.`{key}`: `{template}` is built of the discriminator `{field}`, "
+                f"which holds `{value}` on every item of `{facet.name}` and another value on "
+                f"every other entity's items; written `{keys[key]}`",
+            )
+
+    def _separated(self, separation: Separation) -> None:
+        """Say how entities whose primary keys would collide were told apart, or that they
+        were not."""
+        names = [f"`{n}`" for n in separation.entities]
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        templates = "; ".join(
+            f"`{n}` " + ", ".join(f"{k} `{t}`" for k, t in separation.templates[n].items())
+            for n in separation.entities
+        )
+        where = self.paths.get(separation.entities[0], ())
+        if separation.attribute is None:
+            self._note(
+                where,
+                f"{listed} get primary key templates that can write the same key, so one "
+                f"would overwrite the other ({COLLISION} in `tablemodel check`), and no attribute "
+                "of their sample items holds a value of its own in each: templates kept "
+                f"({templates}); give each entity a literal of its own",
+            )
+            return
+        held = ", ".join(
+            f"`{separation.constants[n]}` on all {separation.items[n]} item(s) of `{n}`"
+            for n in separation.entities
+        )
+        self._note(
+            where,
+            f"{listed} would get primary key templates that can write the same key; "
+            f"`{separation.attribute}` holds {held}, so each value is written as a literal: "
+            f"{templates}; check that `{separation.attribute}` holds only that value in each",
         )
 
     def _number_key(
