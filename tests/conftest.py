@@ -32,6 +32,33 @@ DUMMY_AWS_ENV = {
 }
 
 
+def _share_botocore_data_files() -> None:
+    """Have every botocore session of this process read its data files once, not once each.
+
+    A botocore session reads the JSON files it ships (the DynamoDB service model, the endpoint
+    and partition tables, the SDK defaults: a few MB) the first time it makes a client, and
+    caches them in its own loader. PynamoDB opens a session per connection, and every run of a
+    generated module, or client a test makes, is a new one: about 0.15 s of JSON parsing each,
+    tens of seconds over the suite. The files are read-only data keyed by the search path, so
+    one loader per path serves every session exactly as a fresh one would.
+    """
+    import botocore.loaders  # noqa: PLC0415
+    import botocore.session  # noqa: PLC0415
+
+    create = botocore.loaders.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+
+
+_share_botocore_data_files()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the long property tests first, then the engine tests, then the rest.
 
