@@ -76,7 +76,8 @@ def _make(cls: T, *, frozen: bool) -> T:
         methods["__eq__"] = _eq_of(compared)
     for name, method in methods.items():
         if name not in own:
-            method.__qualname__ = f"{cls.__qualname__}.{name}"
+            if method not in _SHARED:  # one function for every class keeps its own name
+                method.__qualname__ = f"{cls.__qualname__}.{name}"
             setattr(cls, name, method)
     # Hashing as the standard decorator decides it: a frozen class hashes its compared fields
     # unless it writes `__hash__` itself; a mutable one with generated equality has no hash.
@@ -138,6 +139,9 @@ def _refuse_assignment(self: object, name: str, value: object) -> None:
 def _refuse_deletion(self: object, name: str) -> None:
     msg = f"cannot delete field {name!r}"
     raise FrozenInstanceError(msg)
+
+
+_SHARED = (_refuse_assignment, _refuse_deletion)
 
 
 def _lazy_init(cls: type) -> Callable[..., None]:

@@ -469,20 +469,26 @@ def _mutated(draw: st.DrawFn) -> str:
     return json.dumps(document)
 
 
+def _imported_or_refused_located(text: str, source: str) -> ImportResult | None:
+    """The import of `text`, or None when it was refused, every reason a TM951 or TM952
+    located in `source`."""
+    failure: WorkbenchImportError | None = None
+    try:
+        return import_workbench_text(text, source=source)
+    except WorkbenchImportError as err:
+        failure = err
+    assert failure.diagnostics
+    assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
+    assert all(d.location.file == source for d in failure.diagnostics)
+    return None
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutated())
 def test_mutated_documents_import_or_fail_located_never_raise(text: str) -> None:
-    failure: WorkbenchImportError | None = None
-    try:
-        result = import_workbench_text(text, source="mutated.json")
-    except WorkbenchImportError as err:
-        failure = err
-    if failure is None:
+    result = _imported_or_refused_located(text, "mutated.json")
+    if result is not None:
         _loads(result)
-        return
-    assert failure.diagnostics
-    assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
-    assert all(d.location.file == "mutated.json" for d in failure.diagnostics)
 
 
 # -- exports come back --------------------------------------------------------------------------
@@ -698,17 +704,9 @@ def _texts(draw: st.DrawFn) -> str:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_texts())
 def test_any_text_in_names_and_descriptions_imports_loadable_or_fails_located(text: str) -> None:
-    failure: WorkbenchImportError | None = None
-    try:
-        result = import_workbench_text(text, source="texts.json")
-    except WorkbenchImportError as err:
-        failure = err
-    if failure is None:
+    result = _imported_or_refused_located(text, "texts.json")
+    if result is not None:
         _round_trips(result)
-        return
-    assert failure.diagnostics
-    assert all(d.code in {"TM951", "TM952"} for d in failure.diagnostics)
-    assert all(d.location.file == "texts.json" for d in failure.diagnostics)
 
 
 # -- entities whose keys would collide ------------------------------------------------------------

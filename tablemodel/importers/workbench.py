@@ -54,6 +54,7 @@ from tablemodel.importers.separation import (
 from tablemodel.keylang.templates import TemplateSyntaxError, parse_template
 from tablemodel.records import mutable_record, record
 from tablemodel.schema.loader import load_model_from_text
+from tablemodel.schema.problems import lone_surrogates_in
 
 __all__ = [
     "WORKBENCH_INVALID",
@@ -344,38 +345,20 @@ def _depth(value: object) -> int:
     return deepest
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _lone_surrogates(document: object, source: str) -> list[Diagnostic]:
     """TM952 for every key and string holding a lone surrogate (a JSON escape such as
     `\\ud800` without its other half): not a character, so no model or DynamoDB item holds it."""
-    found: list[Diagnostic] = []
-    stack: list[tuple[object, _JSONPath]] = [(document, ())]
-    while stack:
-        node, path = stack.pop()
-        texts: list[tuple[str, bool]] = []
-        if isinstance(node, dict):
-            texts = [(key, True) for key in node]
-            stack += [(value, (*path, key)) for key, value in reversed(node.items())]
-        elif isinstance(node, list):
-            stack += [(value, (*path, i)) for i, value in reversed(list(enumerate(node)))]
-        elif isinstance(node, str):
-            texts = [(node, False)]
-        for text, key in texts:
-            half = _SURROGATE.search(text)
-            if half is not None:
-                found.append(
-                    _error(
-                        WORKBENCH_INVALID,
-                        source,
-                        path,
-                        f"{'a key' if key else 'the string'} holds the lone surrogate "
-                        f"\\u{ord(half.group()):04x}, half of a UTF-16 pair and not a character",
-                        "text of whole characters (in JSON, both halves of a pair)",
-                    )
-                )
-    return found
+    return [
+        _error(
+            WORKBENCH_INVALID,
+            source,
+            path,
+            f"{'the string' if key is None else 'a key'} holds the lone surrogate "
+            f"\\u{ord(half):04x}, half of a UTF-16 pair and not a character",
+            "text of whole characters (in JSON, both halves of a pair)",
+        )
+        for path, key, half in lone_surrogates_in(document)
+    ]
 
 
 def _error(

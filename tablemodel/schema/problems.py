@@ -10,20 +10,21 @@ surrogates (TM008) and `capped`, which keeps the first `MAX_PROBLEMS` and counts
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, cast
 
 from tablemodel.diagnostics import (
     Diagnostic,
     Location,
     ModelLoadError,
+    PathPart,
     Severity,
     Snippet,
     format_path,
 )
 from tablemodel.diagnostics.codes import declare
-from tablemodel.schema.positions import ModelPath, line_column
+from tablemodel.schema.positions import ModelPath, key_part, line_column
 
 MODEL_NOT_FOUND = "TM001"
 declare(
@@ -366,6 +367,45 @@ def lone_in(text: str) -> str | None:
         return None
     found = SURROGATE.search(text)
     return found.group() if found else None
+
+
+_Chain = tuple[object, PathPart] | None
+"""A path as (parent chain, part) pairs: one pair per node, spelled out only when needed."""
+
+
+def lone_surrogates_in(data: object) -> Iterator[tuple[ModelPath, PathPart | None, str]]:
+    """Every key and string of `data` (mappings, lists and tuples, any depth) that holds a
+    lone surrogate, in document order: the path of the string, or of the mapping and the key
+    itself (`PathPart`, None for a string value), and the first lone half it holds.
+
+    Iterative, so that it is safe on data of any depth; a path is kept as a chain and spelled
+    out only for a string found wanting, so that a wide list deep down costs one pair per item,
+    not a tuple as long as its depth.
+    """
+    stack: list[tuple[object, _Chain]] = [(data, None)]
+    while stack:
+        value, chain = stack.pop()
+        if isinstance(value, str):
+            char = lone_in(value)
+            if char:
+                yield _spelled(chain), None, char
+        elif isinstance(value, Mapping):
+            items = list(value.items())
+            for key, _child in items:
+                char = lone_in(key) if isinstance(key, str) else None
+                if char:
+                    yield _spelled(chain), key_part(key), char
+            stack.extend((child, (chain, key_part(key))) for key, child in reversed(items))
+        elif isinstance(value, list | tuple):
+            stack.extend((child, (chain, i)) for i, child in reversed(list(enumerate(value))))
+
+
+def _spelled(chain: _Chain) -> ModelPath:
+    parts: list[PathPart] = []
+    while chain is not None:
+        chain, part = cast("tuple[_Chain, PathPart]", chain)
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 def lone_surrogate(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -38,8 +39,8 @@ from tablemodel.schema.problems import (
     MODEL_NOT_FOUND,
     capped,
     error,
-    lone_in,
     lone_surrogate_diagnostic,
+    lone_surrogates_in,
     too_large,
     where_text,
 )
@@ -220,50 +221,20 @@ def validate(
     return LoadedModel(model, source, positions, base_dir)
 
 
-_Chain = tuple[object, PathPart] | None
-"""A path as (parent chain, part) pairs: one pair per node, spelled out only when needed."""
-
-
 def _lone_surrogates(data: object, source: str, positions: PositionMap) -> list[Diagnostic]:
     """TM008 for every key and string value holding a lone surrogate (JSON and Python data).
 
     YAML and TOML refuse them while parsing; JSON's `\\ud800` escape and Python strings let
-    them through. Iterative, so that it is safe on data of any depth; a path is kept as a
-    chain and spelled out only for a string found wanting, so that a wide list deep down costs
-    one pair per item, not a tuple as long as its depth.
+    them through. One more than the cap is enough to say that some were left out.
     """
     found: list[Diagnostic] = []
-    stack: list[tuple[object, _Chain]] = [(data, None)]
-    while stack and len(found) <= MAX_PROBLEMS:
-        value, chain = stack.pop()
-        if isinstance(value, str):
-            char = lone_in(value)
-            if char:
-                path = _spelled(chain)
-                line, column = _locate(positions, path, key=False)
-                found.append(lone_surrogate_diagnostic(source, char, line, column, path, key=False))
-        elif isinstance(value, Mapping):
-            for key, child in value.items():
-                part = key_part(key)
-                char = lone_in(key) if isinstance(key, str) else None
-                if char:
-                    path = _spelled(chain)
-                    line, column = _locate(positions, (*path, part), key=True)
-                    found.append(
-                        lone_surrogate_diagnostic(source, char, line, column, path, key=True)
-                    )
-                stack.append((child, (chain, part)))
-        elif isinstance(value, list | tuple):
-            stack.extend((child, (chain, i)) for i, child in enumerate(value))
+    for path, key, char in itertools.islice(lone_surrogates_in(data), MAX_PROBLEMS + 1):
+        at = path if key is None else (*path, key)
+        line, column = _locate(positions, at, key=key is not None)
+        found.append(
+            lone_surrogate_diagnostic(source, char, line, column, path, key=key is not None)
+        )
     return found
-
-
-def _spelled(chain: _Chain) -> ModelPath:
-    parts: list[PathPart] = []
-    while chain is not None:
-        chain, part = cast(tuple[_Chain, PathPart], chain)
-        parts.append(part)
-    return tuple(reversed(parts))
 
 
 _VALIDATOR_CRASHES = (ValueError, TypeError, AttributeError, LookupError)
